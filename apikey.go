@@ -1,0 +1,152 @@
+package docsapi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Scopes an API key can hold. ScopeAll grants every other scope.
+const (
+	ScopeResourcesRead  = "resources:read"
+	ScopeResourcesWrite = "resources:write"
+	ScopeKeysRead       = "keys:read"
+	ScopeKeysWrite      = "keys:write"
+	ScopeLogsRead       = "logs:read"
+	ScopeAll            = "*"
+)
+
+// Scopes lists every valid scope.
+var Scopes = []string{ScopeResourcesRead, ScopeResourcesWrite, ScopeKeysRead, ScopeKeysWrite, ScopeLogsRead, ScopeAll}
+
+// Key secrets and rate limits.
+const (
+	SecretPrefix     = "sk_live_"
+	secretRandomLen  = 32
+	displayPrefixLen = len(SecretPrefix) + 4
+
+	DefaultRateLimit = 100
+	MaxRateLimit     = 100000
+)
+
+// APIKey authenticates requests for one account. Only the SHA-256 hash of
+// its secret is stored.
+type APIKey struct {
+	ID         string
+	AccountID  string
+	Name       string
+	Scopes     []string
+	RateLimit  int
+	Prefix     string
+	Hash       string
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+// HasScope reports whether the key grants scope.
+func (k *APIKey) HasScope(scope string) bool {
+	return slices.Contains(k.Scopes, ScopeAll) || slices.Contains(k.Scopes, scope)
+}
+
+// CanGrant reports whether a key with k's scopes may create a key with scopes.
+func (k *APIKey) CanGrant(scopes []string) bool {
+	for _, s := range scopes {
+		if !k.HasScope(s) {
+			return false
+		}
+	}
+	return true
+}
+
+// NewSecret returns a new key secret.
+func NewSecret() string { return SecretPrefix + RandomBase62(secretRandomLen) }
+
+// ValidSecret reports whether s has the shape of a key secret.
+func ValidSecret(s string) bool {
+	rest, ok := strings.CutPrefix(s, SecretPrefix)
+	return ok && len(rest) == secretRandomLen && IsBase62(rest)
+}
+
+// HashSecret returns the hex SHA-256 of a secret, the form stored at rest.
+// Secrets carry 190 bits of entropy, so a plain hash is enough.
+func HashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// SetSecret fills the key's hash and display prefix from secret.
+func (k *APIKey) SetSecret(secret string) {
+	k.Hash = HashSecret(secret)
+	k.Prefix = secret[:displayPrefixLen]
+}
+
+// Validate checks the fields that a caller sets.
+func (k *APIKey) Validate() error {
+	k.Name = strings.TrimSpace(k.Name)
+	if k.Name == "" {
+		return ParamErrorf(EPARAMMISSING, "name", "Missing required parameter: name.")
+	}
+	if n := len([]rune(k.Name)); n > 200 {
+		return ParamErrorf(EPARAMINVALID, "name", "Name must be at most 200 characters; it has %d.", n)
+	}
+	if len(k.Scopes) == 0 {
+		return ParamErrorf(EPARAMMISSING, "scopes", "Missing required parameter: scopes.")
+	}
+	for _, s := range k.Scopes {
+		if !slices.Contains(Scopes, s) {
+			return ParamErrorf(EPARAMINVALID, "scopes", "Unknown scope %q; valid scopes are %s.", s, strings.Join(Scopes, ", "))
+		}
+	}
+	k.Scopes = slices.Compact(slices.Sorted(slices.Values(k.Scopes)))
+	if k.RateLimit == 0 {
+		k.RateLimit = DefaultRateLimit
+	}
+	if k.RateLimit < 1 || k.RateLimit > MaxRateLimit {
+		return ParamErrorf(EPARAMINVALID, "rate_limit", "Rate limit must be between 1 and %d.", MaxRateLimit)
+	}
+	return nil
+}
+
+// APIKeyService manages API keys.
+type APIKeyService interface {
+	// CreateAPIKey stores k, whose ID, Hash and Prefix must be set.
+	// Errors: EINTERNAL.
+	CreateAPIKey(ctx context.Context, k *APIKey) error
+
+	// FindAPIKeyByHash returns the key with that secret hash, revoked or not.
+	// Errors: ENOTFOUND, EINTERNAL.
+	FindAPIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
+
+	// FindAPIKeyByID returns one of the account's keys.
+	// Errors: ENOTFOUND, EINTERNAL.
+	FindAPIKeyByID(ctx context.Context, accountID, id string) (*APIKey, error)
+
+	// FindAPIKeys returns one page of the account's keys, newest first, and
+	// whether more follow in the direction of paging.
+	// Errors: EPARAMINVALID (unknown cursor), EINTERNAL.
+	FindAPIKeys(ctx context.Context, accountID string, p ListParams) ([]*APIKey, bool, error)
+
+	// RevokeAPIKey sets the key's revoked_at unless already set and returns it.
+	// Errors: ENOTFOUND, EINTERNAL.
+	RevokeAPIKey(ctx context.Context, accountID, id string) (*APIKey, error)
+
+	// TouchAPIKey sets the key's last_used_at. Errors: EINTERNAL.
+	TouchAPIKey(ctx context.Context, id string, at time.Time) error
+}
+
+type apiKeyContextKey struct{}
+
+// NewContextWithAPIKey returns ctx carrying the authenticated key.
+func NewContextWithAPIKey(ctx context.Context, k *APIKey) context.Context {
+	return context.WithValue(ctx, apiKeyContextKey{}, k)
+}
+
+// APIKeyFromContext returns the authenticated key, or nil.
+func APIKeyFromContext(ctx context.Context) *APIKey {
+	k, _ := ctx.Value(apiKeyContextKey{}).(*APIKey)
+	return k
+}

@@ -1,0 +1,83 @@
+// Package docsapi holds the domain types of Docs API, its error type and the
+// service interfaces that the storage packages implement.
+package docsapi
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes, as listed in the contract's error table.
+const (
+	EPARAMMISSING = "parameter_missing"
+	EPARAMINVALID = "parameter_invalid"
+	ENOTFOUND     = "resource_missing"
+	EUNAUTHORIZED = "authentication_failed"
+	EFORBIDDEN    = "permission_denied"
+	ECONFLICT     = "idempotency_conflict"
+	ERATELIMITED  = "rate_limit_exceeded"
+	EINTERNAL     = "api_error"
+)
+
+// ErrorClass is the HTTP status and error type that one code maps to.
+type ErrorClass struct {
+	Status int
+	Type   string
+}
+
+// ErrorClasses is the one table from error code to HTTP status and type.
+var ErrorClasses = map[string]ErrorClass{
+	EPARAMMISSING: {400, "invalid_request_error"},
+	EPARAMINVALID: {400, "invalid_request_error"},
+	ENOTFOUND:     {404, "invalid_request_error"},
+	EUNAUTHORIZED: {401, "authentication_error"},
+	EFORBIDDEN:    {403, "permission_error"},
+	ECONFLICT:     {409, "idempotency_error"},
+	ERATELIMITED:  {429, "rate_limit_error"},
+	EINTERNAL:     {500, "api_error"},
+}
+
+// Error is an error meant for the API's caller. Anything that is not an
+// *Error reaches the caller only as an api_error.
+type Error struct {
+	Code    string
+	Message string
+	Param   string
+}
+
+func (e *Error) Error() string {
+	if e.Param != "" {
+		return fmt.Sprintf("docsapi error: code=%s param=%s message=%s", e.Code, e.Param, e.Message)
+	}
+	return fmt.Sprintf("docsapi error: code=%s message=%s", e.Code, e.Message)
+}
+
+// Class returns the status and type of the error's code.
+func (e *Error) Class() ErrorClass {
+	if c, ok := ErrorClasses[e.Code]; ok {
+		return c
+	}
+	return ErrorClasses[EINTERNAL]
+}
+
+// Errorf returns an *Error with a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ParamErrorf returns an *Error that blames one parameter.
+func ParamErrorf(code, param, format string, args ...any) *Error {
+	return &Error{Code: code, Param: param, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err, or EINTERNAL when err is not an *Error.
+func ErrorCode(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	if err == nil {
+		return ""
+	}
+	return EINTERNAL
+}

@@ -1,0 +1,116 @@
+package http
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+
+	"github.com/docsapi/docsapi"
+)
+
+type apiKeyJSON struct {
+	ID         string   `json:"id"`
+	Object     string   `json:"object"`
+	Name       string   `json:"name"`
+	Scopes     []string `json:"scopes"`
+	RateLimit  int      `json:"rate_limit"`
+	Prefix     string   `json:"prefix"`
+	CreatedAt  string   `json:"created_at"`
+	LastUsedAt *string  `json:"last_used_at"`
+	RevokedAt  *string  `json:"revoked_at"`
+	// Secret is shown once, in the response that creates the key.
+	Secret string `json:"secret,omitempty"`
+}
+
+func newAPIKeyJSON(k *docsapi.APIKey) apiKeyJSON {
+	return apiKeyJSON{ID: k.ID, Object: "api_key", Name: k.Name, Scopes: k.Scopes, RateLimit: k.RateLimit, Prefix: k.Prefix,
+		CreatedAt: timeJSON(k.CreatedAt), LastUsedAt: timePtrJSON(k.LastUsedAt), RevokedAt: timePtrJSON(k.RevokedAt)}
+}
+
+// parseAPIKeyCreate reads the fields of a key creation.
+func parseAPIKeyCreate(b body) (*docsapi.APIKey, error) {
+	if err := b.only("name", "scopes", "rate_limit"); err != nil {
+		return nil, err
+	}
+	k := &docsapi.APIKey{}
+	name, _, _, err := b.string("name")
+	if err != nil {
+		return nil, err
+	}
+	k.Name = name
+	if raw, ok := b.fields["scopes"]; ok && !isNull(raw) {
+		if err := json.Unmarshal(raw, &k.Scopes); err != nil {
+			return nil, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "scopes", "Invalid scopes: it must be an array of strings.")
+		}
+	}
+	if raw, ok := b.fields["rate_limit"]; ok && !isNull(raw) {
+		var n int
+		if err := json.Unmarshal(raw, &n); err != nil || n < 1 || n > docsapi.MaxRateLimit {
+			return nil, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "rate_limit", "Invalid rate_limit: it must be an integer from 1 to %d.", docsapi.MaxRateLimit)
+		}
+		k.RateLimit = n
+	}
+	return k, k.Validate()
+}
+
+func (s *Server) handleCreateAPIKey(w http.ResponseWriter, r *http.Request) {
+	st := stateFrom(r.Context())
+	k, err := parseAPIKeyCreate(st.body)
+	if err == nil && !st.key.CanGrant(k.Scopes) {
+		err = docsapi.ParamErrorf(docsapi.EFORBIDDEN, "scopes", "This API key cannot grant scopes that it does not hold itself.")
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.execute(w, r, func(ctx context.Context) (int, any, error) {
+		k.ID, k.AccountID, k.CreatedAt = docsapi.NewID(docsapi.PrefixAPIKey), st.key.AccountID, docsapi.Now()
+		secret := docsapi.NewSecret()
+		k.SetSecret(secret)
+		if err := s.APIKeyService.CreateAPIKey(ctx, k); err != nil {
+			return 0, nil, err
+		}
+		out := newAPIKeyJSON(k)
+		out.Secret = secret
+		return http.StatusCreated, out, nil
+	})
+}
+
+func (s *Server) handleGetAPIKey(w http.ResponseWriter, r *http.Request) {
+	k, err := s.APIKeyService.FindAPIKeyByID(r.Context(), stateFrom(r.Context()).key.AccountID, r.PathValue("id"))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, newAPIKeyJSON(k))
+}
+
+func (s *Server) handleListAPIKeys(w http.ResponseWriter, r *http.Request) {
+	p, err := parseListParams(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	items, more, err := s.APIKeyService.FindAPIKeys(r.Context(), stateFrom(r.Context()).key.AccountID, p)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, newList(r, items, more, newAPIKeyJSON))
+}
+
+func (s *Server) handleRevokeAPIKey(w http.ResponseWriter, r *http.Request) {
+	st := stateFrom(r.Context())
+	if err := st.body.only(); err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	id := r.PathValue("id")
+	s.execute(w, r, func(ctx context.Context) (int, any, error) {
+		k, err := s.APIKeyService.RevokeAPIKey(ctx, st.key.AccountID, id)
+		if err != nil {
+			return 0, nil, err
+		}
+		return http.StatusOK, newAPIKeyJSON(k), nil
+	})
+}

@@ -1,0 +1,144 @@
+package http
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"slices"
+	"sort"
+	"unicode/utf8"
+
+	"github.com/docsapi/docsapi"
+)
+
+// MaxBodyBytes is the largest request body accepted.
+const MaxBodyBytes = 1 << 20
+
+// body is a parsed JSON request body: its top-level fields, and its
+// canonical form (sorted keys, no white space) for idempotency fingerprints.
+type body struct {
+	fields    map[string]json.RawMessage
+	canonical []byte
+}
+
+// readBody reads and parses a write's body. An empty body is an empty object.
+func readBody(w http.ResponseWriter, r *http.Request) (body, error) {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return body{}, docsapi.Errorf(docsapi.EPARAMINVALID, "The request body is larger than %d bytes.", MaxBodyBytes)
+	} else if err != nil {
+		return body{}, docsapi.Errorf(docsapi.EPARAMINVALID, "The request body could not be read.")
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return body{fields: map[string]json.RawMessage{}}, nil
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return body{}, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "Content-Type", "Send the request body as JSON with 'Content-Type: application/json'.")
+	}
+	if !utf8.Valid(raw) {
+		return body{}, docsapi.Errorf(docsapi.EPARAMINVALID, "The request body is not valid UTF-8.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	if err := dec.Decode(&v); err != nil || dec.More() {
+		return body{}, docsapi.Errorf(docsapi.EPARAMINVALID, "The request body is not valid JSON.")
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return body{}, docsapi.Errorf(docsapi.EPARAMINVALID, "The request body is not valid JSON.")
+	}
+	obj, ok := v.(map[string]any)
+	if !ok {
+		return body{}, docsapi.Errorf(docsapi.EPARAMINVALID, "The request body must be a JSON object.")
+	}
+	// encoding/json writes map keys sorted, which makes this canonical.
+	canonical, err := json.Marshal(obj)
+	if err != nil {
+		return body{}, fmt.Errorf("canonical body: %w", err)
+	}
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return body{}, fmt.Errorf("split body: %w", err)
+	}
+	return body{fields: fields, canonical: canonical}, nil
+}
+
+// only fails when the body has a field outside known.
+func (b body) only(known ...string) error {
+	names := make([]string, 0, len(b.fields))
+	for name := range b.fields {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if !slices.Contains(known, name) {
+			return docsapi.ParamErrorf(docsapi.EPARAMINVALID, name, "Received unknown parameter: %s.", name)
+		}
+	}
+	return nil
+}
+
+func isNull(raw json.RawMessage) bool { return string(raw) == "null" }
+
+// string returns a string field; absent and null are reported separately.
+func (b body) string(name string) (v string, present, null bool, err error) {
+	raw, ok := b.fields[name]
+	if !ok {
+		return "", false, false, nil
+	}
+	if isNull(raw) {
+		return "", true, true, nil
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return "", true, false, docsapi.ParamErrorf(docsapi.EPARAMINVALID, name, "Invalid %s: it must be a string.", name)
+	}
+	return v, true, false, nil
+}
+
+// metadata returns the metadata field as keys to values, a nil value
+// meaning null or "" (remove the key). null reports "metadata": null.
+func (b body) metadata() (m map[string]*string, present, null bool, err error) {
+	raw, ok := b.fields["metadata"]
+	if !ok {
+		return nil, false, false, nil
+	}
+	if isNull(raw) {
+		return nil, true, true, nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, true, false, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "metadata", "Invalid metadata: it must be an object of string keys and string values.")
+	}
+	keys := make([]string, 0, len(obj))
+	for k := range obj {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	m = make(map[string]*string, len(obj))
+	for _, k := range keys {
+		raw := obj[k]
+		var v string
+		if !isNull(raw) {
+			if err := json.Unmarshal(raw, &v); err != nil {
+				return nil, true, false, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "metadata["+k+"]", "Invalid metadata[%s]: metadata values must be strings.", k)
+			}
+		}
+		if err := docsapi.ValidateMetadataPair(k, v); err != nil {
+			return nil, true, false, err
+		}
+		if v == "" {
+			m[k] = nil
+		} else {
+			m[k] = &v
+		}
+	}
+	if len(m) > docsapi.MaxMetadataPairs {
+		return nil, true, false, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "metadata", "Metadata can have at most %d keys; it has %d.", docsapi.MaxMetadataPairs, len(m))
+	}
+	return m, true, false, nil
+}

@@ -1,0 +1,76 @@
+package http
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/docsapi/docsapi"
+)
+
+type errorBody struct {
+	Error errorObject `json:"error"`
+}
+
+type errorObject struct {
+	Type      string `json:"type"`
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Param     string `json:"param,omitempty"`
+	RequestID string `json:"request_id"`
+}
+
+// renderError turns err into the status and body of an error response.
+// Anything that is not a *docsapi.Error is logged and becomes an api_error,
+// so no driver message, path or secret reaches the caller.
+func (s *Server) renderError(r *http.Request, err error) (int, []byte) {
+	st := stateFrom(r.Context())
+	var e *docsapi.Error
+	if !errors.As(err, &e) {
+		s.logger(r.Context()).Error("internal error", slog.String("error", err.Error()))
+		e = docsapi.Errorf(docsapi.EINTERNAL, "An unexpected error occurred on our side; support can trace it with the request_id.")
+	}
+	class := e.Class()
+	st.errorCode = e.Code
+	body, _ := json.Marshal(errorBody{Error: errorObject{
+		Type: class.Type, Code: e.Code, Message: e.Message, Param: e.Param, RequestID: st.id,
+	}})
+	return class.Status, append(body, '\n')
+}
+
+// Error writes err as the contract's error object. It is the one place where
+// errors become responses.
+func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
+	var ra *retryAfterError
+	if errors.As(err, &ra) {
+		w.Header().Set("Retry-After", strconv.Itoa(ra.after))
+	}
+	status, body := s.renderError(r, err)
+	writeBody(w, status, body)
+}
+
+func writeBody(w http.ResponseWriter, status int, body []byte) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(body)
+}
+
+// writeJSON writes v with status.
+func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
+	body, err := marshal(v)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeBody(w, status, body)
+}
+
+func marshal(v any) ([]byte, error) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return append(body, '\n'), nil
+}

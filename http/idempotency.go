@@ -1,0 +1,116 @@
+package http
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/docsapi/docsapi"
+)
+
+// idempotencyPoll is how often a duplicate checks whether the first request
+// has finished; polling the store works across instances.
+const idempotencyPoll = 20 * time.Millisecond
+
+// work is what a write does once its input is valid: the status and object
+// of a success, or an error.
+type work func(ctx context.Context) (int, any, error)
+
+// execute runs a write's work and writes its response. With an
+// Idempotency-Key, the work and the stored response commit together, a
+// finished duplicate is replayed, and a running one is waited for.
+func (s *Server) execute(w http.ResponseWriter, r *http.Request, fn work) {
+	st := stateFrom(r.Context())
+	run := func(ctx context.Context) (*docsapi.StoredResponse, error) {
+		resp := &docsapi.StoredResponse{RequestID: st.id}
+		status, v, err := s.doWork(ctx, fn)
+		if err == nil {
+			resp.Body, err = marshal(v)
+		}
+		if err != nil {
+			status, resp.Body = s.renderError(r, err)
+		}
+		resp.Status = status
+		return resp, nil
+	}
+	if st.idempotencyKey == "" {
+		resp, _ := run(r.Context())
+		writeBody(w, resp.Status, resp.Body)
+		return
+	}
+
+	key := st.key
+	sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(st.body.canonical)))
+	fingerprint := hex.EncodeToString(sum[:])
+	deadline := time.Now().Add(docsapi.IdempotencyWait)
+	waited := false
+	for {
+		claim, stored, err := s.IdempotencyService.Begin(r.Context(), key.AccountID, st.idempotencyKey, fingerprint, st.id)
+		if errors.Is(err, docsapi.ErrIdempotencyInProgress) {
+			if !waited {
+				waited = true
+				s.metrics.idempotency.WithLabelValues("waited").Inc()
+			}
+			if time.Now().After(deadline) {
+				s.metrics.idempotency.WithLabelValues("conflict").Inc()
+				s.Error(w, r, docsapi.ParamErrorf(docsapi.ECONFLICT, "Idempotency-Key",
+					"A request with this Idempotency-Key is still in progress after %d seconds; retry later.", int(docsapi.IdempotencyWait/time.Second)))
+				return
+			}
+			select {
+			case <-time.After(idempotencyPoll):
+				continue
+			case <-r.Context().Done():
+				s.Error(w, r, r.Context().Err())
+				return
+			}
+		}
+		if err != nil {
+			if docsapi.ErrorCode(err) == docsapi.ECONFLICT {
+				s.metrics.idempotency.WithLabelValues("conflict").Inc()
+			}
+			s.Error(w, r, err)
+			return
+		}
+		if stored != nil {
+			s.replay(w, st, stored)
+			return
+		}
+		resp, err := s.IdempotencyService.Complete(r.Context(), claim, run)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		writeBody(w, resp.Status, resp.Body)
+		return
+	}
+}
+
+// doWork runs fn after the test hook, if any.
+func (s *Server) doWork(ctx context.Context, fn work) (int, any, error) {
+	if s.BeforeWork != nil {
+		if err := s.BeforeWork(ctx); err != nil {
+			return 0, nil, err
+		}
+	}
+	return fn(ctx)
+}
+
+// replay writes a stored response byte for byte.
+func (s *Server) replay(w http.ResponseWriter, st *state, stored *docsapi.StoredResponse) {
+	s.metrics.idempotency.WithLabelValues("replayed").Inc()
+	st.replayed = true
+	if stored.Status >= 400 {
+		var eb errorBody
+		if json.Unmarshal(stored.Body, &eb) == nil {
+			st.errorCode = eb.Error.Code
+		}
+	}
+	w.Header().Set("Idempotent-Replayed", "true")
+	w.Header().Set("Original-Request", stored.RequestID)
+	writeBody(w, stored.Status, stored.Body)
+}

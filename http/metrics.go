@@ -1,0 +1,75 @@
+package http
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+type metrics struct {
+	requests       *prometheus.CounterVec
+	duration       *prometheus.HistogramVec
+	rateLimited    *prometheus.CounterVec
+	idempotency    *prometheus.CounterVec
+	logQueueDepth  prometheus.GaugeFunc
+	logDropped     prometheus.Counter
+	logWriteErrors prometheus.Counter
+	queueDepth     func() float64
+}
+
+func newMetrics(reg *prometheus.Registry) *metrics {
+	m := &metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "docsapi_http_requests_total", Help: "HTTP requests by route pattern, method and status.",
+		}, []string{"route", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "docsapi_http_request_duration_seconds", Help: "HTTP request latency by route pattern and status.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10},
+		}, []string{"route", "status"}),
+		rateLimited: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "docsapi_rate_limited_total", Help: "Requests refused with 429, by limit (api_key or auth_failures).",
+		}, []string{"limit"}),
+		idempotency: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "docsapi_idempotency_total", Help: "Idempotent requests by outcome (replayed, conflict, waited).",
+		}, []string{"outcome"}),
+		logDropped: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "docsapi_request_log_dropped_total", Help: "Request-log entries dropped because the queue was full.",
+		}),
+		logWriteErrors: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "docsapi_request_log_write_errors_total", Help: "Request-log batches that failed to be written.",
+		}),
+	}
+	m.logQueueDepth = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "docsapi_request_log_queue_depth", Help: "Request-log entries waiting to be written.",
+	}, func() float64 {
+		if m.queueDepth == nil {
+			return 0
+		}
+		return m.queueDepth()
+	})
+	reg.MustRegister(m.requests, m.duration, m.rateLimited, m.idempotency, m.logQueueDepth, m.logDropped, m.logWriteErrors,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// instrument counts and times the requests of one route pattern.
+func (s *Server) instrument(route string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		defer func() {
+			status := strconv.Itoa(sw.status)
+			s.metrics.requests.WithLabelValues(route, status).Inc()
+			s.metrics.duration.WithLabelValues(route, status).Observe(time.Since(start).Seconds())
+		}()
+		next.ServeHTTP(sw, r)
+	})
+}
+
+func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
+}

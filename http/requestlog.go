@@ -1,0 +1,96 @@
+package http
+
+import (
+	"net/http"
+	"regexp"
+	"strconv"
+
+	"github.com/docsapi/docsapi"
+)
+
+type requestLogJSON struct {
+	ID                 string  `json:"id"`
+	Object             string  `json:"object"`
+	Method             string  `json:"method"`
+	Path               string  `json:"path"`
+	Status             int     `json:"status"`
+	ErrorCode          *string `json:"error_code"`
+	APIKeyID           string  `json:"api_key_id"`
+	IdempotencyKey     *string `json:"idempotency_key"`
+	IdempotentReplayed bool    `json:"idempotent_replayed"`
+	DurationMS         float64 `json:"duration_ms"`
+	CreatedAt          string  `json:"created_at"`
+}
+
+func optional(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+func newRequestLogJSON(l *docsapi.RequestLog) requestLogJSON {
+	return requestLogJSON{ID: l.ID, Object: "request", Method: l.Method, Path: l.Path, Status: l.Status,
+		ErrorCode: optional(l.ErrorCode), APIKeyID: l.APIKeyID, IdempotencyKey: optional(l.IdempotencyKey),
+		IdempotentReplayed: l.IdempotentReplayed, DurationMS: durationMS(l.Duration), CreatedAt: timeJSON(l.CreatedAt)}
+}
+
+var (
+	statusClass = regexp.MustCompile(`^[1-5]xx$`)
+	statusCode  = regexp.MustCompile(`^[1-5][0-9][0-9]$`)
+)
+
+// parseStatusFilter reads ?status=: a class such as 4xx, a status such as
+// 404, or an error code such as parameter_missing.
+func parseStatusFilter(r *http.Request) (docsapi.RequestLogFilter, error) {
+	var f docsapi.RequestLogFilter
+	q := r.URL.Query()
+	if !q.Has("status") {
+		return f, nil
+	}
+	v := q.Get("status")
+	switch {
+	case statusClass.MatchString(v):
+		f.StatusMin = int(v[0]-'0') * 100
+		f.StatusMax = f.StatusMin + 99
+	case statusCode.MatchString(v):
+		f.StatusMin, _ = strconv.Atoi(v)
+		f.StatusMax = f.StatusMin
+	default:
+		if _, ok := docsapi.ErrorClasses[v]; !ok {
+			return f, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "status", "Invalid status: use a class such as 4xx, a status such as 404, or an error code such as parameter_missing.")
+		}
+		f.ErrorCode = v
+	}
+	return f, nil
+}
+
+func (s *Server) handleGetRequestLog(w http.ResponseWriter, r *http.Request) {
+	s.log.Flush(r.Context())
+	l, err := s.RequestLogService.FindRequestLogByID(r.Context(), stateFrom(r.Context()).key.AccountID, r.PathValue("id"))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, newRequestLogJSON(l))
+}
+
+func (s *Server) handleListRequestLogs(w http.ResponseWriter, r *http.Request) {
+	p, err := parseListParams(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	f, err := parseStatusFilter(r)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.log.Flush(r.Context())
+	items, more, err := s.RequestLogService.FindRequestLogs(r.Context(), stateFrom(r.Context()).key.AccountID, f, p)
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.writeJSON(w, r, http.StatusOK, newList(r, items, more, newRequestLogJSON))
+}

@@ -1,0 +1,149 @@
+// Package http serves the Docs API over HTTP: routing, middleware, handlers.
+package http
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/docsapi/docsapi"
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// ShutdownTimeout bounds how long a drain waits for in-flight requests.
+const ShutdownTimeout = 30 * time.Second
+
+// Pinger reports whether storage answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server is the Docs API's HTTP server.
+type Server struct {
+	ln     net.Listener
+	server *http.Server
+	mux    *http.ServeMux
+	routes []route
+
+	Logger *slog.Logger
+
+	Storage            Pinger
+	APIKeyService      docsapi.APIKeyService
+	ResourceService    docsapi.ResourceService
+	RequestLogService  docsapi.RequestLogService
+	IdempotencyService docsapi.IdempotencyService
+	RateLimiter        docsapi.RateLimiter
+
+	// AuthFailures counts failed authentications per client IP; more than
+	// AuthFailureLimit a minute answer 429. A limit of 0 turns this off.
+	AuthFailures     docsapi.RateLimiter
+	AuthFailureLimit int
+
+	// BeforeWork, when set, runs inside the work of every write; tests use it
+	// to make the work fail.
+	BeforeWork func(ctx context.Context) error
+
+	keys     *keyCache
+	log      *requestLogger
+	metrics  *metrics
+	Registry *prometheus.Registry
+}
+
+// route is one endpoint: its pattern, the scope it needs and its handler.
+type route struct {
+	method, path string
+	scope        string
+	query        []string
+	handler      http.HandlerFunc
+}
+
+// NewServer returns a server whose services are set by the caller before Open.
+func NewServer() *Server {
+	s := &Server{
+		mux:              http.NewServeMux(),
+		Logger:           slog.Default(),
+		AuthFailureLimit: 60,
+		Registry:         prometheus.NewRegistry(),
+	}
+	s.metrics = newMetrics(s.Registry)
+	s.server = &http.Server{
+		Handler:           s.outer(s.mux),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		// Writes may wait up to 10 s for an idempotent duplicate.
+		WriteTimeout:   30 * time.Second,
+		IdleTimeout:    120 * time.Second,
+		MaxHeaderBytes: 64 << 10,
+	}
+	return s
+}
+
+// Open wires the routes and starts serving on addr. It returns once the
+// listener is bound, so Addr is known.
+func (s *Server) Open(addr string) error {
+	if s.APIKeyService == nil || s.ResourceService == nil || s.RequestLogService == nil ||
+		s.IdempotencyService == nil || s.RateLimiter == nil || s.Storage == nil {
+		return errors.New("http: server is missing a service")
+	}
+	s.keys = newKeyCache(s.APIKeyService)
+	s.log = newRequestLogger(s.RequestLogService, s.APIKeyService, s.Logger, s.metrics)
+	s.server.ErrorLog = slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn)
+	s.registerRoutes()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	s.ln = ln
+	go s.server.Serve(ln)
+	return nil
+}
+
+// Addr returns the address the server listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
+
+// URL returns the server's base URL.
+func (s *Server) URL() string { return "http://" + s.Addr() }
+
+// Close drains: it stops accepting, lets in-flight requests finish (up to
+// ShutdownTimeout), then writes the queued request log.
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	err := s.server.Shutdown(ctx)
+	s.log.Close()
+	return err
+}
+
+func (s *Server) registerRoutes() {
+	s.routes = []route{
+		{method: "POST", path: "/v1/resources", scope: docsapi.ScopeResourcesWrite, handler: s.handleCreateResource},
+		{method: "GET", path: "/v1/resources", scope: docsapi.ScopeResourcesRead, query: listQuery, handler: s.handleListResources},
+		{method: "GET", path: "/v1/resources/{id}", scope: docsapi.ScopeResourcesRead, handler: s.handleGetResource},
+		{method: "PATCH", path: "/v1/resources/{id}", scope: docsapi.ScopeResourcesWrite, handler: s.handleUpdateResource},
+		{method: "DELETE", path: "/v1/resources/{id}", scope: docsapi.ScopeResourcesWrite, handler: s.handleDeleteResource},
+		{method: "POST", path: "/v1/api_keys", scope: docsapi.ScopeKeysWrite, handler: s.handleCreateAPIKey},
+		{method: "GET", path: "/v1/api_keys", scope: docsapi.ScopeKeysRead, query: listQuery, handler: s.handleListAPIKeys},
+		{method: "GET", path: "/v1/api_keys/{id}", scope: docsapi.ScopeKeysRead, handler: s.handleGetAPIKey},
+		{method: "DELETE", path: "/v1/api_keys/{id}", scope: docsapi.ScopeKeysWrite, handler: s.handleRevokeAPIKey},
+		{method: "GET", path: "/v1/requests", scope: docsapi.ScopeLogsRead, query: append([]string{"status"}, listQuery...), handler: s.handleListRequestLogs},
+		{method: "GET", path: "/v1/requests/{id}", scope: docsapi.ScopeLogsRead, handler: s.handleGetRequestLog},
+		{method: "GET", path: "/healthz", handler: s.handleHealth},
+		{method: "GET", path: "/metrics", handler: s.handleMetrics},
+		{method: "GET", path: "/v1/openapi.json", handler: s.handleOpenAPI},
+	}
+	for _, rt := range s.routes {
+		h := http.Handler(rt.handler)
+		if rt.scope != "" {
+			h = s.api(rt, h)
+		}
+		s.mux.Handle(rt.method+" "+rt.path, s.instrument(rt.method+" "+rt.path, h))
+	}
+	// Everything else, unknown paths and unknown methods alike, is a 404.
+	s.mux.Handle("/", s.instrument("unmatched", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.Error(w, r, docsapi.Errorf(docsapi.ENOTFOUND, "Unrecognized request URL (%s: %s).", r.Method, r.URL.Path))
+	})))
+}

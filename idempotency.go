@@ -1,0 +1,56 @@
+package docsapi
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Idempotency timings from the contract.
+const (
+	IdempotencyTTL = 24 * time.Hour
+	// IdempotencyWait is how long a duplicate waits for the first request.
+	IdempotencyWait = 10 * time.Second
+	// IdempotencyLease is how long a claim holds before another request may
+	// take it over: a claim older than this belongs to a crashed process.
+	IdempotencyLease = 10 * time.Second
+)
+
+// ErrIdempotencyInProgress is returned by Begin while another request holds
+// the key; the caller may wait and call Begin again.
+var ErrIdempotencyInProgress = errors.New("idempotency key in progress")
+
+// StoredResponse is a response kept for replay.
+type StoredResponse struct {
+	Status    int
+	Body      []byte
+	RequestID string
+}
+
+// IdempotencyClaim is the right of one request to do the work for a key.
+type IdempotencyClaim struct {
+	AccountID string
+	Key       string
+	Token     string
+}
+
+// IdempotencyService keeps idempotency records. Records live in the same
+// store as the objects so that the work and its record commit together.
+type IdempotencyService interface {
+	// Begin claims key for the request. It returns either a claim, or the
+	// stored response of a finished request with the same fingerprint.
+	// Errors: ECONFLICT (another fingerprint), ErrIdempotencyInProgress,
+	// EINTERNAL.
+	Begin(ctx context.Context, accountID, key, fingerprint, requestID string) (*IdempotencyClaim, *StoredResponse, error)
+
+	// Complete runs fn in one transaction, which the context passed to fn
+	// carries to every service call made with it. When fn returns a response
+	// below 500, it is stored with the claim and both commit; otherwise the
+	// transaction rolls back and the claim is released.
+	// Errors: ECONFLICT (the claim was taken over), fn's error, EINTERNAL.
+	Complete(ctx context.Context, c *IdempotencyClaim, fn func(ctx context.Context) (*StoredResponse, error)) (*StoredResponse, error)
+
+	// PurgeIdempotencyRecords deletes records created before t.
+	// Errors: EINTERNAL.
+	PurgeIdempotencyRecords(ctx context.Context, before time.Time) (int64, error)
+}

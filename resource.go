@@ -1,0 +1,129 @@
+package docsapi
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Resource limits from the contract.
+const (
+	MaxNameLen          = 200
+	MaxDescriptionLen   = 5000
+	MaxMetadataPairs    = 50
+	MaxMetadataKeyLen   = 40
+	MaxMetadataValueLen = 500
+)
+
+// Resource is the API's main object: a named document with metadata.
+type Resource struct {
+	ID          string
+	AccountID   string
+	Name        string
+	Description *string
+	Metadata    map[string]string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// ResourceUpdate holds the fields given to a PATCH. A nil field is left as it is.
+type ResourceUpdate struct {
+	Name *string
+	// Description is set when SetDescription is true; nil clears it.
+	Description    *string
+	SetDescription bool
+	// ClearMetadata removes every key before Metadata is merged in.
+	ClearMetadata bool
+	// Metadata is merged into the stored metadata; a nil value removes its key.
+	Metadata map[string]*string
+}
+
+// ResourceService manages resources. Every method sees only accountID's objects.
+type ResourceService interface {
+	// CreateResource stores r, whose ID, AccountID and times must be set.
+	// Errors: EINTERNAL.
+	CreateResource(ctx context.Context, r *Resource) error
+
+	// FindResourceByID returns one resource. Errors: ENOTFOUND, EINTERNAL.
+	FindResourceByID(ctx context.Context, accountID, id string) (*Resource, error)
+
+	// FindResources returns one page of resources, newest first, and whether
+	// more follow in the direction of paging.
+	// Errors: EPARAMINVALID (unknown cursor), EINTERNAL.
+	FindResources(ctx context.Context, accountID string, p ListParams) ([]*Resource, bool, error)
+
+	// UpdateResource applies upd and returns the result.
+	// Errors: ENOTFOUND, EPARAMINVALID (too many metadata keys), EINTERNAL.
+	UpdateResource(ctx context.Context, accountID, id string, upd ResourceUpdate) (*Resource, error)
+
+	// DeleteResource deletes a resource. Errors: ENOTFOUND, EINTERNAL.
+	DeleteResource(ctx context.Context, accountID, id string) error
+}
+
+// NormalizeName trims name and checks its length.
+func NormalizeName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", ParamErrorf(EPARAMMISSING, "name", "Missing required parameter: name.")
+	}
+	if n := len([]rune(name)); n > MaxNameLen {
+		return "", ParamErrorf(EPARAMINVALID, "name", "Name must be at most %d characters; it has %d.", MaxNameLen, n)
+	}
+	return name, nil
+}
+
+// NormalizeDescription checks the description's length; "" means none.
+func NormalizeDescription(d *string) (*string, error) {
+	if d == nil || *d == "" {
+		return nil, nil
+	}
+	if n := len([]rune(*d)); n > MaxDescriptionLen {
+		return nil, ParamErrorf(EPARAMINVALID, "description", "Description must be at most %d characters; it has %d.", MaxDescriptionLen, n)
+	}
+	return d, nil
+}
+
+// ValidateMetadataPair checks one metadata key and value.
+func ValidateMetadataPair(key, value string) error {
+	param := fmt.Sprintf("metadata[%s]", key)
+	if key == "" {
+		return ParamErrorf(EPARAMINVALID, "metadata", "Metadata keys must not be empty.")
+	}
+	if n := len([]rune(key)); n > MaxMetadataKeyLen {
+		return ParamErrorf(EPARAMINVALID, param, "Metadata keys must be at most %d characters; this one has %d.", MaxMetadataKeyLen, n)
+	}
+	if n := len([]rune(value)); n > MaxMetadataValueLen {
+		return ParamErrorf(EPARAMINVALID, param, "Metadata values must be at most %d characters; this one has %d.", MaxMetadataValueLen, n)
+	}
+	return nil
+}
+
+// ValidateMetadataCount checks the number of metadata pairs.
+func ValidateMetadataCount(m map[string]string) error {
+	if len(m) > MaxMetadataPairs {
+		return ParamErrorf(EPARAMINVALID, "metadata", "Metadata can have at most %d keys; it would have %d.", MaxMetadataPairs, len(m))
+	}
+	return nil
+}
+
+// Apply merges upd into r. It does not touch UpdatedAt.
+func (r *Resource) Apply(upd ResourceUpdate) error {
+	if upd.Name != nil {
+		r.Name = *upd.Name
+	}
+	if upd.SetDescription {
+		r.Description = upd.Description
+	}
+	if upd.ClearMetadata || r.Metadata == nil {
+		r.Metadata = map[string]string{}
+	}
+	for k, v := range upd.Metadata {
+		if v == nil {
+			delete(r.Metadata, k)
+		} else {
+			r.Metadata[k] = *v
+		}
+	}
+	return ValidateMetadataCount(r.Metadata)
+}

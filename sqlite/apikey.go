@@ -1,0 +1,118 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/docsapi/docsapi"
+)
+
+// APIKeyService implements docsapi.APIKeyService.
+type APIKeyService struct{ db *DB }
+
+// NewAPIKeyService returns an APIKeyService on db.
+func NewAPIKeyService(db *DB) *APIKeyService { return &APIKeyService{db: db} }
+
+const apiKeyColumns = `id, account_id, name, scopes, rate_limit, prefix, hash, created_at, last_used_at, revoked_at`
+
+func scanAPIKey(s scanner) (*docsapi.APIKey, error) {
+	var k docsapi.APIKey
+	var scopes string
+	var created int64
+	var lastUsed, revoked sql.NullInt64
+	if err := s.Scan(&k.ID, &k.AccountID, &k.Name, &scopes, &k.RateLimit, &k.Prefix, &k.Hash, &created, &lastUsed, &revoked); err != nil {
+		return nil, err
+	}
+	k.Scopes = strings.Fields(scopes)
+	k.CreatedAt = fromMicros(created)
+	k.LastUsedAt, k.RevokedAt = fromNullMicros(lastUsed), fromNullMicros(revoked)
+	return &k, nil
+}
+
+func apiKeyMissing(id string) error {
+	return docsapi.ParamErrorf(docsapi.ENOTFOUND, "id", "No such API key: '%s'.", id)
+}
+
+// CreateAPIKey stores k.
+func (s *APIKeyService) CreateAPIKey(ctx context.Context, k *docsapi.APIKey) error {
+	return createAPIKey(ctx, s.db.writer(ctx), k)
+}
+
+func createAPIKey(ctx context.Context, q querier, k *docsapi.APIKey) error {
+	_, err := q.ExecContext(ctx,
+		`INSERT INTO api_keys (id, account_id, name, scopes, rate_limit, prefix, hash, created_at)
+		 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		k.ID, k.AccountID, k.Name, strings.Join(k.Scopes, " "), k.RateLimit, k.Prefix, k.Hash, micros(k.CreatedAt))
+	if err != nil {
+		return fmt.Errorf("insert api key: %w", err)
+	}
+	return nil
+}
+
+// FindAPIKeyByHash returns the key whose secret hashes to hash.
+func (s *APIKeyService) FindAPIKeyByHash(ctx context.Context, hash string) (*docsapi.APIKey, error) {
+	k, err := scanAPIKey(s.db.reader(ctx).QueryRowContext(ctx,
+		`SELECT `+apiKeyColumns+` FROM api_keys WHERE hash = ?`, hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, docsapi.Errorf(docsapi.ENOTFOUND, "No such API key.")
+	} else if err != nil {
+		return nil, fmt.Errorf("find api key by hash: %w", err)
+	}
+	return k, nil
+}
+
+// FindAPIKeyByID returns one of the account's keys.
+func (s *APIKeyService) FindAPIKeyByID(ctx context.Context, accountID, id string) (*docsapi.APIKey, error) {
+	k, err := scanAPIKey(s.db.reader(ctx).QueryRowContext(ctx,
+		`SELECT `+apiKeyColumns+` FROM api_keys WHERE account_id = ? AND id = ?`, accountID, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, apiKeyMissing(id)
+	} else if err != nil {
+		return nil, fmt.Errorf("find api key: %w", err)
+	}
+	return k, nil
+}
+
+// FindAPIKeys returns one page of the account's keys.
+func (s *APIKeyService) FindAPIKeys(ctx context.Context, accountID string, p docsapi.ListParams) ([]*docsapi.APIKey, bool, error) {
+	suffix, args, backwards, err := s.db.page(ctx, "api_keys", accountID, p)
+	if err != nil {
+		return nil, false, err
+	}
+	items, err := queryAll(ctx, s.db.reader(ctx), scanAPIKey,
+		`SELECT `+apiKeyColumns+` FROM api_keys WHERE account_id = ?`+suffix, append([]any{accountID}, args...)...)
+	if err != nil {
+		return nil, false, fmt.Errorf("list api keys: %w", err)
+	}
+	items, more := finishPage(items, p.Limit, backwards)
+	return items, more, nil
+}
+
+// RevokeAPIKey revokes one of the account's keys; revoking twice keeps the
+// first time.
+func (s *APIKeyService) RevokeAPIKey(ctx context.Context, accountID, id string) (*docsapi.APIKey, error) {
+	var out *docsapi.APIKey
+	err := s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx,
+			`UPDATE api_keys SET revoked_at = ? WHERE account_id = ? AND id = ? AND revoked_at IS NULL`,
+			micros(docsapi.Now()), accountID, id); err != nil {
+			return fmt.Errorf("revoke api key: %w", err)
+		}
+		k, err := s.FindAPIKeyByID(ctx, accountID, id)
+		out = k
+		return err
+	})
+	return out, err
+}
+
+// TouchAPIKey records when a key was last used.
+func (s *APIKeyService) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
+	if _, err := s.db.writer(ctx).ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ?`, micros(at), id); err != nil {
+		return fmt.Errorf("touch api key: %w", err)
+	}
+	return nil
+}

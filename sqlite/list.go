@@ -1,0 +1,65 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/docsapi/docsapi"
+)
+
+// page returns the condition, ordering and limit that select one page of
+// table (after a WHERE clause on account_id), and its arguments.
+func (db *DB) page(ctx context.Context, table, accountID string, p docsapi.ListParams) (string, []any, bool, error) {
+	cursor, param, backwards := p.Cursor()
+	limit := p.Limit + 1 // one more tells whether another page follows
+	if cursor == "" {
+		return ` ORDER BY seq DESC LIMIT ?`, []any{limit}, false, nil
+	}
+	var seq int64
+	err := db.reader(ctx).QueryRowContext(ctx,
+		`SELECT seq FROM `+table+` WHERE account_id = ? AND id = ?`, accountID, cursor).Scan(&seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, false, docsapi.ParamErrorf(docsapi.EPARAMINVALID, param, "No such object for the cursor %s: '%s'.", param, cursor)
+	} else if err != nil {
+		return "", nil, false, fmt.Errorf("find cursor: %w", err)
+	}
+	if backwards {
+		return ` AND seq > ? ORDER BY seq ASC LIMIT ?`, []any{seq, limit}, true, nil
+	}
+	return ` AND seq < ? ORDER BY seq DESC LIMIT ?`, []any{seq, limit}, false, nil
+}
+
+// finishPage trims the look-ahead row and restores newest-first order.
+func finishPage[T any](items []T, limit int, backwards bool) ([]T, bool) {
+	more := len(items) > limit
+	if more {
+		items = items[:limit]
+	}
+	if backwards {
+		slices.Reverse(items)
+	}
+	return items, more
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+// queryAll runs a query and scans every row with scan.
+func queryAll[T any](ctx context.Context, q querier, scan func(scanner) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
