@@ -6,7 +6,10 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/docsapi/docsapi"
@@ -90,8 +93,15 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, fn work) {
 	}
 }
 
-// doWork runs fn after the test hook, if any.
-func (s *Server) doWork(ctx context.Context, fn work) (int, any, error) {
+// doWork runs fn after the test hook, if any. A panic becomes an error here
+// so that an idempotency claim is released like after any other failure.
+func (s *Server) doWork(ctx context.Context, fn work) (status int, v any, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.logger(ctx).Error("panic", slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
 	if s.BeforeWork != nil {
 		if err := s.BeforeWork(ctx); err != nil {
 			return 0, nil, err

@@ -1,0 +1,36 @@
+# Docs API. `make run` serves on the embedded SQLite default; `make test` runs
+# every suite: the server's Go tests and the three client libraries'.
+GO      ?= go
+BIN     := $(CURDIR)/bin/docsapi
+export DOCSAPI_BIN := $(BIN)
+
+.PHONY: run build test test-server test-clients test-go-client test-python-client test-ts-client bench deps
+
+run: build
+	$(BIN) serve
+
+build: deps
+	$(GO) build -o $(BIN) ./cmd/docsapi
+
+deps:
+	@./scripts/deps
+
+test: build test-server test-clients
+
+test-server:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 8m ./...
+
+test-clients: test-go-client test-python-client test-ts-client
+
+test-go-client:
+	cd clients/go && $(GO) vet ./... && $(GO) test -count=1 ./...
+
+test-python-client:
+	cd clients/python && python3 -m unittest discover -s tests
+
+test-ts-client:
+	cd clients/typescript && npm ci --no-audit --no-fund && npm test
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./inmem/

@@ -1,0 +1,286 @@
+// Package docsapi is the official Go client for Docs API.
+//
+// A Client is safe for concurrent use. Every call takes a context; cancelling
+// it stops the call at once, including a wait between retries.
+package docsapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	mathrand "math/rand/v2"
+	"net/http"
+	"net/url"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Version is the version of this library.
+const Version = "0.1.0"
+
+const (
+	// DefaultBaseURL is where a local `docsapi serve` listens by default.
+	DefaultBaseURL = "http://127.0.0.1:8080"
+	// DefaultTimeout bounds each attempt of a call.
+	DefaultTimeout = 30 * time.Second
+	// DefaultMaxRetries is how many times a failed call is retried.
+	DefaultMaxRetries = 2
+
+	// maxRetryAfter is the longest Retry-After the client waits out; a longer
+	// one is returned to the caller at once rather than blocking a job.
+	maxRetryAfter = 60
+)
+
+var userAgent = fmt.Sprintf("docsapi-go/%s (%s; %s/%s)", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+
+// Client talks to Docs API with one API key.
+type Client struct {
+	Resources *ResourcesService
+	APIKeys   *APIKeysService
+	Requests  *RequestsService
+
+	apiKey     string
+	baseURL    string
+	httpClient *http.Client
+	maxRetries int
+	timeout    time.Duration
+
+	// sleep and random are fields so that tests can run backoff without
+	// really waiting and with known jitter.
+	sleep  func(ctx context.Context, d time.Duration) error
+	random func() float64
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithBaseURL sets the API's base URL, e.g. "https://api.example.com".
+func WithBaseURL(u string) Option {
+	return func(c *Client) { c.baseURL = strings.TrimRight(u, "/") }
+}
+
+// WithMaxRetries sets how many times a call is retried after a 429, a 5xx or
+// a connection failure. 0 disables retries.
+func WithMaxRetries(n int) Option {
+	return func(c *Client) { c.maxRetries = max(n, 0) }
+}
+
+// WithHTTPClient sets the *http.Client used to send requests.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Client) { c.httpClient = hc }
+}
+
+// WithTimeout bounds each attempt of a call (not the call with its retries;
+// use the context for that). 0 means no bound besides the context's.
+func WithTimeout(d time.Duration) Option {
+	return func(c *Client) { c.timeout = max(d, 0) }
+}
+
+// NewClient returns a client that authenticates with apiKey.
+func NewClient(apiKey string, opts ...Option) *Client {
+	c := &Client{
+		apiKey:     apiKey,
+		baseURL:    DefaultBaseURL,
+		httpClient: http.DefaultClient,
+		maxRetries: DefaultMaxRetries,
+		timeout:    DefaultTimeout,
+		sleep:      sleepContext,
+		random:     mathrand.Float64,
+	}
+	for _, opt := range opts {
+		opt(c)
+	}
+	c.Resources = &ResourcesService{c: c}
+	c.APIKeys = &APIKeysService{c: c}
+	c.Requests = &RequestsService{c: c}
+	return c
+}
+
+// RequestOption configures one call.
+type RequestOption func(*requestConfig)
+
+type requestConfig struct {
+	idempotencyKey string
+}
+
+// WithIdempotencyKey sends key as the call's Idempotency-Key instead of a
+// generated one. Use it to make a write safe to repeat across processes, for
+// example a job that may be restarted. Ignored on reads.
+func WithIdempotencyKey(key string) RequestOption {
+	return func(rc *requestConfig) { rc.idempotencyKey = key }
+}
+
+// do sends one call, retrying it as the contract allows, and decodes a 2xx
+// body into out.
+func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any, opts []RequestOption) error {
+	var rc requestConfig
+	for _, opt := range opts {
+		opt(&rc)
+	}
+	var payload []byte
+	if body != nil {
+		var err error
+		if payload, err = json.Marshal(body); err != nil {
+			return fmt.Errorf("docsapi: encoding the request body: %w", err)
+		}
+	}
+	// One key for every attempt, so that the server replays a write whose
+	// response was lost instead of doing it twice.
+	key := ""
+	if method != http.MethodGet {
+		key = rc.idempotencyKey
+		if key == "" {
+			var err error
+			if key, err = newUUID(); err != nil {
+				return fmt.Errorf("docsapi: generating an Idempotency-Key: %w", err)
+			}
+		}
+	}
+	req, err := c.newRequest(method, path, query, payload, key)
+	if err != nil {
+		return err
+	}
+
+	for retries := 0; ; retries++ {
+		status, header, respBody, err := c.attempt(ctx, req, payload)
+		var callErr error
+		switch {
+		case err != nil && ctx.Err() != nil:
+			// The caller gave up; that is not a network failure to retry.
+			return fmt.Errorf("docsapi: %s %s: %w", method, path, ctx.Err())
+		case err != nil:
+			callErr = newConnectionError(err)
+		case status >= 200 && status < 300:
+			if out == nil {
+				return nil
+			}
+			if err := json.Unmarshal(respBody, out); err != nil {
+				return unexpectedResponse(status, header, err)
+			}
+			return nil
+		default:
+			callErr = parseError(status, header, respBody)
+		}
+		delay, retry := retryDelay(status, header, retries, c.maxRetries, c.random())
+		if !retry {
+			return callErr
+		}
+		if err := c.sleep(ctx, delay); err != nil {
+			return fmt.Errorf("docsapi: %s %s: %w", method, path, err)
+		}
+	}
+}
+
+// newRequest builds the request that every attempt of a call clones. Its
+// errors (a malformed base URL) are the caller's to fix, not to retry.
+func (c *Client) newRequest(method, path string, query url.Values, payload []byte, key string) (*http.Request, error) {
+	target := c.baseURL + path
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	req, err := http.NewRequest(method, target, nil)
+	if err != nil {
+		return nil, fmt.Errorf("docsapi: building the request: %w", err)
+	}
+	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
+		return nil, fmt.Errorf("docsapi: base URL %q: scheme must be http or https", c.baseURL)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.apiKey)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	if payload != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set("Idempotency-Key", key)
+	}
+	return req, nil
+}
+
+// attempt sends one copy of req and reads the whole response. A non-nil
+// error means no complete response arrived.
+func (c *Client) attempt(ctx context.Context, req *http.Request, payload []byte) (int, http.Header, []byte, error) {
+	if c.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, c.timeout)
+		defer cancel()
+	}
+	req = req.Clone(ctx)
+	if payload != nil {
+		req.ContentLength = int64(len(payload))
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(payload)), nil }
+		req.Body, _ = req.GetBody()
+	}
+	resp, err := c.httpClient.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	// Read the body inside the attempt's timeout: a connection dropped
+	// mid-body is a connection failure like any other.
+	respBody, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	return resp.StatusCode, resp.Header, respBody, nil
+}
+
+// retryDelay decides, after an attempt that ended with status (0 for a
+// connection failure) and header, when retriesDone retries have been made
+// already, whether to retry and how long to wait first. random is in [0, 1)
+// and sets the jitter.
+func retryDelay(status int, header http.Header, retriesDone, maxRetries int, random float64) (time.Duration, bool) {
+	if retriesDone >= maxRetries {
+		return 0, false
+	}
+	if status != 0 && status != http.StatusTooManyRequests && status < 500 {
+		return 0, false
+	}
+	if secs, ok := parseRetryAfter(header.Get("Retry-After")); ok {
+		if secs > maxRetryAfter {
+			return 0, false
+		}
+		return time.Duration(secs) * time.Second, true
+	}
+	base := math.Min(0.5*math.Ldexp(1, retriesDone), 8)
+	return time.Duration(base * (1 - 0.25*random) * float64(time.Second)), true
+}
+
+// parseRetryAfter accepts only a whole number of seconds; an HTTP date or a
+// fraction is ignored and the usual backoff applies.
+func parseRetryAfter(v string) (int, bool) {
+	v = strings.TrimSpace(v)
+	if v == "" || len(v) > 9 || strings.Trim(v, "0123456789") != "" {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v)
+	return n, err == nil
+}
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// newUUID returns a random (version 4) UUID.
+func newUUID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
+}

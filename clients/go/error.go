@@ -1,0 +1,172 @@
+package docsapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// Error is what every failed call returns, wrapped in the typed error for its
+// type: errors.As(err, &e) with e a *Error works for each of them, and so
+// does errors.As with the typed error, such as *InvalidRequestError.
+//
+// Fields that the response did not carry are empty.
+type Error struct {
+	// Type is the error's type, such as "invalid_request_error".
+	Type string
+	// Code is the specific problem, such as "parameter_missing".
+	Code string
+	// Param names the parameter to blame, such as "name" or "metadata[color]".
+	Param string
+	// Message is one human sentence.
+	Message string
+	// RequestID identifies the request for support; log it.
+	RequestID string
+	// HTTPStatus is the response's status, 0 for a connection failure.
+	HTTPStatus int
+	// Header holds the response's headers, nil for a connection failure.
+	Header http.Header
+
+	cause error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("docsapi: ")
+	b.WriteString(e.Message)
+	var details []string
+	for _, d := range [][2]string{{"status", statusText(e.HTTPStatus)}, {"type", e.Type}, {"code", e.Code}, {"param", e.Param}, {"request_id", e.RequestID}} {
+		if d[1] != "" {
+			details = append(details, d[0]+"="+d[1])
+		}
+	}
+	if len(details) > 0 {
+		b.WriteString(" (" + strings.Join(details, " ") + ")")
+	}
+	if e.cause != nil {
+		b.WriteString("; " + e.cause.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying cause, such as the network error of a
+// ConnectionError, or nil.
+func (e *Error) Unwrap() error { return e.cause }
+
+func statusText(status int) string {
+	if status == 0 {
+		return ""
+	}
+	return fmt.Sprint(status)
+}
+
+// The typed errors share Error's fields; each unwraps to its *Error.
+type (
+	// InvalidRequestError means a parameter is missing or invalid, or no
+	// object has that id (HTTP 400 and 404).
+	InvalidRequestError Error
+	// AuthenticationError means the API key is missing, malformed, unknown
+	// or revoked (HTTP 401).
+	AuthenticationError Error
+	// PermissionError means the API key lacks the scope the endpoint needs
+	// (HTTP 403).
+	PermissionError Error
+	// IdempotencyError means an Idempotency-Key was reused with a different
+	// request, or its first request ran too long (HTTP 409).
+	IdempotencyError Error
+	// RateLimitError means the API key's rate limit is used up (HTTP 429)
+	// and retries did not get through.
+	RateLimitError Error
+	// APIError means a server-side failure (HTTP 5xx), an error of a type
+	// this library does not know, or a response it could not read.
+	APIError Error
+	// ConnectionError means no response arrived (refused, reset, timed
+	// out). It unwraps to *Error, whose Unwrap gives the network error.
+	ConnectionError Error
+)
+
+func (e *InvalidRequestError) Error() string { return (*Error)(e).Error() }
+func (e *InvalidRequestError) Unwrap() error { return (*Error)(e) }
+func (e *AuthenticationError) Error() string { return (*Error)(e).Error() }
+func (e *AuthenticationError) Unwrap() error { return (*Error)(e) }
+func (e *PermissionError) Error() string     { return (*Error)(e).Error() }
+func (e *PermissionError) Unwrap() error     { return (*Error)(e) }
+func (e *IdempotencyError) Error() string    { return (*Error)(e).Error() }
+func (e *IdempotencyError) Unwrap() error    { return (*Error)(e) }
+func (e *RateLimitError) Error() string      { return (*Error)(e).Error() }
+func (e *RateLimitError) Unwrap() error      { return (*Error)(e) }
+func (e *APIError) Error() string            { return (*Error)(e).Error() }
+func (e *APIError) Unwrap() error            { return (*Error)(e) }
+func (e *ConnectionError) Error() string     { return (*Error)(e).Error() }
+func (e *ConnectionError) Unwrap() error     { return (*Error)(e) }
+
+// typed wraps e in the typed error for its type; an unknown or missing type
+// is an APIError with every field kept.
+func typed(e *Error) error {
+	switch e.Type {
+	case "invalid_request_error":
+		return (*InvalidRequestError)(e)
+	case "authentication_error":
+		return (*AuthenticationError)(e)
+	case "permission_error":
+		return (*PermissionError)(e)
+	case "idempotency_error":
+		return (*IdempotencyError)(e)
+	case "rate_limit_error":
+		return (*RateLimitError)(e)
+	default:
+		return (*APIError)(e)
+	}
+}
+
+// parseError turns a non-2xx response into its typed error.
+func parseError(status int, header http.Header, body []byte) error {
+	var envelope struct {
+		Error *struct {
+			Type      string `json:"type"`
+			Code      string `json:"code"`
+			Param     string `json:"param"`
+			Message   string `json:"message"`
+			RequestID string `json:"request_id"`
+		} `json:"error"`
+	}
+	if err := json.Unmarshal(body, &envelope); err != nil || envelope.Error == nil || envelope.Error.Message == "" {
+		// A proxy's HTML page or some other body that is not ours.
+		return unexpectedResponse(status, header, nil)
+	}
+	b := envelope.Error
+	e := &Error{
+		Type:       b.Type,
+		Code:       b.Code,
+		Param:      b.Param,
+		Message:    b.Message,
+		RequestID:  b.RequestID,
+		HTTPStatus: status,
+		Header:     header,
+	}
+	if e.RequestID == "" {
+		e.RequestID = header.Get("Request-Id")
+	}
+	return typed(e)
+}
+
+// unexpectedResponse is the APIError for a response body this library cannot
+// read; cause, if any, says why.
+func unexpectedResponse(status int, header http.Header, cause error) error {
+	return &APIError{
+		Type:       "api_error",
+		Message:    fmt.Sprintf("Unexpected response from the API (HTTP %d).", status),
+		RequestID:  header.Get("Request-Id"),
+		HTTPStatus: status,
+		Header:     header,
+		cause:      cause,
+	}
+}
+
+func newConnectionError(cause error) error {
+	return &ConnectionError{
+		Message: "Could not get a response from the API.",
+		cause:   cause,
+	}
+}

@@ -1,0 +1,3 @@
+module github.com/docsapi/docsapi/clients/go
+
+go 1.23

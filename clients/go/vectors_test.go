@@ -1,0 +1,232 @@
+package docsapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func loadVectors(t *testing.T, name string, v any) {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join("..", "testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+}
+
+// className names err's class as the shared vectors do.
+func className(err error) string {
+	switch err.(type) {
+	case *InvalidRequestError:
+		return "InvalidRequestError"
+	case *AuthenticationError:
+		return "AuthenticationError"
+	case *PermissionError:
+		return "PermissionError"
+	case *IdempotencyError:
+		return "IdempotencyError"
+	case *RateLimitError:
+		return "RateLimitError"
+	case *APIError:
+		return "APIError"
+	case *ConnectionError:
+		return "APIConnectionError"
+	}
+	return fmt.Sprintf("%T", err)
+}
+
+// asTyped reports whether errors.As finds the typed error of class in err.
+func asTyped(err error, class string) bool {
+	switch class {
+	case "InvalidRequestError":
+		var e *InvalidRequestError
+		return errors.As(err, &e)
+	case "AuthenticationError":
+		var e *AuthenticationError
+		return errors.As(err, &e)
+	case "PermissionError":
+		var e *PermissionError
+		return errors.As(err, &e)
+	case "IdempotencyError":
+		var e *IdempotencyError
+		return errors.As(err, &e)
+	case "RateLimitError":
+		var e *RateLimitError
+		return errors.As(err, &e)
+	case "APIError":
+		var e *APIError
+		return errors.As(err, &e)
+	case "APIConnectionError":
+		var e *ConnectionError
+		return errors.As(err, &e)
+	}
+	return false
+}
+
+func TestErrorVectors(t *testing.T) {
+	var file struct {
+		Cases []struct {
+			Name    string
+			Status  int
+			Headers map[string]string
+			Body    string
+			Expect  struct {
+				Class      string
+				Type       *string
+				Code       *string
+				Param      *string
+				Message    *string
+				RequestID  *string `json:"request_id"`
+				HTTPStatus int     `json:"http_status"`
+			}
+		}
+	}
+	loadVectors(t, "errors.json", &file)
+	if len(file.Cases) == 0 {
+		t.Fatal("no cases in errors.json")
+	}
+	str := func(p *string) string {
+		if p == nil {
+			return ""
+		}
+		return *p
+	}
+	for _, tc := range file.Cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			fs := newFaultServer(t, step{status: tc.Status, header: tc.Headers, body: tc.Body})
+			c, _ := newTestClient(fs.URL, WithMaxRetries(0))
+			_, err := c.Resources.Retrieve(context.Background(), "res_123")
+			if got := className(err); got != tc.Expect.Class {
+				t.Fatalf("class = %s, want %s (err: %v)", got, tc.Expect.Class, err)
+			}
+			// Wrapped by the caller, both the typed error and *Error stay reachable.
+			wrapped := fmt.Errorf("loading: %w", err)
+			if !asTyped(wrapped, tc.Expect.Class) {
+				t.Errorf("errors.As(*%s) failed on a wrapped error", tc.Expect.Class)
+			}
+			var e *Error
+			if !errors.As(wrapped, &e) {
+				t.Fatalf("errors.As(*Error) failed on %T", err)
+			}
+			for _, f := range []struct{ field, got, want string }{
+				{"type", e.Type, str(tc.Expect.Type)},
+				{"code", e.Code, str(tc.Expect.Code)},
+				{"param", e.Param, str(tc.Expect.Param)},
+				{"message", e.Message, str(tc.Expect.Message)},
+				{"request_id", e.RequestID, str(tc.Expect.RequestID)},
+			} {
+				if f.got != f.want {
+					t.Errorf("%s = %q, want %q", f.field, f.got, f.want)
+				}
+			}
+			if e.HTTPStatus != tc.Expect.HTTPStatus {
+				t.Errorf("http_status = %d, want %d", e.HTTPStatus, tc.Expect.HTTPStatus)
+			}
+			for k, v := range tc.Headers {
+				if got := e.Header.Get(k); got != v {
+					t.Errorf("header %s = %q, want %q", k, got, v)
+				}
+			}
+			if n := len(fs.requests()); n != 1 {
+				t.Errorf("%d requests with retries off, want 1", n)
+			}
+		})
+	}
+}
+
+type retryCase struct {
+	Name        string
+	Status      *int
+	Headers     map[string]string
+	RetriesDone int `json:"retries_done"`
+	MaxRetries  int `json:"max_retries"`
+	Expect      struct {
+		Retry    bool
+		MinDelay float64 `json:"min_delay"`
+		MaxDelay float64 `json:"max_delay"`
+	}
+}
+
+func loadRetryCases(t *testing.T) []retryCase {
+	var file struct{ Cases []retryCase }
+	loadVectors(t, "retries.json", &file)
+	if len(file.Cases) == 0 {
+		t.Fatal("no cases in retries.json")
+	}
+	return file.Cases
+}
+
+func inBounds(d time.Duration, lo, hi float64) bool {
+	s := d.Seconds()
+	return s >= lo-1e-9 && s <= hi+1e-9
+}
+
+// TestRetryVectors checks the pure decision at both ends of the jitter.
+func TestRetryVectors(t *testing.T) {
+	for _, tc := range loadRetryCases(t) {
+		t.Run(tc.Name, func(t *testing.T) {
+			status := 0
+			if tc.Status != nil {
+				status = *tc.Status
+			}
+			header := http.Header{}
+			for k, v := range tc.Headers {
+				header.Set(k, v) // as net/http stores a received header
+			}
+			for _, random := range []float64{0, 0.5, 0.999999} {
+				d, retry := retryDelay(status, header, tc.RetriesDone, tc.MaxRetries, random)
+				if retry != tc.Expect.Retry {
+					t.Fatalf("random=%v: retry = %v, want %v", random, retry, tc.Expect.Retry)
+				}
+				if retry && !inBounds(d, tc.Expect.MinDelay, tc.Expect.MaxDelay) {
+					t.Errorf("random=%v: delay %v not in [%v, %v] s", random, d, tc.Expect.MinDelay, tc.Expect.MaxDelay)
+				}
+			}
+		})
+	}
+}
+
+// TestRetryVectorsOverHTTP plays each vector through a whole call: the server
+// answers every attempt alike, so the wait after attempt retries_done+1 is
+// the vector's.
+func TestRetryVectorsOverHTTP(t *testing.T) {
+	for _, tc := range loadRetryCases(t) {
+		t.Run(tc.Name, func(t *testing.T) {
+			st := step{reset: true}
+			if tc.Status != nil {
+				st = step{status: *tc.Status, header: tc.Headers, body: errorBody("api_error", "api_error")}
+				if *tc.Status < 300 {
+					st.body = resourceBody
+				}
+			}
+			fs := newFaultServer(t, st)
+			c, log := newTestClient(fs.URL, WithMaxRetries(tc.MaxRetries))
+			c.Resources.Retrieve(context.Background(), "res_1")
+			delays := log.delays()
+			if !tc.Expect.Retry {
+				if len(delays) != tc.RetriesDone {
+					t.Fatalf("%d retries, want %d then none: %v", len(delays), tc.RetriesDone, delays)
+				}
+				return
+			}
+			if len(delays) <= tc.RetriesDone {
+				t.Fatalf("only %d retries, want more than %d", len(delays), tc.RetriesDone)
+			}
+			if d := delays[tc.RetriesDone]; !inBounds(d, tc.Expect.MinDelay, tc.Expect.MaxDelay) {
+				t.Errorf("delay %v not in [%v, %v] s", d, tc.Expect.MinDelay, tc.Expect.MaxDelay)
+			}
+			if got, want := len(fs.requests()), len(delays)+1; got != want {
+				t.Errorf("%d requests for %d retries", got, len(delays))
+			}
+		})
+	}
+}

@@ -1,0 +1,252 @@
+package http_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docsapi/docsapi"
+	dhttp "github.com/docsapi/docsapi/http"
+)
+
+// TestErrorTable reaches every row of the contract's error table over HTTP.
+func TestErrorTable(t *testing.T) {
+	e := newEnv(t)
+	readOnly, _ := e.newKey(0, docsapi.ScopeResourcesRead)
+	limited, _ := e.newKey(1, docsapi.ScopeAll)
+	e.do("GET", "/v1/resources", limited, nil).want(t, 200)
+	e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "a"}, "Idempotency-Key", "k1").want(t, 201)
+
+	tests := []struct {
+		name         string
+		method, path string
+		key          string
+		body         any
+		headers      []string
+		status       int
+		code, param  string
+	}{
+		{"missing name", "POST", "/v1/resources", e.rootKey, map[string]any{"name": ""}, nil, 400, docsapi.EPARAMMISSING, "name"},
+		{"unknown field", "POST", "/v1/resources", e.rootKey, map[string]any{"name": "x", "colour": "red"}, nil, 400, docsapi.EPARAMINVALID, "colour"},
+		{"unknown id", "GET", "/v1/resources/res_nope", e.rootKey, nil, nil, 404, docsapi.ENOTFOUND, "id"},
+		{"unknown url", "GET", "/v1/nothing", "", nil, nil, 404, docsapi.ENOTFOUND, ""},
+		{"unknown method", "PUT", "/v1/resources", e.rootKey, nil, nil, 404, docsapi.ENOTFOUND, ""},
+		{"no key", "GET", "/v1/resources", "", nil, nil, 401, docsapi.EUNAUTHORIZED, ""},
+		{"missing scope", "POST", "/v1/resources", readOnly, map[string]any{"name": "x"}, nil, 403, docsapi.EFORBIDDEN, ""},
+		{"idempotency conflict", "POST", "/v1/resources", e.rootKey, map[string]any{"name": "b"}, []string{"Idempotency-Key", "k1"}, 409, docsapi.ECONFLICT, "Idempotency-Key"},
+		{"rate limited", "GET", "/v1/resources", limited, nil, nil, 429, docsapi.ERATELIMITED, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.do(tt.method, tt.path, tt.key, tt.body, tt.headers...).wantError(t, tt.status, tt.code, tt.param)
+		})
+	}
+}
+
+// TestInternalErrorLeaksNothing checks that an unexpected error reaches the
+// caller only as api_error, is not stored for idempotency, and that a panic
+// leaves the server serving.
+func TestInternalErrorLeaksNothing(t *testing.T) {
+	var mode string
+	e := newEnv(t, func(s *dhttp.Server) {
+		s.BeforeWork = func(ctx context.Context) error {
+			switch mode {
+			case "error":
+				return errors.New("sqlite: SELECT hash FROM api_keys failed at /var/lib/docsapi.db")
+			case "panic":
+				panic("boom at /var/lib/secret")
+			}
+			return nil
+		}
+	})
+	for _, m := range []string{"error", "panic"} {
+		t.Run(m, func(t *testing.T) {
+			mode = m
+			r := e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "x"})
+			r.wantError(t, 500, docsapi.EINTERNAL, "")
+			for _, leak := range []string{"sqlite", "SELECT", "/var/lib", "boom", "hash"} {
+				if strings.Contains(string(r.body), leak) {
+					t.Errorf("body leaks %q: %s", leak, r.body)
+				}
+			}
+			mode = ""
+			e.do("GET", "/v1/resources", e.rootKey, nil).want(t, 200)
+		})
+	}
+}
+
+func TestAuthentication(t *testing.T) {
+	e := newEnv(t)
+	_, revokedID := e.newKey(0, docsapi.ScopeAll)
+	revoked, _ := e.newKey(0, docsapi.ScopeAll)
+	_ = revokedID
+	tests := []struct {
+		name, header string
+	}{
+		{"missing", ""},
+		{"basic scheme", "Basic " + e.rootKey},
+		{"no secret", "Bearer"},
+		{"malformed", "Bearer sk_live_short"},
+		{"wrong prefix", "Bearer sk_test_" + strings.Repeat("a", 32)},
+		{"non-base62", "Bearer sk_live_" + strings.Repeat("-", 32)},
+		{"unknown", "Bearer sk_live_" + strings.Repeat("a", 32)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var h []string
+			if tt.header != "" {
+				h = []string{"Authorization", tt.header}
+			}
+			r := e.do("GET", "/v1/resources", "", nil, h...)
+			r.wantError(t, 401, docsapi.EUNAUTHORIZED, "")
+			if r.header.Get("RateLimit") != "" {
+				t.Error("a 401 carries RateLimit headers")
+			}
+		})
+	}
+	t.Run("lowercase bearer", func(t *testing.T) {
+		e.do("GET", "/v1/resources", "", nil, "Authorization", "bearer "+e.rootKey).want(t, 200)
+	})
+	t.Run("revoked within a second", func(t *testing.T) {
+		e.do("GET", "/v1/resources", revoked, nil).want(t, 200) // now cached
+		id := e.do("GET", "/v1/api_keys?limit=1", revoked, nil).want(t, 200).json(t)["data"].([]any)[0].(map[string]any)["id"].(string)
+		r := e.do("DELETE", "/v1/api_keys/"+id, e.rootKey, nil).want(t, 200)
+		if r.json(t)["revoked_at"] == nil {
+			t.Fatalf("revoked_at not set: %s", r.body)
+		}
+		revokedAt := time.Now()
+		time.Sleep(time.Second)
+		e.do("GET", "/v1/resources", revoked, nil).wantError(t, 401, docsapi.EUNAUTHORIZED, "")
+		if time.Since(revokedAt) > 1500*time.Millisecond {
+			t.Errorf("revocation check took %v", time.Since(revokedAt))
+		}
+	})
+}
+
+// TestAuthFailureLimit checks that guessing keys from one address is cut
+// off with 429 after the per-IP budget.
+func TestAuthFailureLimit(t *testing.T) {
+	e := newEnv(t, func(s *dhttp.Server) { s.AuthFailureLimit = 3 })
+	guess := "sk_live_" + strings.Repeat("b", 32)
+	for i := 0; i < 3; i++ {
+		e.do("GET", "/v1/resources", guess, nil).wantError(t, 401, docsapi.EUNAUTHORIZED, "")
+	}
+	r := e.do("GET", "/v1/resources", guess, nil)
+	r.wantError(t, 429, docsapi.ERATELIMITED, "")
+	if ra := r.header.Get("Retry-After"); ra == "" || ra == "0" {
+		t.Errorf("Retry-After = %q", ra)
+	}
+	// A missing key is not a guess and still answers 401.
+	e.do("GET", "/v1/resources", "", nil).wantError(t, 401, docsapi.EUNAUTHORIZED, "")
+}
+
+func TestOrderOfChecks(t *testing.T) {
+	e := newEnv(t)
+	readOnly, _ := e.newKey(0, docsapi.ScopeResourcesRead)
+	limitedRO, _ := e.newKey(1, docsapi.ScopeResourcesRead)
+	e.do("GET", "/v1/resources", limitedRO, nil).want(t, 200)
+	other := e.newAccount()
+	id := e.createResource(e.rootKey, "mine")
+	tests := []struct {
+		name         string
+		method, path string
+		key          string
+		body         any
+		headers      []string
+		status       int
+		code         string
+	}{
+		{"404 route before 401", "GET", "/v1/unknown", "", nil, nil, 404, docsapi.ENOTFOUND},
+		{"401 before 400", "POST", "/v1/resources", "", "{bad json", nil, 401, docsapi.EUNAUTHORIZED},
+		{"401 hides existence", "GET", "/v1/resources/" + id, "", nil, nil, 401, docsapi.EUNAUTHORIZED},
+		{"429 before 403", "POST", "/v1/resources", limitedRO, map[string]any{}, nil, 429, docsapi.ERATELIMITED},
+		{"403 before 400", "POST", "/v1/resources", readOnly, "{bad json", nil, 403, docsapi.EFORBIDDEN},
+		{"403 hides existence", "DELETE", "/v1/resources/" + id, readOnly, nil, nil, 403, docsapi.EFORBIDDEN},
+		{"400 idempotency key before body", "POST", "/v1/resources", e.rootKey, "{bad json", []string{"Idempotency-Key", strings.Repeat("k", 256)}, 400, docsapi.EPARAMINVALID},
+		{"other account is 404", "GET", "/v1/resources/" + id, other, nil, nil, 404, docsapi.ENOTFOUND},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.do(tt.method, tt.path, tt.key, tt.body, tt.headers...)
+			if r.status != tt.status || !strings.Contains(string(r.body), `"code":"`+tt.code+`"`) {
+				t.Fatalf("got %d %s, want %d %s", r.status, r.body, tt.status, tt.code)
+			}
+		})
+	}
+}
+
+func TestScopes(t *testing.T) {
+	e := newEnv(t)
+	id := e.createResource(e.rootKey, "r")
+	keys := map[string]string{}
+	for _, s := range []string{docsapi.ScopeResourcesRead, docsapi.ScopeResourcesWrite, docsapi.ScopeKeysRead, docsapi.ScopeKeysWrite, docsapi.ScopeLogsRead} {
+		keys[s], _ = e.newKey(0, s)
+	}
+	endpoints := []struct {
+		method, path string
+		body         any
+		scope        string
+	}{
+		{"GET", "/v1/resources", nil, docsapi.ScopeResourcesRead},
+		{"GET", "/v1/resources/" + id, nil, docsapi.ScopeResourcesRead},
+		{"POST", "/v1/resources", map[string]any{"name": "n"}, docsapi.ScopeResourcesWrite},
+		{"PATCH", "/v1/resources/" + id, map[string]any{"name": "n"}, docsapi.ScopeResourcesWrite},
+		{"GET", "/v1/api_keys", nil, docsapi.ScopeKeysRead},
+		{"POST", "/v1/api_keys", map[string]any{"name": "k", "scopes": []string{"keys:write"}}, docsapi.ScopeKeysWrite},
+		{"GET", "/v1/requests", nil, docsapi.ScopeLogsRead},
+	}
+	for _, ep := range endpoints {
+		for scope, key := range keys {
+			t.Run(ep.method+" "+ep.path+" with "+scope, func(t *testing.T) {
+				r := e.do(ep.method, ep.path, key, ep.body)
+				if scope == ep.scope {
+					if r.status >= 300 {
+						t.Fatalf("status %d: %s", r.status, r.body)
+					}
+				} else {
+					r.wantError(t, 403, docsapi.EFORBIDDEN, "")
+				}
+			})
+		}
+	}
+}
+
+func TestServerHeadersAndOps(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("GET", "/v1/resources", e.rootKey, nil).want(t, 200)
+	if got := r.header.Get("RateLimit-Policy"); got != `"default";q=100;w=1` {
+		t.Errorf("RateLimit-Policy = %q", got)
+	}
+	if got := r.header.Get("RateLimit"); !strings.HasPrefix(got, `"default";r=99;t=`) {
+		t.Errorf("RateLimit = %q", got)
+	}
+	if ct := r.header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	if got := e.do("GET", "/healthz", "", nil).want(t, 200); string(got.body) != "{\"status\":\"ok\"}\n" {
+		t.Errorf("healthz body %s", got.body)
+	}
+	m := e.do("GET", "/metrics", "", nil).want(t, 200)
+	for _, name := range []string{"docsapi_http_requests_total", "docsapi_http_request_duration_seconds", "docsapi_request_log_queue_depth"} {
+		if !strings.Contains(string(m.body), name) {
+			t.Errorf("metrics lack %s", name)
+		}
+	}
+	ids := map[string]bool{}
+	for i := 0; i < 50; i++ {
+		id := e.do("GET", "/healthz", "", nil).header.Get("Request-Id")
+		if ids[id] {
+			t.Fatalf("request id %s repeated", id)
+		}
+		ids[id] = true
+	}
+}
+
+func TestHealthzFailsWhenStorageIsGone(t *testing.T) {
+	e := newEnv(t)
+	e.db.Close()
+	e.do("GET", "/healthz", "", nil).wantError(t, http.StatusInternalServerError, docsapi.EINTERNAL, "")
+}

@@ -1,0 +1,210 @@
+package http_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docsapi/docsapi"
+	dhttp "github.com/docsapi/docsapi/http"
+	"github.com/docsapi/docsapi/inmem"
+	"github.com/docsapi/docsapi/sqlite"
+)
+
+// env is a real server on a real listener over a real SQLite file.
+type env struct {
+	t       *testing.T
+	srv     *dhttp.Server
+	db      *sqlite.DB
+	url     string
+	rootKey string
+}
+
+// newEnv starts a server; configure, when given, changes it before Open.
+func newEnv(t *testing.T, configure ...func(*dhttp.Server)) *env {
+	t.Helper()
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "docsapi.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_, _, secret, err := sqlite.NewAccountService(db).CreateAccount(context.Background(), "test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := dhttp.NewServer()
+	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	s.Storage = db
+	s.APIKeyService = sqlite.NewAPIKeyService(db)
+	s.ResourceService = sqlite.NewResourceService(db)
+	s.RequestLogService = sqlite.NewRequestLogService(db)
+	s.IdempotencyService = sqlite.NewIdempotencyService(db)
+	s.RateLimiter = inmem.NewRateLimiter(time.Second)
+	s.AuthFailures = inmem.NewRateLimiter(time.Minute)
+	for _, c := range configure {
+		c(s)
+	}
+	if err := s.Open("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		db.Close()
+	})
+	return &env{t: t, srv: s, db: db, url: s.URL(), rootKey: secret}
+}
+
+// response is a response read whole.
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r *response) json(t *testing.T) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("body is not a JSON object: %v: %s", err, r.body)
+	}
+	return m
+}
+
+// str returns a top-level string field.
+func (r *response) str(t *testing.T, field string) string {
+	t.Helper()
+	s, _ := r.json(t)[field].(string)
+	return s
+}
+
+var requestIDPattern = regexp.MustCompile(`^req_[0-9A-Za-z]{10,24}$`)
+
+// wantError checks that r is the contract's error object with this status,
+// code and param, and returns the object.
+func (r *response) wantError(t *testing.T, status int, code, param string) map[string]any {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status = %d, want %d; body %s", r.status, status, r.body)
+	}
+	if ct := r.header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	var body map[string]map[string]any
+	if err := json.Unmarshal(r.body, &body); err != nil || len(body) != 1 || body["error"] == nil {
+		t.Fatalf("not an error object: %s", r.body)
+	}
+	e := body["error"]
+	class := docsapi.ErrorClasses[code]
+	if e["type"] != class.Type || e["code"] != code {
+		t.Errorf("type/code = %v/%v, want %s/%s; body %s", e["type"], e["code"], class.Type, code, r.body)
+	}
+	if p, ok := e["param"]; param == "" && ok || param != "" && p != param {
+		t.Errorf("param = %v, want %q; body %s", p, param, r.body)
+	}
+	if msg, _ := e["message"].(string); msg == "" {
+		t.Errorf("message is empty")
+	}
+	if e["request_id"] != r.header.Get("Request-Id") || !requestIDPattern.MatchString(r.header.Get("Request-Id")) {
+		t.Errorf("request_id %v does not match Request-Id %q", e["request_id"], r.header.Get("Request-Id"))
+	}
+	for k := range e {
+		switch k {
+		case "type", "code", "message", "param", "request_id":
+		default:
+			t.Errorf("unexpected field %q in error object", k)
+		}
+	}
+	return e
+}
+
+// do sends a request. body is sent as JSON unless it is a string or []byte;
+// headers are name, value pairs.
+func (e *env) do(method, path, key string, body any, headers ...string) *response {
+	e.t.Helper()
+	var rd io.Reader
+	switch b := body.(type) {
+	case nil:
+	case string:
+		rd = strings.NewReader(b)
+	case []byte:
+		rd = bytes.NewReader(b)
+	default:
+		raw, err := json.Marshal(b)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, e.url+path, rd)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if rd != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if !requestIDPattern.MatchString(resp.Header.Get("Request-Id")) {
+		e.t.Errorf("%s %s: Request-Id %q is malformed", method, path, resp.Header.Get("Request-Id"))
+	}
+	return &response{status: resp.StatusCode, header: resp.Header, body: raw}
+}
+
+// want fails unless r has status.
+func (r *response) want(t *testing.T, status int) *response {
+	t.Helper()
+	if r.status != status {
+		t.Fatalf("status = %d, want %d; body %s", r.status, status, r.body)
+	}
+	return r
+}
+
+// newKey creates a key with scopes (and optional rate limit) using the root key.
+func (e *env) newKey(rateLimit int, scopes ...string) (secret, id string) {
+	e.t.Helper()
+	body := map[string]any{"name": "test", "scopes": scopes}
+	if rateLimit > 0 {
+		body["rate_limit"] = rateLimit
+	}
+	r := e.do("POST", "/v1/api_keys", e.rootKey, body).want(e.t, 201)
+	return r.str(e.t, "secret"), r.str(e.t, "id")
+}
+
+// newAccount creates another account and returns its root key.
+func (e *env) newAccount() string {
+	e.t.Helper()
+	_, _, secret, err := sqlite.NewAccountService(e.db).CreateAccount(context.Background(), "other", "")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return secret
+}
+
+// createResource creates a resource named name and returns its id.
+func (e *env) createResource(key, name string) string {
+	e.t.Helper()
+	return e.do("POST", "/v1/resources", key, map[string]any{"name": name}).want(e.t, 201).str(e.t, "id")
+}
