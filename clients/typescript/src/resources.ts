@@ -1,0 +1,180 @@
+import type { APIRequest, RequestOptions } from "./client.js";
+import { PagePromise, type ListParams, type Page } from "./pagination.js";
+
+/** The part of Client the endpoint groups use. */
+interface Requester {
+  request<T>(req: APIRequest): Promise<T>;
+}
+
+/** Path segments are escaped so that an id can never address another route. */
+function path(prefix: string, id: string): string {
+  if (typeof id !== "string" || id === "") throw new TypeError("id must be a non-empty string");
+  return `${prefix}/${encodeURIComponent(id)}`;
+}
+
+export interface Resource {
+  id: string;
+  object: "resource";
+  name: string;
+  description: string | null;
+  metadata: Record<string, string>;
+  /** RFC 3339, UTC. */
+  created_at: string;
+  /** RFC 3339, UTC. */
+  updated_at: string;
+}
+
+export interface ResourceCreateParams {
+  /** 1 to 200 characters after trimming. */
+  name: string;
+  /** Up to 5,000 characters. */
+  description?: string | null;
+  /** Up to 50 pairs; keys 1 to 40 characters, values up to 500. */
+  metadata?: Record<string, string>;
+}
+
+export interface ResourceUpdateParams {
+  name?: string;
+  /** null clears the description. */
+  description?: string | null;
+  /** Merged into the stored metadata; a value of null or "" removes that key. */
+  metadata?: Record<string, string | null>;
+}
+
+export interface DeletedResource {
+  id: string;
+  object: "resource";
+  deleted: true;
+}
+
+export class Resources {
+  readonly #client: Requester;
+
+  /** @internal */
+  constructor(client: Requester) {
+    this.#client = client;
+  }
+
+  async create(params: ResourceCreateParams, options?: RequestOptions): Promise<Resource> {
+    return this.#client.request({ method: "POST", path: "/v1/resources", body: params, options });
+  }
+
+  async retrieve(id: string, options?: RequestOptions): Promise<Resource> {
+    return this.#client.request({ method: "GET", path: path("/v1/resources", id), options });
+  }
+
+  async update(id: string, params: ResourceUpdateParams, options?: RequestOptions): Promise<Resource> {
+    return this.#client.request({ method: "PATCH", path: path("/v1/resources", id), body: params, options });
+  }
+
+  async delete(id: string, options?: RequestOptions): Promise<DeletedResource> {
+    return this.#client.request({ method: "DELETE", path: path("/v1/resources", id), options });
+  }
+
+  list(params: ListParams = {}, options?: RequestOptions): PagePromise<Resource> {
+    return new PagePromise(
+      (query) => this.#client.request<Page<Resource>>({ method: "GET", path: "/v1/resources", query, options }),
+      params,
+    );
+  }
+}
+
+/** A scope an API key can hold; `*` grants all of them. */
+export type Scope = "resources:read" | "resources:write" | "keys:read" | "keys:write" | "logs:read" | "*";
+
+export interface ApiKey {
+  id: string;
+  object: "api_key";
+  name: string;
+  scopes: Scope[];
+  /** Requests per sliding second. */
+  rate_limit: number;
+  /** The first characters of the secret, to recognise it by. */
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** What create returns: the only time the secret is shown. */
+export interface ApiKeyWithSecret extends ApiKey {
+  secret: string;
+}
+
+export interface ApiKeyCreateParams {
+  name: string;
+  /** Only scopes that the calling key itself has. */
+  scopes: Scope[];
+  /** 1 to 100000; defaults to 100. */
+  rate_limit?: number;
+}
+
+export class ApiKeys {
+  readonly #client: Requester;
+
+  /** @internal */
+  constructor(client: Requester) {
+    this.#client = client;
+  }
+
+  async create(params: ApiKeyCreateParams, options?: RequestOptions): Promise<ApiKeyWithSecret> {
+    return this.#client.request({ method: "POST", path: "/v1/api_keys", body: params, options });
+  }
+
+  async retrieve(id: string, options?: RequestOptions): Promise<ApiKey> {
+    return this.#client.request({ method: "GET", path: path("/v1/api_keys", id), options });
+  }
+
+  /** Revokes the key; it is refused from then on and returned with `revoked_at` set. */
+  async delete(id: string, options?: RequestOptions): Promise<ApiKey> {
+    return this.#client.request({ method: "DELETE", path: path("/v1/api_keys", id), options });
+  }
+
+  list(params: ListParams = {}, options?: RequestOptions): PagePromise<ApiKey> {
+    return new PagePromise(
+      (query) => this.#client.request<Page<ApiKey>>({ method: "GET", path: "/v1/api_keys", query, options }),
+      params,
+    );
+  }
+}
+
+/** One entry of the request log. */
+export interface RequestLog {
+  id: string;
+  object: "request";
+  method: string;
+  path: string;
+  status: number;
+  error_code: string | null;
+  api_key_id: string | null;
+  idempotency_key: string | null;
+  idempotent_replayed: boolean;
+  duration_ms: number;
+  created_at: string;
+}
+
+export interface RequestListParams extends ListParams {
+  /** `4xx`, `5xx`, or one status code such as 404. */
+  status?: "4xx" | "5xx" | number;
+}
+
+export class Requests {
+  readonly #client: Requester;
+
+  /** @internal */
+  constructor(client: Requester) {
+    this.#client = client;
+  }
+
+  /** Looks up a request by the `requestId` of an error, for example. */
+  async retrieve(id: string, options?: RequestOptions): Promise<RequestLog> {
+    return this.#client.request({ method: "GET", path: path("/v1/requests", id), options });
+  }
+
+  list(params: RequestListParams = {}, options?: RequestOptions): PagePromise<RequestLog, RequestListParams> {
+    return new PagePromise(
+      (query) => this.#client.request<Page<RequestLog>>({ method: "GET", path: "/v1/requests", query, options }),
+      params,
+    );
+  }
+}
