@@ -1,0 +1,47 @@
+from ._requester import Requester
+from ._services import APIKeys, Requests, Resources
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8080"
+
+
+class Client:
+    """A Docs API client bound to one API key.
+
+    ``max_retries`` is how many times a call is retried after a 429, a 5xx or
+    a connection failure (0 disables retries); ``timeout`` is the limit in
+    seconds for connecting and for each read of one attempt. A Client holds no
+    open connection and may be shared between threads.
+    """
+
+    resources: Resources
+    api_keys: APIKeys
+    requests: Requests
+
+    def __init__(
+        self,
+        api_key: str,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        max_retries: int = 2,
+        timeout: float = 30.0,
+    ) -> None:
+        self._requester = Requester(api_key, base_url, max_retries, timeout)
+        self.resources = Resources(self._requester)
+        self.api_keys = APIKeys(self._requester)
+        self.requests = Requests(self._requester)
+
+    @property
+    def base_url(self) -> str:
+        return self._requester.base_url
+
+    @property
+    def max_retries(self) -> int:
+        return self._requester.max_retries
+
+    @property
+    def timeout(self) -> float:
+        return self._requester.timeout
+
+    def __repr__(self) -> str:
+        # Never the key itself: reprs end up in logs.
+        return "Client(base_url=%r, max_retries=%r, timeout=%r)" % (self.base_url, self.max_retries, self.timeout)

@@ -1,0 +1,150 @@
+"""Sends one API call: builds the request, runs the retry loop, decodes the answer."""
+
+import http.client
+import json
+import platform
+import random
+import ssl
+import time
+import uuid
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple, TypeVar
+from urllib.parse import quote, urlencode, urlsplit
+
+from ._errors import APIConnectionError, APIError, DocsAPIError, error_from_response
+from ._headers import Headers
+from ._retry import retry_delay, should_retry
+from ._version import VERSION
+
+T = TypeVar("T")
+
+USER_AGENT = "docsapi-python/%s (Python %s; %s)" % (VERSION, platform.python_version(), platform.system() or "unknown")
+
+# Methods that change state, and so always carry an Idempotency-Key.
+_WRITE_METHODS = frozenset({"POST", "PATCH", "DELETE"})
+
+
+def path_segment(value: str) -> str:
+    """Quote an object id for use in a URL path, refusing what would change the route."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("an object id must be a non-empty string, got %r" % (value,))
+    return quote(value, safe="")
+
+
+class Requester:
+    """Shared by every service of one Client. Stateless between calls, so thread-safe.
+
+    Each attempt opens its own connection: a connection that failed halfway
+    is never reused, and nothing has to be locked between threads.
+    """
+
+    def __init__(self, api_key: str, base_url: str, max_retries: int, timeout: float) -> None:
+        if not isinstance(api_key, str) or not api_key.strip():
+            raise ValueError("api_key must be a non-empty string")
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise ValueError("max_retries must be a non-negative integer")
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise ValueError("timeout must be a positive number of seconds")
+        url = urlsplit(base_url)
+        host = url.hostname
+        if url.scheme not in ("http", "https") or not host:
+            raise ValueError("base_url must be an http:// or https:// URL, got %r" % (base_url,))
+        if url.query or url.fragment:
+            raise ValueError("base_url must not have a query or fragment, got %r" % (base_url,))
+        self.api_key = api_key
+        self.base_url = base_url
+        self.max_retries = max_retries
+        self.timeout = float(timeout)
+        self._https = url.scheme == "https"
+        self._host = host
+        self._port = url.port
+        self._path_prefix = url.path.rstrip("/")
+        # Replaced by the tests so that backoff neither sleeps nor varies.
+        self.sleep: Callable[[float], None] = time.sleep
+        self.random: Callable[[], float] = random.random
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        parse: Callable[[Any], T],
+        *,
+        query: Optional[Mapping[str, Any]] = None,
+        body: Optional[Mapping[str, Any]] = None,
+        idempotency_key: Optional[str] = None,
+    ) -> T:
+        target = self._path_prefix + path
+        params = {k: str(v) for k, v in (query or {}).items() if v is not None}
+        if params:
+            target += "?" + urlencode(params)
+        headers = {
+            "Authorization": "Bearer " + self.api_key,
+            "User-Agent": USER_AGENT,
+            "Accept": "application/json",
+        }
+        payload: Optional[bytes] = None
+        if body is not None:
+            payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        if method in _WRITE_METHODS:
+            # Chosen once, before the first attempt: every retry of this call
+            # must be recognised by the server as the same request.
+            headers["Idempotency-Key"] = idempotency_key if idempotency_key is not None else str(uuid.uuid4())
+
+        retries_done = 0
+        while True:
+            status: Optional[int]
+            try:
+                status, response_headers, raw = self._send(method, target, payload, headers)
+            except (OSError, http.client.HTTPException) as exc:
+                status, response_headers = None, Headers()
+                error: DocsAPIError = APIConnectionError(
+                    "Could not get a response from the API at %s: %s" % (self.base_url, _describe(exc))
+                )
+                error.__cause__ = exc
+            else:
+                if 200 <= status <= 299:
+                    return _decode(status, response_headers, raw, parse)
+                error = error_from_response(status, response_headers, raw)
+            if not should_retry(status, response_headers, retries_done, self.max_retries):
+                raise error
+            self.sleep(retry_delay(response_headers, retries_done, self.random()))
+            retries_done += 1
+
+    def _send(
+        self, method: str, target: str, payload: Optional[bytes], headers: Dict[str, str]
+    ) -> Tuple[int, Headers, bytes]:
+        conn: http.client.HTTPConnection
+        if self._https:
+            conn = http.client.HTTPSConnection(
+                self._host, self._port, timeout=self.timeout, context=ssl.create_default_context()
+            )
+        else:
+            conn = http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
+        try:
+            conn.request(method, target, body=payload, headers=headers)
+            response = conn.getresponse()
+            raw = response.read()
+            return response.status, Headers(response.getheaders()), raw
+        finally:
+            conn.close()
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc)
+    return "%s: %s" % (type(exc).__name__, text) if text else type(exc).__name__
+
+
+def _decode(status: int, headers: Headers, raw: bytes, parse: Callable[[Any], T]) -> T:
+    try:
+        return parse(json.loads(raw.decode("utf-8")))
+    except (ValueError, KeyError, TypeError) as exc:
+        # A 2xx that is not the expected object (a misconfigured proxy, say).
+        # Not retried: the request may well have been carried out.
+        error = APIError(
+            "Unexpected response from the API (HTTP %d)." % status,
+            type="api_error",
+            request_id=headers.get("Request-Id"),
+            http_status=status,
+            headers=headers,
+        )
+        raise error from exc
