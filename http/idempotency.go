@@ -49,16 +49,22 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, fn work) {
 	key := st.key
 	sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(st.body.canonical)))
 	fingerprint := hex.EncodeToString(sum[:])
-	deadline := time.Now().Add(docsapi.IdempotencyWait)
+	// The deadline also bounds the wait for the store's write lock, which a
+	// slow first request may hold.
+	ctx, cancel := context.WithTimeout(r.Context(), docsapi.IdempotencyWait)
+	defer cancel()
 	waited := false
 	for {
-		claim, stored, err := s.IdempotencyService.Begin(r.Context(), key.AccountID, st.idempotencyKey, fingerprint, st.id)
+		claim, stored, err := s.IdempotencyService.Begin(ctx, key.AccountID, st.idempotencyKey, fingerprint, st.id)
+		if ctx.Err() != nil && r.Context().Err() == nil {
+			err = docsapi.ErrIdempotencyInProgress
+		}
 		if errors.Is(err, docsapi.ErrIdempotencyInProgress) {
 			if !waited {
 				waited = true
 				s.metrics.idempotency.WithLabelValues("waited").Inc()
 			}
-			if time.Now().After(deadline) {
+			if ctx.Err() != nil {
 				s.metrics.idempotency.WithLabelValues("conflict").Inc()
 				s.Error(w, r, docsapi.ParamErrorf(docsapi.ECONFLICT, "Idempotency-Key",
 					"A request with this Idempotency-Key is still in progress after %d seconds; retry later.", int(docsapi.IdempotencyWait/time.Second)))

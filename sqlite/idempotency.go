@@ -18,20 +18,26 @@ func NewIdempotencyService(db *DB) *IdempotencyService { return &IdempotencyServ
 
 // Begin claims key, or returns the stored response of a finished request.
 func (s *IdempotencyService) Begin(ctx context.Context, accountID, key, fingerprint, requestID string) (*docsapi.IdempotencyClaim, *docsapi.StoredResponse, error) {
+	// A read first: duplicates of a running request then wait without
+	// queueing for the single write connection that the first one holds.
+	rec, err := findIdempotencyRecord(ctx, s.db.read, accountID, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rec != nil {
+		if stored, err := rec.check(fingerprint); stored != nil || err != nil {
+			return nil, stored, err
+		}
+	}
 	claim := &docsapi.IdempotencyClaim{AccountID: accountID, Key: key, Token: docsapi.RandomBase62(20)}
 	var stored *docsapi.StoredResponse
-	err := s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		rec, err := findIdempotencyRecord(ctx, tx, accountID, key)
+		if err != nil {
+			return err
+		}
 		now := docsapi.Now()
-		var fp, origID string
-		var lockedAt int64
-		var status sql.NullInt64
-		var body []byte
-		err := tx.QueryRowContext(ctx,
-			`SELECT fingerprint, request_id, locked_at, status, body FROM idempotency_keys
-			 WHERE account_id = ? AND key = ? AND created_at >= ?`,
-			accountID, key, micros(now.Add(-docsapi.IdempotencyTTL))).Scan(&fp, &origID, &lockedAt, &status, &body)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
+		if rec == nil {
 			// INSERT OR REPLACE also overwrites an expired record not yet purged.
 			_, err := tx.ExecContext(ctx,
 				`INSERT OR REPLACE INTO idempotency_keys (account_id, key, fingerprint, request_id, token, locked_at, created_at)
@@ -41,16 +47,9 @@ func (s *IdempotencyService) Begin(ctx context.Context, accountID, key, fingerpr
 				return fmt.Errorf("insert idempotency key: %w", err)
 			}
 			return nil
-		case err != nil:
-			return fmt.Errorf("find idempotency key: %w", err)
-		case fp != fingerprint:
-			return idempotencyConflict("This Idempotency-Key was already used with a different request.")
-		case status.Valid:
-			stored = &docsapi.StoredResponse{Status: int(status.Int64), Body: body, RequestID: origID}
-			claim = nil
-			return nil
-		case fromMicros(lockedAt).Add(docsapi.IdempotencyLease).After(now):
-			return docsapi.ErrIdempotencyInProgress
+		}
+		if stored, err = rec.check(fingerprint); stored != nil || err != nil {
+			return err
 		}
 		// The holder's lease ran out: it crashed, so this request takes over.
 		if _, err := tx.ExecContext(ctx,
@@ -60,10 +59,49 @@ func (s *IdempotencyService) Begin(ctx context.Context, accountID, key, fingerpr
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, nil, err
+	if err != nil || stored != nil {
+		return nil, stored, err
 	}
-	return claim, stored, nil
+	return claim, nil, nil
+}
+
+// idempotencyRecord is a live (unexpired) row of idempotency_keys.
+type idempotencyRecord struct {
+	fingerprint, requestID string
+	lockedAt               time.Time
+	status                 sql.NullInt64
+	body                   []byte
+}
+
+func findIdempotencyRecord(ctx context.Context, q querier, accountID, key string) (*idempotencyRecord, error) {
+	var r idempotencyRecord
+	var lockedAt int64
+	err := q.QueryRowContext(ctx,
+		`SELECT fingerprint, request_id, locked_at, status, body FROM idempotency_keys
+		 WHERE account_id = ? AND key = ? AND created_at >= ?`,
+		accountID, key, micros(docsapi.Now().Add(-docsapi.IdempotencyTTL))).Scan(&r.fingerprint, &r.requestID, &lockedAt, &r.status, &r.body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("find idempotency key: %w", err)
+	}
+	r.lockedAt = fromMicros(lockedAt)
+	return &r, nil
+}
+
+// check returns the stored response of a finished record, ECONFLICT for
+// another fingerprint, ErrIdempotencyInProgress while its holder's lease
+// runs, and nothing when the lease ran out.
+func (r *idempotencyRecord) check(fingerprint string) (*docsapi.StoredResponse, error) {
+	switch {
+	case r.fingerprint != fingerprint:
+		return nil, idempotencyConflict("This Idempotency-Key was already used with a different request.")
+	case r.status.Valid:
+		return &docsapi.StoredResponse{Status: int(r.status.Int64), Body: r.body, RequestID: r.requestID}, nil
+	case time.Since(r.lockedAt) < docsapi.IdempotencyLease:
+		return nil, docsapi.ErrIdempotencyInProgress
+	}
+	return nil, nil
 }
 
 func idempotencyConflict(msg string) error {

@@ -1,0 +1,83 @@
+package http_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/docsapi/docsapi"
+)
+
+func TestAPIKeys(t *testing.T) {
+	e := newEnv(t)
+	r := e.do("POST", "/v1/api_keys", e.rootKey, map[string]any{"name": "ci", "scopes": []string{"resources:read"}, "rate_limit": 7}).want(t, 201)
+	k := r.json(t)
+	secret, id := k["secret"].(string), k["id"].(string)
+	if !docsapi.ValidSecret(secret) || !strings.HasPrefix(id, "key_") || k["object"] != "api_key" ||
+		k["prefix"] != secret[:12] || k["rate_limit"] != 7.0 || fmt.Sprint(k["scopes"]) != "[resources:read]" ||
+		k["last_used_at"] != nil || k["revoked_at"] != nil {
+		t.Fatalf("created %s", r.body)
+	}
+	got := e.do("GET", "/v1/api_keys/"+id, e.rootKey, nil).want(t, 200)
+	if strings.Contains(string(got.body), secret) || got.json(t)["secret"] != nil {
+		t.Fatalf("retrieve shows the secret: %s", got.body)
+	}
+	if strings.Contains(string(e.do("GET", "/v1/api_keys?limit=100", e.rootKey, nil).want(t, 200).body), secret) {
+		t.Fatal("list shows a secret")
+	}
+
+	// The new key works within its scope and its own rate limit.
+	rr := e.do("GET", "/v1/resources", secret, nil).want(t, 200)
+	if rr.header.Get("RateLimit-Policy") != `"default";q=7;w=1` {
+		t.Errorf("RateLimit-Policy = %q", rr.header.Get("RateLimit-Policy"))
+	}
+
+	// last_used_at is written off the request path, soon after use.
+	e.do("GET", "/v1/requests?limit=1", e.rootKey, nil).want(t, 200) // flushes the log queue
+	if e.do("GET", "/v1/api_keys/"+id, e.rootKey, nil).json(t)["last_used_at"] == nil {
+		t.Error("last_used_at not set after use")
+	}
+
+	rev := e.do("DELETE", "/v1/api_keys/"+id, e.rootKey, nil).want(t, 200).json(t)
+	if rev["revoked_at"] == nil || rev["id"] != id {
+		t.Fatalf("revoke: %v", rev)
+	}
+	again := e.do("DELETE", "/v1/api_keys/"+id, e.rootKey, nil).want(t, 200).json(t)
+	if again["revoked_at"] != rev["revoked_at"] {
+		t.Errorf("second revoke moved revoked_at: %v then %v", rev["revoked_at"], again["revoked_at"])
+	}
+	e.do("GET", "/v1/api_keys/key_nope", e.rootKey, nil).wantError(t, 404, docsapi.ENOTFOUND, "id")
+	e.do("DELETE", "/v1/api_keys/key_nope", e.rootKey, nil).wantError(t, 404, docsapi.ENOTFOUND, "id")
+}
+
+func TestAPIKeyValidationAndGrants(t *testing.T) {
+	e := newEnv(t)
+	keyAdmin, _ := e.newKey(0, docsapi.ScopeKeysWrite, docsapi.ScopeResourcesRead)
+	tests := []struct {
+		name        string
+		key         string
+		body        any
+		status      int
+		code, param string
+	}{
+		{"missing name", e.rootKey, map[string]any{"scopes": []string{"*"}}, 400, docsapi.EPARAMMISSING, "name"},
+		{"missing scopes", e.rootKey, map[string]any{"name": "k"}, 400, docsapi.EPARAMMISSING, "scopes"},
+		{"empty scopes", e.rootKey, map[string]any{"name": "k", "scopes": []string{}}, 400, docsapi.EPARAMMISSING, "scopes"},
+		{"unknown scope", e.rootKey, map[string]any{"name": "k", "scopes": []string{"admin"}}, 400, docsapi.EPARAMINVALID, "scopes"},
+		{"scopes not an array", e.rootKey, map[string]any{"name": "k", "scopes": "*"}, 400, docsapi.EPARAMINVALID, "scopes"},
+		{"rate limit zero", e.rootKey, map[string]any{"name": "k", "scopes": []string{"*"}, "rate_limit": 0}, 400, docsapi.EPARAMINVALID, "rate_limit"},
+		{"rate limit too high", e.rootKey, map[string]any{"name": "k", "scopes": []string{"*"}, "rate_limit": 100001}, 400, docsapi.EPARAMINVALID, "rate_limit"},
+		{"rate limit fractional", e.rootKey, map[string]any{"name": "k", "scopes": []string{"*"}, "rate_limit": 1.5}, 400, docsapi.EPARAMINVALID, "rate_limit"},
+		{"unknown field", e.rootKey, map[string]any{"name": "k", "scopes": []string{"*"}, "secret": "x"}, 400, docsapi.EPARAMINVALID, "secret"},
+		{"grant a scope not held", keyAdmin, map[string]any{"name": "k", "scopes": []string{"resources:write"}}, 403, docsapi.EFORBIDDEN, "scopes"},
+		{"grant * without *", keyAdmin, map[string]any{"name": "k", "scopes": []string{"*"}}, 403, docsapi.EFORBIDDEN, "scopes"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e.do("POST", "/v1/api_keys", tt.key, tt.body).wantError(t, tt.status, tt.code, tt.param)
+		})
+	}
+	// A key may grant what it holds.
+	e.do("POST", "/v1/api_keys", keyAdmin, map[string]any{"name": "k", "scopes": []string{"resources:read"}}).want(t, 201)
+	e.do("POST", "/v1/api_keys", e.rootKey, map[string]any{"name": "k", "scopes": []string{"*"}, "rate_limit": 100000}).want(t, 201)
+}
