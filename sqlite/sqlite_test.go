@@ -1,0 +1,84 @@
+package sqlite_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/docsapi/docsapi"
+	"github.com/docsapi/docsapi/sqlite"
+	"github.com/docsapi/docsapi/storetest"
+)
+
+func open(t *testing.T) (*sqlite.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "docsapi.db")
+	db, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db, path
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store {
+		db, _ := open(t)
+		return storetest.Store{
+			Accounts:    sqlite.NewAccountService(db),
+			APIKeys:     sqlite.NewAPIKeyService(db),
+			Resources:   sqlite.NewResourceService(db),
+			RequestLogs: sqlite.NewRequestLogService(db),
+			Idempotency: sqlite.NewIdempotencyService(db),
+		}
+	})
+}
+
+func TestMigrateTwice(t *testing.T) {
+	db, _ := open(t)
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestSecretsAreNotStored reads the database file itself.
+func TestSecretsAreNotStored(t *testing.T) {
+	db, path := open(t)
+	_, _, secret, err := sqlite.NewAccountService(db).CreateAccount(context.Background(), "a", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for _, f := range []string{path, path + "-wal"} {
+		raw, err := os.ReadFile(f)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(raw), secret[len(docsapi.SecretPrefix):]) {
+			t.Fatalf("%s holds the secret", f)
+		}
+	}
+}
+
+func TestParsePath(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"./docsapi.db", "./docsapi.db"},
+		{"/var/lib/docsapi.db", "/var/lib/docsapi.db"},
+		{"sqlite:./docsapi.db", "./docsapi.db"},
+		{"sqlite:///var/lib/docsapi.db", "/var/lib/docsapi.db"},
+		{"sqlite:/var/lib/docsapi.db", "/var/lib/docsapi.db"},
+	}
+	for _, tt := range tests {
+		if got, err := sqlite.ParsePath(tt.in); err != nil || got != tt.want {
+			t.Errorf("ParsePath(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+	if _, err := sqlite.ParsePath("sqlite:"); err == nil {
+		t.Error("empty sqlite url accepted")
+	}
+}

@@ -1,0 +1,352 @@
+// Package storetest is the one test suite that every storage engine runs,
+// so that SQLite and PostgreSQL behave the same.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/docsapi/docsapi"
+)
+
+// Store is one engine's set of services over one fresh, empty database.
+type Store struct {
+	Accounts    docsapi.AccountService
+	APIKeys     docsapi.APIKeyService
+	Resources   docsapi.ResourceService
+	RequestLogs docsapi.RequestLogService
+	Idempotency docsapi.IdempotencyService
+}
+
+// Run runs the suite; open returns a Store over a new empty database that
+// it removes when the test ends.
+func Run(t *testing.T, open func(t *testing.T) Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s Store)
+	}{
+		{"Accounts", testAccounts},
+		{"APIKeys", testAPIKeys},
+		{"Resources", testResources},
+		{"ResourcePages", testResourcePages},
+		{"RequestLogs", testRequestLogs},
+		{"IdempotencyReplay", testIdempotencyReplay},
+		{"IdempotencyRollback", testIdempotencyRollback},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
+	}
+}
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := docsapi.ErrorCode(err); got != code {
+		t.Fatalf("error %v has code %q, want %q", err, got, code)
+	}
+}
+
+func newAccount(t *testing.T, s Store) (*docsapi.Account, *docsapi.APIKey, string) {
+	t.Helper()
+	a, k, secret, err := s.Accounts.CreateAccount(context.Background(), "acme", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, k, secret
+}
+
+func testAccounts(t *testing.T, s Store) {
+	ctx := context.Background()
+	if n, err := s.Accounts.CountAccounts(ctx); err != nil || n != 0 {
+		t.Fatalf("count = %d, %v", n, err)
+	}
+	secret := docsapi.NewSecret()
+	a, k, got, err := s.Accounts.CreateAccount(ctx, "acme", secret)
+	if err != nil || got != secret || k.Hash != docsapi.HashSecret(secret) || k.AccountID != a.ID || !k.HasScope("anything") {
+		t.Fatalf("create: %v %+v %q", err, k, got)
+	}
+	_, _, _, err = s.Accounts.CreateAccount(ctx, "bad", "sk_live_short")
+	wantCode(t, err, docsapi.EPARAMINVALID)
+	found, err := s.Accounts.FindAccountByID(ctx, a.ID)
+	if err != nil || found.Name != "acme" || !found.CreatedAt.Equal(a.CreatedAt) {
+		t.Fatalf("find: %+v %v", found, err)
+	}
+	_, err = s.Accounts.FindAccountByID(ctx, "acct_nope")
+	wantCode(t, err, docsapi.ENOTFOUND)
+	if n, _ := s.Accounts.CountAccounts(ctx); n != 1 {
+		t.Fatalf("count = %d", n)
+	}
+}
+
+func testAPIKeys(t *testing.T, s Store) {
+	ctx := context.Background()
+	a, root, rootSecret := newAccount(t, s)
+	other, _, _ := newAccount(t, s)
+	k, err := s.APIKeys.FindAPIKeyByHash(ctx, docsapi.HashSecret(rootSecret))
+	if err != nil || k.ID != root.ID || k.Hash == rootSecret || k.Prefix != rootSecret[:12] {
+		t.Fatalf("by hash: %+v %v", k, err)
+	}
+	_, err = s.APIKeys.FindAPIKeyByHash(ctx, docsapi.HashSecret(docsapi.NewSecret()))
+	wantCode(t, err, docsapi.ENOTFOUND)
+
+	nk := &docsapi.APIKey{ID: docsapi.NewID(docsapi.PrefixAPIKey), AccountID: a.ID, Name: "ci",
+		Scopes: []string{docsapi.ScopeResourcesRead, docsapi.ScopeLogsRead}, RateLimit: 5, CreatedAt: docsapi.Now()}
+	nk.SetSecret(docsapi.NewSecret())
+	if err := s.APIKeys.CreateAPIKey(ctx, nk); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.APIKeys.FindAPIKeyByID(ctx, a.ID, nk.ID)
+	if err != nil || fmt.Sprint(got.Scopes) != fmt.Sprint(nk.Scopes) || got.RateLimit != 5 || got.LastUsedAt != nil || got.RevokedAt != nil {
+		t.Fatalf("by id: %+v %v", got, err)
+	}
+	_, err = s.APIKeys.FindAPIKeyByID(ctx, other.ID, nk.ID)
+	wantCode(t, err, docsapi.ENOTFOUND)
+
+	keys, more, err := s.APIKeys.FindAPIKeys(ctx, a.ID, docsapi.ListParams{Limit: 10})
+	if err != nil || more || len(keys) != 2 || keys[0].ID != nk.ID {
+		t.Fatalf("list: %d keys, more=%v, %v", len(keys), more, err)
+	}
+
+	used := docsapi.Now()
+	if err := s.APIKeys.TouchAPIKey(ctx, nk.ID, used); err != nil {
+		t.Fatal(err)
+	}
+	rev, err := s.APIKeys.RevokeAPIKey(ctx, a.ID, nk.ID)
+	if err != nil || rev.RevokedAt == nil || rev.LastUsedAt == nil || !rev.LastUsedAt.Equal(used) {
+		t.Fatalf("revoke: %+v %v", rev, err)
+	}
+	again, err := s.APIKeys.RevokeAPIKey(ctx, a.ID, nk.ID)
+	if err != nil || !again.RevokedAt.Equal(*rev.RevokedAt) {
+		t.Fatalf("second revoke: %+v %v", again, err)
+	}
+	_, err = s.APIKeys.RevokeAPIKey(ctx, other.ID, nk.ID)
+	wantCode(t, err, docsapi.ENOTFOUND)
+}
+
+func testResources(t *testing.T, s Store) {
+	ctx := context.Background()
+	a, _, _ := newAccount(t, s)
+	other, _, _ := newAccount(t, s)
+	desc := "d"
+	now := docsapi.Now()
+	r := &docsapi.Resource{ID: docsapi.NewID(docsapi.PrefixResource), AccountID: a.ID, Name: "n", Description: &desc,
+		Metadata: map[string]string{"a": "1"}, CreatedAt: now, UpdatedAt: now}
+	if err := s.Resources.CreateResource(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Resources.FindResourceByID(ctx, a.ID, r.ID)
+	if err != nil || got.Name != "n" || *got.Description != "d" || got.Metadata["a"] != "1" || !got.CreatedAt.Equal(now) {
+		t.Fatalf("find: %+v %v", got, err)
+	}
+	_, err = s.Resources.FindResourceByID(ctx, other.ID, r.ID)
+	wantCode(t, err, docsapi.ENOTFOUND)
+
+	name, two := "m", "2"
+	upd, err := s.Resources.UpdateResource(ctx, a.ID, r.ID, docsapi.ResourceUpdate{
+		Name: &name, SetDescription: true, Metadata: map[string]*string{"a": nil, "b": &two}})
+	if err != nil || upd.Name != "m" || upd.Description != nil || fmt.Sprint(upd.Metadata) != "map[b:2]" || upd.UpdatedAt.Before(now) {
+		t.Fatalf("update: %+v %v", upd, err)
+	}
+	_, err = s.Resources.UpdateResource(ctx, other.ID, r.ID, docsapi.ResourceUpdate{Name: &name})
+	wantCode(t, err, docsapi.ENOTFOUND)
+	too := map[string]*string{}
+	for i := 0; i < docsapi.MaxMetadataPairs; i++ {
+		too[fmt.Sprint(i)] = &two
+	}
+	_, err = s.Resources.UpdateResource(ctx, a.ID, r.ID, docsapi.ResourceUpdate{Metadata: too})
+	wantCode(t, err, docsapi.EPARAMINVALID)
+
+	wantCode(t, s.Resources.DeleteResource(ctx, other.ID, r.ID), docsapi.ENOTFOUND)
+	if err := s.Resources.DeleteResource(ctx, a.ID, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, s.Resources.DeleteResource(ctx, a.ID, r.ID), docsapi.ENOTFOUND)
+	_, err = s.Resources.FindResourceByID(ctx, a.ID, r.ID)
+	wantCode(t, err, docsapi.ENOTFOUND)
+}
+
+func testResourcePages(t *testing.T, s Store) {
+	ctx := context.Background()
+	a, _, _ := newAccount(t, s)
+	now := docsapi.Now() // one timestamp for all: order must not rely on it
+	var ids []string
+	for i := 0; i < 7; i++ {
+		r := &docsapi.Resource{ID: docsapi.NewID(docsapi.PrefixResource), AccountID: a.ID, Name: fmt.Sprint(i), CreatedAt: now, UpdatedAt: now}
+		if err := s.Resources.CreateResource(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, r.ID)
+	}
+	names := func(rs []*docsapi.Resource) string {
+		out := ""
+		for _, r := range rs {
+			out += r.Name
+		}
+		return out
+	}
+	tests := []struct {
+		p    docsapi.ListParams
+		want string
+		more bool
+	}{
+		{docsapi.ListParams{Limit: 3}, "654", true},
+		{docsapi.ListParams{Limit: 3, StartingAfter: ids[4]}, "321", true},
+		{docsapi.ListParams{Limit: 3, StartingAfter: ids[1]}, "0", false},
+		{docsapi.ListParams{Limit: 2, EndingBefore: ids[2]}, "43", true},
+		{docsapi.ListParams{Limit: 5, EndingBefore: ids[4]}, "65", false},
+	}
+	for _, tt := range tests {
+		got, more, err := s.Resources.FindResources(ctx, a.ID, tt.p)
+		if err != nil || names(got) != tt.want || more != tt.more {
+			t.Errorf("%+v: %q more=%v %v, want %q more=%v", tt.p, names(got), more, err, tt.want, tt.more)
+		}
+	}
+	_, _, err := s.Resources.FindResources(ctx, a.ID, docsapi.ListParams{Limit: 3, StartingAfter: "res_nope"})
+	wantCode(t, err, docsapi.EPARAMINVALID)
+	other, _, _ := newAccount(t, s)
+	_, _, err = s.Resources.FindResources(ctx, other.ID, docsapi.ListParams{Limit: 3, EndingBefore: ids[0]})
+	wantCode(t, err, docsapi.EPARAMINVALID)
+}
+
+func testRequestLogs(t *testing.T, s Store) {
+	ctx := context.Background()
+	a, k, _ := newAccount(t, s)
+	base := docsapi.Now().Add(-time.Hour)
+	var logs []*docsapi.RequestLog
+	for i, st := range []int{200, 201, 400, 404, 500, 429} {
+		code := ""
+		if st >= 400 {
+			code = map[int]string{400: docsapi.EPARAMMISSING, 404: docsapi.ENOTFOUND, 500: docsapi.EINTERNAL, 429: docsapi.ERATELIMITED}[st]
+		}
+		logs = append(logs, &docsapi.RequestLog{ID: docsapi.NewRequestID(), AccountID: a.ID, Method: "GET", Path: "/v1/resources",
+			Status: st, ErrorCode: code, APIKeyID: k.ID, IdempotencyKey: map[bool]string{true: "ik"}[i == 1],
+			IdempotentReplayed: i == 1, Duration: 2100 * time.Microsecond, CreatedAt: base.Add(time.Duration(i) * time.Minute)})
+	}
+	if err := s.RequestLogs.CreateRequestLogs(ctx, logs); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.RequestLogs.FindRequestLogByID(ctx, a.ID, logs[1].ID)
+	if err != nil || got.Status != 201 || got.IdempotencyKey != "ik" || !got.IdempotentReplayed || got.Duration != 2100*time.Microsecond ||
+		!got.CreatedAt.Equal(logs[1].CreatedAt) || got.ErrorCode != "" {
+		t.Fatalf("find: %+v %v", got, err)
+	}
+	other, _, _ := newAccount(t, s)
+	_, err = s.RequestLogs.FindRequestLogByID(ctx, other.ID, logs[1].ID)
+	wantCode(t, err, docsapi.ENOTFOUND)
+
+	filters := []struct {
+		f    docsapi.RequestLogFilter
+		want string
+	}{
+		{docsapi.RequestLogFilter{}, "[429 500 404 400 201 200]"},
+		{docsapi.RequestLogFilter{StatusMin: 400, StatusMax: 499}, "[429 404 400]"},
+		{docsapi.RequestLogFilter{StatusMin: 404, StatusMax: 404}, "[404]"},
+		{docsapi.RequestLogFilter{ErrorCode: docsapi.EINTERNAL}, "[500]"},
+	}
+	for _, tt := range filters {
+		page, _, err := s.RequestLogs.FindRequestLogs(ctx, a.ID, tt.f, docsapi.ListParams{Limit: 10})
+		var st []int
+		for _, l := range page {
+			st = append(st, l.Status)
+		}
+		if err != nil || fmt.Sprint(st) != tt.want {
+			t.Errorf("%+v: %v %v, want %s", tt.f, st, err, tt.want)
+		}
+	}
+	page, more, err := s.RequestLogs.FindRequestLogs(ctx, a.ID, docsapi.RequestLogFilter{StatusMin: 400, StatusMax: 599},
+		docsapi.ListParams{Limit: 1, StartingAfter: logs[4].ID})
+	if err != nil || len(page) != 1 || page[0].Status != 404 || !more {
+		t.Errorf("filtered page after the 500: %v more=%v %v", page, more, err)
+	}
+	n, err := s.RequestLogs.PurgeRequestLogs(ctx, base.Add(150*time.Second))
+	if err != nil || n != 3 {
+		t.Fatalf("purged %d, %v", n, err)
+	}
+	_, err = s.RequestLogs.FindRequestLogByID(ctx, a.ID, logs[0].ID)
+	wantCode(t, err, docsapi.ENOTFOUND)
+}
+
+func testIdempotencyReplay(t *testing.T, s Store) {
+	ctx := context.Background()
+	a, _, _ := newAccount(t, s)
+	claim, stored, err := s.Idempotency.Begin(ctx, a.ID, "k", "fp", "req_first00001")
+	if err != nil || claim == nil || stored != nil {
+		t.Fatalf("begin: %v %v %v", claim, stored, err)
+	}
+	_, _, err = s.Idempotency.Begin(ctx, a.ID, "k", "fp", "req_second0001")
+	if !errors.Is(err, docsapi.ErrIdempotencyInProgress) {
+		t.Fatalf("duplicate in flight: %v", err)
+	}
+	_, _, err = s.Idempotency.Begin(ctx, a.ID, "k", "other", "req_second0001")
+	wantCode(t, err, docsapi.ECONFLICT)
+
+	var created *docsapi.Resource
+	resp, err := s.Idempotency.Complete(ctx, claim, func(ctx context.Context) (*docsapi.StoredResponse, error) {
+		now := docsapi.Now()
+		created = &docsapi.Resource{ID: docsapi.NewID(docsapi.PrefixResource), AccountID: a.ID, Name: "x", CreatedAt: now, UpdatedAt: now}
+		// Reads inside the work see its own writes.
+		if err := s.Resources.CreateResource(ctx, created); err != nil {
+			return nil, err
+		}
+		if _, err := s.Resources.FindResourceByID(ctx, a.ID, created.ID); err != nil {
+			return nil, err
+		}
+		return &docsapi.StoredResponse{Status: 201, Body: []byte(`{"id":"` + created.ID + `"}`), RequestID: "req_first00001"}, nil
+	})
+	if err != nil || resp.Status != 201 {
+		t.Fatalf("complete: %v %v", resp, err)
+	}
+	_, stored, err = s.Idempotency.Begin(ctx, a.ID, "k", "fp", "req_third00001")
+	if err != nil || stored == nil || stored.Status != 201 || string(stored.Body) != `{"id":"`+created.ID+`"}` || stored.RequestID != "req_first00001" {
+		t.Fatalf("replay: %+v %v", stored, err)
+	}
+	// Keys are per account.
+	other, _, _ := newAccount(t, s)
+	if c, _, err := s.Idempotency.Begin(ctx, other.ID, "k", "other", "req_x000000001"); err != nil || c == nil {
+		t.Fatalf("other account: %v %v", c, err)
+	}
+	// Old records are purged.
+	if n, err := s.Idempotency.PurgeIdempotencyRecords(ctx, time.Now().Add(time.Minute)); err != nil || n != 2 {
+		t.Fatalf("purge: %d %v", n, err)
+	}
+	if c, _, err := s.Idempotency.Begin(ctx, a.ID, "k", "new", "req_x000000002"); err != nil || c == nil {
+		t.Fatalf("after purge: %v %v", c, err)
+	}
+}
+
+// testIdempotencyRollback checks that a failed work commits nothing and
+// frees the key for a retry.
+func testIdempotencyRollback(t *testing.T, s Store) {
+	ctx := context.Background()
+	a, _, _ := newAccount(t, s)
+	for _, fail := range []string{"500", "error"} {
+		t.Run(fail, func(t *testing.T) {
+			key := "rollback-" + fail
+			claim, _, err := s.Idempotency.Begin(ctx, a.ID, key, "fp", "req_a000000001")
+			if err != nil {
+				t.Fatal(err)
+			}
+			id := docsapi.NewID(docsapi.PrefixResource)
+			resp, err := s.Idempotency.Complete(ctx, claim, func(ctx context.Context) (*docsapi.StoredResponse, error) {
+				now := docsapi.Now()
+				if err := s.Resources.CreateResource(ctx, &docsapi.Resource{ID: id, AccountID: a.ID, Name: "x", CreatedAt: now, UpdatedAt: now}); err != nil {
+					return nil, err
+				}
+				if fail == "error" {
+					return nil, errors.New("boom")
+				}
+				return &docsapi.StoredResponse{Status: 500, Body: []byte(`{}`), RequestID: "req_a000000001"}, nil
+			})
+			if fail == "500" && (err != nil || resp.Status != 500) || fail == "error" && err == nil {
+				t.Fatalf("complete: %v %v", resp, err)
+			}
+			_, err = s.Resources.FindResourceByID(ctx, a.ID, id)
+			wantCode(t, err, docsapi.ENOTFOUND)
+			if c, st, err := s.Idempotency.Begin(ctx, a.ID, key, "fp", "req_b000000001"); err != nil || c == nil || st != nil {
+				t.Fatalf("retry after failure: %v %v %v", c, st, err)
+			}
+		})
+	}
+}
