@@ -42,7 +42,12 @@ Run 'docsapi <command> -h' for a command's flags.
 
 func main() {
 	if err := run(context.Background(), os.Args[1:], os.Stdout, os.Stderr); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
+		var e *docsapi.Error
+		switch {
+		case errors.Is(err, flag.ErrHelp):
+		case errors.As(err, &e):
+			fmt.Fprintln(os.Stderr, "docsapi:", e.Message)
+		default:
 			fmt.Fprintln(os.Stderr, "docsapi:", err)
 		}
 		os.Exit(2)

@@ -1,0 +1,256 @@
+package main_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var bin string
+
+// TestMain builds the binary once, unless DOCSAPI_BIN names one.
+func TestMain(m *testing.M) {
+	bin = os.Getenv("DOCSAPI_BIN")
+	if bin == "" {
+		dir, err := os.MkdirTemp("", "docsapi-bin")
+		if err != nil {
+			panic(err)
+		}
+		bin = filepath.Join(dir, "docsapi")
+		out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+			os.Exit(1)
+		}
+		code := m.Run()
+		os.RemoveAll(dir)
+		os.Exit(code)
+	}
+	os.Exit(m.Run())
+}
+
+// server is a running `docsapi serve`.
+type server struct {
+	cmd    *exec.Cmd
+	url    string
+	stderr *syncBuffer
+	exited chan struct{} // closed when the process has exited
+	err    error         // how it exited, once exited is closed
+}
+
+// wait returns how the server exited.
+func (s *server) wait() error {
+	<-s.exited
+	return s.err
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func baseEnv(db string, extra ...string) []string {
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "DOCSAPI_DATABASE_URL=" + db}
+	return append(env, extra...)
+}
+
+// serve starts the server on a free port and waits until it listens.
+func serve(t *testing.T, db string, extra ...string) *server {
+	t.Helper()
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = baseEnv(db, append([]string{"DOCSAPI_ADDR=127.0.0.1:0"}, extra...)...)
+	pr, pw := io.Pipe()
+	s := &server{cmd: cmd, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	cmd.Stderr = io.MultiWriter(s.stderr, pw)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		s.err = cmd.Wait()
+		close(s.exited)
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-s.exited
+	})
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			var line struct{ Msg, Addr string }
+			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
+				addr <- line.Addr
+				break
+			}
+		}
+		io.Copy(io.Discard, pr)
+	}()
+	select {
+	case a := <-addr:
+		s.url = "http://" + a
+	case <-s.exited:
+		t.Fatalf("server exited: %v: %s", s.err, s.stderr.String())
+	case <-time.After(15 * time.Second):
+		t.Fatalf("server did not start: %s", s.stderr.String())
+	}
+	return s
+}
+
+// run runs a docsapi command and returns its standard output.
+func run(t *testing.T, db string, args ...string) string {
+	t.Helper()
+	out, _ := runBoth(t, db, args...)
+	return out
+}
+
+// runBoth runs a docsapi command and returns its standard output and error.
+func runBoth(t *testing.T, db string, args ...string) (string, string) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = baseEnv(db)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("docsapi %v: %v\n%s", args, err, stderr.String())
+	}
+	return string(out), stderr.String()
+}
+
+// fastKey creates an account and a key for it that may send 100000
+// requests a second, so that load tests are not throttled.
+func fastKey(t *testing.T, db string) string {
+	t.Helper()
+	_, stderr := runBoth(t, db, "accounts", "create", "--name", "load")
+	acct := strings.TrimSpace(strings.TrimPrefix(stderr, "created account "))
+	return strings.TrimSpace(run(t, db, "keys", "create", "--account", acct, "--scopes", "*", "--rate-limit", "100000"))
+}
+
+type result struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func call(t *testing.T, method, url, key, body string, headers ...string) (*result, error) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+key)
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, err
+	}
+	return &result{status: resp.StatusCode, header: resp.Header, body: raw}, nil
+}
+
+func mustCall(t *testing.T, method, url, key, body string, headers ...string) *result {
+	t.Helper()
+	r, err := call(t, method, url, key, body, headers...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func field(t *testing.T, r *result, name string) string {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal(r.body, &m); err != nil {
+		t.Fatalf("%s: %s", err, r.body)
+	}
+	s, _ := m[name].(string)
+	return s
+}
+
+// TestServeAndAccounts runs serve on a new file, then creates a second
+// account and a key with the CLI while the server runs on the same file.
+func TestServeAndAccounts(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "docsapi.db")
+	s := serve(t, db)
+	var rootKey string
+	for _, line := range strings.Split(s.stderr.String(), "\n") {
+		if _, after, ok := strings.Cut(line, "Root API key (shown once, keep it safe): "); ok {
+			rootKey = strings.TrimSpace(after)
+		}
+	}
+	if !strings.HasPrefix(rootKey, "sk_live_") || len(rootKey) != 40 {
+		t.Fatalf("no root key printed: %s", s.stderr.String())
+	}
+	id := field(t, mustCall(t, "POST", s.url+"/v1/resources", rootKey, `{"name":"first"}`), "id")
+
+	out := run(t, db, "accounts", "create", "--name", "Second")
+	second := strings.TrimSpace(out)
+	if !strings.HasPrefix(second, "sk_live_") || strings.Count(out, "\n") != 1 {
+		t.Fatalf("accounts create printed %q", out)
+	}
+	if r := mustCall(t, "GET", s.url+"/v1/resources/"+id, second, ""); r.status != 404 {
+		t.Fatalf("other account sees the resource: %d %s", r.status, r.body)
+	}
+	if r := mustCall(t, "POST", s.url+"/v1/resources", second, `{"name":"second's"}`); r.status != 201 {
+		t.Fatalf("second account cannot write: %d %s", r.status, r.body)
+	}
+
+	// keys create needs the account id, which serve logged when it made the account.
+	var acctID string
+	for _, line := range strings.Split(s.stderr.String(), "\n") {
+		var l struct {
+			Msg       string
+			AccountID string `json:"account_id"`
+		}
+		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "created the first account and its root key" {
+			acctID = l.AccountID
+		}
+	}
+	ro := strings.TrimSpace(run(t, db, "keys", "create", "--account", acctID, "--scopes", "resources:read", "--name", "ro", "--rate-limit", "5"))
+	if r := mustCall(t, "GET", s.url+"/v1/resources/"+id, ro, ""); r.status != 200 || r.header.Get("RateLimit-Policy") != `"default";q=5;w=1` {
+		t.Fatalf("CLI key: %d %v", r.status, r.header)
+	}
+	if r := mustCall(t, "POST", s.url+"/v1/resources", ro, `{"name":"x"}`); r.status != 403 {
+		t.Fatalf("read-only CLI key wrote: %d", r.status)
+	}
+	run(t, db, "migrate")
+	if r := mustCall(t, "GET", s.url+"/healthz", "", ""); r.status != 200 {
+		t.Fatalf("healthz %d", r.status)
+	}
+}
