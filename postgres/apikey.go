@@ -1,0 +1,110 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/docsapi/docsapi"
+	"github.com/jackc/pgx/v5"
+)
+
+// APIKeyService implements docsapi.APIKeyService.
+type APIKeyService struct{ db *DB }
+
+// NewAPIKeyService returns an APIKeyService on db.
+func NewAPIKeyService(db *DB) *APIKeyService { return &APIKeyService{db: db} }
+
+const apiKeyColumns = `id, account_id, name, scopes, rate_limit, prefix, hash, created_at, last_used_at, revoked_at`
+
+func scanAPIKey(row pgx.Row) (*docsapi.APIKey, error) {
+	var k docsapi.APIKey
+	if err := row.Scan(&k.ID, &k.AccountID, &k.Name, &k.Scopes, &k.RateLimit, &k.Prefix, &k.Hash,
+		&k.CreatedAt, &k.LastUsedAt, &k.RevokedAt); err != nil {
+		return nil, err
+	}
+	return &k, nil
+}
+
+func apiKeyMissing(id string) error {
+	return docsapi.ParamErrorf(docsapi.ENOTFOUND, "id", "No such API key: '%s'.", id)
+}
+
+// CreateAPIKey stores k.
+func (s *APIKeyService) CreateAPIKey(ctx context.Context, k *docsapi.APIKey) error {
+	return createAPIKey(ctx, s.db.conn(ctx), k)
+}
+
+func createAPIKey(ctx context.Context, q querier, k *docsapi.APIKey) error {
+	_, err := q.Exec(ctx,
+		`INSERT INTO api_keys (id, account_id, name, scopes, rate_limit, prefix, hash, created_at)
+		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		k.ID, k.AccountID, k.Name, k.Scopes, k.RateLimit, k.Prefix, k.Hash, k.CreatedAt)
+	if err != nil {
+		return fmt.Errorf("insert api key: %w", err)
+	}
+	return nil
+}
+
+// FindAPIKeyByHash returns the key whose secret hashes to hash.
+func (s *APIKeyService) FindAPIKeyByHash(ctx context.Context, hash string) (*docsapi.APIKey, error) {
+	k, err := scanAPIKey(s.db.conn(ctx).QueryRow(ctx,
+		`SELECT `+apiKeyColumns+` FROM api_keys WHERE hash = $1`, hash))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, docsapi.Errorf(docsapi.ENOTFOUND, "No such API key.")
+	} else if err != nil {
+		return nil, fmt.Errorf("find api key by hash: %w", err)
+	}
+	return k, nil
+}
+
+// FindAPIKeyByID returns one of the account's keys.
+func (s *APIKeyService) FindAPIKeyByID(ctx context.Context, accountID, id string) (*docsapi.APIKey, error) {
+	k, err := scanAPIKey(s.db.conn(ctx).QueryRow(ctx,
+		`SELECT `+apiKeyColumns+` FROM api_keys WHERE account_id = $1 AND id = $2`, accountID, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, apiKeyMissing(id)
+	} else if err != nil {
+		return nil, fmt.Errorf("find api key: %w", err)
+	}
+	return k, nil
+}
+
+// FindAPIKeys returns one page of the account's keys.
+func (s *APIKeyService) FindAPIKeys(ctx context.Context, accountID string, p docsapi.ListParams) ([]*docsapi.APIKey, bool, error) {
+	args := pgx.NamedArgs{"account_id": accountID}
+	suffix, backwards, err := s.db.page(ctx, "api_keys", accountID, p, args)
+	if err != nil {
+		return nil, false, err
+	}
+	items, err := queryAll(ctx, s.db.conn(ctx), scanAPIKey,
+		`SELECT `+apiKeyColumns+` FROM api_keys WHERE account_id = @account_id`+suffix, args)
+	if err != nil {
+		return nil, false, fmt.Errorf("list api keys: %w", err)
+	}
+	items, more := finishPage(items, p.Limit, backwards)
+	return items, more, nil
+}
+
+// RevokeAPIKey revokes one of the account's keys; revoking twice keeps the
+// first time. One statement, so concurrent revocations agree on that time.
+func (s *APIKeyService) RevokeAPIKey(ctx context.Context, accountID, id string) (*docsapi.APIKey, error) {
+	k, err := scanAPIKey(s.db.conn(ctx).QueryRow(ctx,
+		`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE account_id = $2 AND id = $3 RETURNING `+apiKeyColumns,
+		docsapi.Now(), accountID, id))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, apiKeyMissing(id)
+	} else if err != nil {
+		return nil, fmt.Errorf("revoke api key: %w", err)
+	}
+	return k, nil
+}
+
+// TouchAPIKey records when a key was last used.
+func (s *APIKeyService) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
+	if _, err := s.db.conn(ctx).Exec(ctx, `UPDATE api_keys SET last_used_at = $1 WHERE id = $2`, at, id); err != nil {
+		return fmt.Errorf("touch api key: %w", err)
+	}
+	return nil
+}

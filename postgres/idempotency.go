@@ -1,0 +1,180 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/docsapi/docsapi"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// IdempotencyService implements docsapi.IdempotencyService. The records are
+// rows of idempotency_keys, so instances that share the database share them.
+type IdempotencyService struct{ db *DB }
+
+// NewIdempotencyService returns an IdempotencyService on db.
+func NewIdempotencyService(db *DB) *IdempotencyService { return &IdempotencyService{db: db} }
+
+// Begin claims key, or returns the stored response of a finished request.
+// Each statement commits on its own, so that a claim is visible to every
+// instance at once and Begin never holds a lock while others wait.
+func (s *IdempotencyService) Begin(ctx context.Context, accountID, key, fingerprint, requestID string) (*docsapi.IdempotencyClaim, *docsapi.StoredResponse, error) {
+	// A read first: it takes no lock and waits for none, so a duplicate of a
+	// running request gets its answer without touching the row that the
+	// first request's transaction is about to update.
+	rec, err := findIdempotencyRecord(ctx, s.db.pool, accountID, key)
+	if err != nil {
+		return nil, nil, err
+	}
+	if rec != nil && rec.expired {
+		// Past its TTL but not purged yet: it no longer counts, and the
+		// claim needs its place.
+		if _, err := s.db.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND created_at < $3`,
+			accountID, key, ttlCutoff()); err != nil {
+			return nil, nil, fmt.Errorf("delete expired idempotency key: %w", err)
+		}
+		rec = nil
+	}
+	claim := &docsapi.IdempotencyClaim{AccountID: accountID, Key: key, Token: docsapi.RandomBase62(20)}
+	if rec == nil {
+		tag, err := s.db.pool.Exec(ctx,
+			`INSERT INTO idempotency_keys (account_id, key, fingerprint, request_id, token, locked_at, created_at)
+			 VALUES ($1, $2, $3, $4, $5, now(), $6)
+			 ON CONFLICT (account_id, key) DO NOTHING`,
+			accountID, key, fingerprint, requestID, claim.Token, docsapi.Now())
+		if err != nil {
+			return nil, nil, fmt.Errorf("insert idempotency key: %w", err)
+		}
+		if tag.RowsAffected() == 1 {
+			return claim, nil, nil
+		}
+		// Another request claimed the key since the read: answer from its record.
+		if rec, err = findIdempotencyRecord(ctx, s.db.pool, accountID, key); err != nil {
+			return nil, nil, err
+		}
+		if rec == nil || rec.expired {
+			// Claimed and released in between; the caller asks again.
+			return nil, nil, docsapi.ErrIdempotencyInProgress
+		}
+	}
+	if stored, err := rec.check(fingerprint); stored != nil || err != nil {
+		return nil, stored, err
+	}
+	// The holder's lease ran out: it crashed, so this request takes over,
+	// unless another one did first and changed the token.
+	tag, err := s.db.pool.Exec(ctx,
+		`UPDATE idempotency_keys SET token = $1, locked_at = now(), request_id = $2
+		 WHERE account_id = $3 AND key = $4 AND token = $5 AND status IS NULL`,
+		claim.Token, requestID, accountID, key, rec.token)
+	if err != nil {
+		return nil, nil, fmt.Errorf("take over idempotency key: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return nil, nil, docsapi.ErrIdempotencyInProgress
+	}
+	return claim, nil, nil
+}
+
+// ttlCutoff is the creation time before which a record has expired.
+func ttlCutoff() time.Time { return docsapi.Now().Add(-docsapi.IdempotencyTTL) }
+
+// idempotencyRecord is a row of idempotency_keys.
+type idempotencyRecord struct {
+	fingerprint, requestID, token string
+	status                        pgtype.Int4
+	body                          []byte
+	// stale: the holder's lease ran out, by the database's clock.
+	stale, expired bool
+}
+
+func findIdempotencyRecord(ctx context.Context, q querier, accountID, key string) (*idempotencyRecord, error) {
+	var r idempotencyRecord
+	err := q.QueryRow(ctx,
+		`SELECT fingerprint, request_id, token, status, body, locked_at < now() - $3::interval, created_at < $4
+		 FROM idempotency_keys WHERE account_id = $1 AND key = $2`,
+		accountID, key, docsapi.IdempotencyLease, ttlCutoff()).Scan(&r.fingerprint, &r.requestID, &r.token, &r.status, &r.body, &r.stale, &r.expired)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("find idempotency key: %w", err)
+	}
+	return &r, nil
+}
+
+// check returns the stored response of a finished record, ECONFLICT for
+// another fingerprint, ErrIdempotencyInProgress while its holder's lease
+// runs, and nothing when the lease ran out.
+func (r *idempotencyRecord) check(fingerprint string) (*docsapi.StoredResponse, error) {
+	switch {
+	case r.fingerprint != fingerprint:
+		return nil, idempotencyConflict("This Idempotency-Key was already used with a different request.")
+	case r.status.Valid:
+		return &docsapi.StoredResponse{Status: int(r.status.Int32), Body: r.body, RequestID: r.requestID}, nil
+	case !r.stale:
+		return nil, docsapi.ErrIdempotencyInProgress
+	}
+	return nil, nil
+}
+
+func idempotencyConflict(msg string) error {
+	return docsapi.ParamErrorf(docsapi.ECONFLICT, "Idempotency-Key", "%s", msg)
+}
+
+// Complete runs fn and stores its response with the claim in one transaction.
+func (s *IdempotencyService) Complete(ctx context.Context, c *docsapi.IdempotencyClaim, fn func(ctx context.Context) (*docsapi.StoredResponse, error)) (*docsapi.StoredResponse, error) {
+	var resp *docsapi.StoredResponse
+	err := s.db.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		if resp, err = fn(ctx); err != nil {
+			return err
+		}
+		if resp.Status >= 500 {
+			return errRollback
+		}
+		tag, err := tx.Exec(ctx,
+			`UPDATE idempotency_keys SET status = $1, body = $2, request_id = $3 WHERE account_id = $4 AND key = $5 AND token = $6`,
+			resp.Status, resp.Body, resp.RequestID, c.AccountID, c.Key, c.Token)
+		if err != nil {
+			return fmt.Errorf("store idempotent response: %w", err)
+		}
+		if tag.RowsAffected() == 0 {
+			return idempotencyConflict("This Idempotency-Key was taken over by another request after this one ran too long.")
+		}
+		return nil
+	})
+	if err == nil {
+		return resp, nil
+	}
+	// Nothing of the work committed: free the key so that a retry runs it again.
+	if rerr := s.release(context.WithoutCancel(ctx), c); rerr != nil {
+		err = errors.Join(err, rerr)
+	}
+	if errors.Is(err, errRollback) {
+		return resp, nil
+	}
+	return nil, err
+}
+
+// errRollback makes inTx roll back a transaction whose response is a 5xx.
+var errRollback = errors.New("rollback")
+
+func (s *IdempotencyService) release(ctx context.Context, c *docsapi.IdempotencyClaim) error {
+	if _, err := s.db.pool.Exec(ctx,
+		`DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND token = $3 AND status IS NULL`,
+		c.AccountID, c.Key, c.Token); err != nil {
+		return fmt.Errorf("release idempotency key: %w", err)
+	}
+	return nil
+}
+
+// PurgeIdempotencyRecords deletes records created before t.
+func (s *IdempotencyService) PurgeIdempotencyRecords(ctx context.Context, before time.Time) (int64, error) {
+	tag, err := s.db.conn(ctx).Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, before)
+	if err != nil {
+		return 0, fmt.Errorf("purge idempotency keys: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}

@@ -1,0 +1,137 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docsapi/docsapi"
+)
+
+// TestIdempotencyTakeOver shows that a claim whose holder died (its lease
+// ran out) passes to the next request, and that the dead holder can then no
+// longer complete.
+func TestIdempotencyTakeOver(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	s := NewIdempotencyService(db)
+	dead, _, err := s.Begin(ctx, "acct_a", "k", "fp", "req_dead000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Begin(ctx, "acct_a", "k", "fp", "req_live000001"); !errors.Is(err, docsapi.ErrIdempotencyInProgress) {
+		t.Fatalf("fresh claim: %v", err)
+	}
+	if _, err := db.pool.Exec(ctx, `UPDATE idempotency_keys SET locked_at = now() - $1::interval`,
+		docsapi.IdempotencyLease+time.Second); err != nil {
+		t.Fatal(err)
+	}
+	live, stored, err := s.Begin(ctx, "acct_a", "k", "fp", "req_live000001")
+	if err != nil || live == nil || stored != nil || live.Token == dead.Token {
+		t.Fatalf("take over: %v %v %v", live, stored, err)
+	}
+	ok := func(ctx context.Context) (*docsapi.StoredResponse, error) {
+		return &docsapi.StoredResponse{Status: 201, Body: []byte("{}"), RequestID: "req_x"}, nil
+	}
+	if _, err := s.Complete(ctx, dead, ok); docsapi.ErrorCode(err) != docsapi.ECONFLICT {
+		t.Fatalf("dead holder completed: %v", err)
+	}
+	if _, err := s.Complete(ctx, live, ok); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestIdempotencyExpired shows that a record past its TTL that the purge
+// has not reached yet no longer answers: the key is claimed anew.
+func TestIdempotencyExpired(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	s := NewIdempotencyService(db)
+	c, _, err := s.Begin(ctx, "acct_a", "k", "fp", "req_old0000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Complete(ctx, c, func(ctx context.Context) (*docsapi.StoredResponse, error) {
+		return &docsapi.StoredResponse{Status: 201, Body: []byte("{}"), RequestID: "req_old0000001"}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.pool.Exec(ctx, `UPDATE idempotency_keys SET created_at = $1`,
+		docsapi.Now().Add(-docsapi.IdempotencyTTL-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	if c, st, err := s.Begin(ctx, "acct_a", "k", "other", "req_new0000001"); err != nil || c == nil || st != nil {
+		t.Fatalf("expired key: %v %v %v", c, st, err)
+	}
+}
+
+// TestIdempotencyConcurrentBegin runs Begin for one key at once through
+// two handles on one schema, as two server instances would: exactly one
+// gets the claim, the others learn that it is in progress.
+func TestIdempotencyConcurrentBegin(t *testing.T) {
+	ctx := context.Background()
+	u := testSchemaURL(t)
+	services := []*IdempotencyService{NewIdempotencyService(openURL(t, u)), NewIdempotencyService(openURL(t, u))}
+	for round := range 20 {
+		key := "k" + string(rune('a'+round))
+		var wg sync.WaitGroup
+		results := make(chan error, 8)
+		claims := make(chan *docsapi.IdempotencyClaim, 8)
+		for i := range 8 {
+			s := services[i%2]
+			wg.Go(func() {
+				c, st, err := s.Begin(ctx, "acct_a", key, "fp", docsapi.NewRequestID())
+				if st != nil {
+					err = errors.New("replayed a response that nobody stored")
+				}
+				if c != nil {
+					claims <- c
+				}
+				results <- err
+			})
+		}
+		wg.Wait()
+		close(results)
+		close(claims)
+		for err := range results {
+			if err != nil && !errors.Is(err, docsapi.ErrIdempotencyInProgress) {
+				t.Fatal(err)
+			}
+		}
+		if n := len(claims); n != 1 {
+			t.Fatalf("round %d: %d claims, want 1", round, n)
+		}
+	}
+}
+
+// TestIdempotencyDuplicateDoesNotWait holds a lock on the record's row in
+// the first request's open transaction, as its Complete does once it stores
+// the response: a duplicate on another handle still answers at once.
+func TestIdempotencyDuplicateDoesNotWait(t *testing.T) {
+	ctx := context.Background()
+	u := testSchemaURL(t)
+	first, second := NewIdempotencyService(openURL(t, u)), NewIdempotencyService(openURL(t, u))
+	c, _, err := first.Begin(ctx, "acct_a", "k", "fp", "req_first00001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = first.Complete(ctx, c, func(ctx context.Context) (*docsapi.StoredResponse, error) {
+		if _, err := first.db.conn(ctx).Exec(ctx, `SELECT 1 FROM idempotency_keys WHERE key = 'k' FOR UPDATE`); err != nil {
+			return nil, err
+		}
+		wait, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if _, _, err := second.Begin(wait, "acct_a", "k", "fp", "req_second0001"); !errors.Is(err, docsapi.ErrIdempotencyInProgress) {
+			t.Errorf("duplicate: %v", err)
+		}
+		return &docsapi.StoredResponse{Status: 201, Body: []byte("{}"), RequestID: "req_first00001"}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, st, err := second.Begin(ctx, "acct_a", "k", "fp", "req_third00001"); err != nil || st == nil || st.Status != 201 {
+		t.Fatalf("replay: %v %v", st, err)
+	}
+}

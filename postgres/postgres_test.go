@@ -1,0 +1,145 @@
+package postgres
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docsapi/docsapi"
+	"github.com/docsapi/docsapi/storetest"
+	"github.com/jackc/pgx/v5"
+)
+
+// testSchemaURL creates an empty schema for t, dropped when t ends, and
+// returns DOCSAPI_TEST_POSTGRES_URL with its search_path set to it.
+func testSchemaURL(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("DOCSAPI_TEST_POSTGRES_URL")
+	if base == "" {
+		const msg = "DOCSAPI_TEST_POSTGRES_URL is not set; set it to run the PostgreSQL tests, " +
+			"e.g. DOCSAPI_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	ctx := context.Background()
+	schema := "docsapi_test_" + strings.ToLower(docsapi.RandomBase62(16))
+	admin := func(sql string) {
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin(`CREATE SCHEMA ` + schema)
+	t.Cleanup(func() { admin(`DROP SCHEMA ` + schema + ` CASCADE`) })
+	// pgx sends parameters it does not know, search_path here, to the server.
+	if u, err := url.Parse(base); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return base + " search_path=" + schema
+}
+
+// openURL opens and migrates a DB that t's cleanup closes.
+func openURL(t *testing.T, url string) *DB {
+	t.Helper()
+	db, err := Open(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func open(t *testing.T) *DB {
+	t.Helper()
+	return openURL(t, testSchemaURL(t))
+}
+
+func TestStore(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Store {
+		db := open(t)
+		return storetest.Store{
+			Accounts:    NewAccountService(db),
+			APIKeys:     NewAPIKeyService(db),
+			Resources:   NewResourceService(db),
+			RequestLogs: NewRequestLogService(db),
+			Idempotency: NewIdempotencyService(db),
+		}
+	})
+}
+
+func TestMigrateTwice(t *testing.T) {
+	db := open(t)
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestMigrateConcurrently starts several instances on one empty schema at
+// once: the advisory lock lets each migration run exactly once.
+func TestMigrateConcurrently(t *testing.T) {
+	ctx := context.Background()
+	u := testSchemaURL(t)
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for range 4 {
+		db, err := Open(ctx, u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		wg.Go(func() { errs <- db.Migrate(ctx) })
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestSecretsAreNotStored searches every column of the key's row as text.
+func TestSecretsAreNotStored(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	_, _, secret, err := NewAccountService(db).CreateAccount(ctx, "a", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := db.pool.QueryRow(ctx, `SELECT COUNT(*) FROM api_keys k WHERE strpos(k::text, $1) > 0`,
+		secret[len(docsapi.SecretPrefix):]).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("%d rows hold the secret, %v", n, err)
+	}
+}
+
+// TestTimesAreUTC: timestamptz comes back in UTC whatever the zone of the
+// process, as from the SQLite engine.
+func TestTimesAreUTC(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	acct, _, _, err := NewAccountService(db).CreateAccount(ctx, "a", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := NewAccountService(db).FindAccountByID(ctx, acct.ID)
+	if err != nil || got.CreatedAt.Location() != time.UTC || !got.CreatedAt.Equal(acct.CreatedAt) {
+		t.Fatalf("created_at %v (%v), want %v", got.CreatedAt, err, acct.CreatedAt)
+	}
+}
