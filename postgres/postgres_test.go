@@ -2,54 +2,16 @@ package postgres
 
 import (
 	"context"
-	"net/url"
-	"os"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/docsapi/docsapi"
+	"github.com/docsapi/docsapi/internal/testenv"
 	"github.com/docsapi/docsapi/storetest"
-	"github.com/jackc/pgx/v5"
 )
 
-// testSchemaURL creates an empty schema for t, dropped when t ends, and
-// returns DOCSAPI_TEST_POSTGRES_URL with its search_path set to it.
-func testSchemaURL(t *testing.T) string {
-	t.Helper()
-	base := os.Getenv("DOCSAPI_TEST_POSTGRES_URL")
-	if base == "" {
-		const msg = "DOCSAPI_TEST_POSTGRES_URL is not set; set it to run the PostgreSQL tests, " +
-			"e.g. DOCSAPI_TEST_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	ctx := context.Background()
-	schema := "docsapi_test_" + strings.ToLower(docsapi.RandomBase62(16))
-	admin := func(sql string) {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatal(err)
-		}
-	}
-	admin(`CREATE SCHEMA ` + schema)
-	t.Cleanup(func() { admin(`DROP SCHEMA ` + schema + ` CASCADE`) })
-	// pgx sends parameters it does not know, search_path here, to the server.
-	if u, err := url.Parse(base); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
-		q := u.Query()
-		q.Set("search_path", schema)
-		u.RawQuery = q.Encode()
-		return u.String()
-	}
-	return base + " search_path=" + schema
-}
+func testSchemaURL(t *testing.T) string { return testenv.PostgresURL(t) }
 
 // openURL opens and migrates a DB that t's cleanup closes.
 func openURL(t *testing.T, url string) *DB {

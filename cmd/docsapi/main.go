@@ -18,6 +18,8 @@ import (
 	"github.com/docsapi/docsapi"
 	"github.com/docsapi/docsapi/http"
 	"github.com/docsapi/docsapi/inmem"
+	"github.com/docsapi/docsapi/postgres"
+	"github.com/docsapi/docsapi/redis"
 	"github.com/docsapi/docsapi/sqlite"
 )
 
@@ -31,7 +33,8 @@ Commands:
 
 Environment:
   DOCSAPI_ADDR                   listen address (default 127.0.0.1:8080)
-  DOCSAPI_DATABASE_URL           SQLite file path or sqlite: URL (default ./docsapi.db)
+  DOCSAPI_DATABASE_URL           SQLite file path or sqlite: URL (default ./docsapi.db), or a postgres:// URL
+  DOCSAPI_REDIS_URL              redis:// URL holding the rate-limit state that several instances share
   DOCSAPI_ROOT_KEY               secret of the first account's root key (default: generated, printed once)
   DOCSAPI_LOG_LEVEL              debug, info, warn or error (default info)
   DOCSAPI_REQUEST_LOG_RETENTION  how long request-log entries are kept (default 720h)
@@ -102,11 +105,36 @@ func newFlags(name, help string, stderr io.Writer) *flag.FlagSet {
 	return fs
 }
 
-// openDB opens and migrates the store named by DOCSAPI_DATABASE_URL.
-func openDB(ctx context.Context) (*sqlite.DB, error) {
+// store is the set of services over one storage engine.
+type store struct {
+	accounts    docsapi.AccountService
+	apiKeys     docsapi.APIKeyService
+	resources   docsapi.ResourceService
+	requestLogs docsapi.RequestLogService
+	idempotency docsapi.IdempotencyService
+	ping        http.Pinger
+	close       func() error
+	name        string
+}
+
+// openStore opens and migrates the store named by DOCSAPI_DATABASE_URL:
+// PostgreSQL for a postgres:// URL, else an SQLite file.
+func openStore(ctx context.Context) (*store, error) {
 	dsn := env("DOCSAPI_DATABASE_URL", "./docsapi.db")
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		return nil, errors.New("DOCSAPI_DATABASE_URL: PostgreSQL is not supported by this build yet; use an SQLite file")
+		db, err := postgres.Open(ctx, dsn)
+		if err != nil {
+			return nil, err
+		}
+		if err := db.Migrate(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+		return &store{
+			accounts: postgres.NewAccountService(db), apiKeys: postgres.NewAPIKeyService(db),
+			resources: postgres.NewResourceService(db), requestLogs: postgres.NewRequestLogService(db),
+			idempotency: postgres.NewIdempotencyService(db), ping: db, close: db.Close, name: "postgres",
+		}, nil
 	}
 	path, err := sqlite.ParsePath(dsn)
 	if err != nil {
@@ -120,7 +148,26 @@ func openDB(ctx context.Context) (*sqlite.DB, error) {
 		db.Close()
 		return nil, err
 	}
-	return db, nil
+	return &store{
+		accounts: sqlite.NewAccountService(db), apiKeys: sqlite.NewAPIKeyService(db),
+		resources: sqlite.NewResourceService(db), requestLogs: sqlite.NewRequestLogService(db),
+		idempotency: sqlite.NewIdempotencyService(db), ping: db, close: db.Close, name: "sqlite:" + path,
+	}, nil
+}
+
+// rateLimiters returns the per-key and per-IP limiters: shared through Redis
+// when DOCSAPI_REDIS_URL is set, else in this process's memory.
+func rateLimiters(ctx context.Context) (docsapi.RateLimiter, docsapi.RateLimiter, func() error, error) {
+	url := os.Getenv("DOCSAPI_REDIS_URL")
+	if url == "" {
+		return inmem.NewRateLimiter(time.Second), inmem.NewRateLimiter(time.Minute), func() error { return nil }, nil
+	}
+	client, err := redis.Open(ctx, url)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("DOCSAPI_REDIS_URL: %w", err)
+	}
+	return redis.NewRateLimiter(client, "docsapi:ratelimit:", time.Second),
+		redis.NewRateLimiter(client, "docsapi:authfail:", time.Minute), client.Close, nil
 }
 
 func migrate(ctx context.Context, args []string, stderr io.Writer) error {
@@ -128,11 +175,11 @@ func migrate(ctx context.Context, args []string, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, err := openDB(ctx)
+	st, err := openStore(ctx)
 	if err != nil {
 		return err
 	}
-	return db.Close()
+	return st.close()
 }
 
 func createAccount(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -141,12 +188,12 @@ func createAccount(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	db, err := openDB(ctx)
+	st, err := openStore(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	acct, _, secret, err := sqlite.NewAccountService(db).CreateAccount(ctx, *name, "")
+	defer st.close()
+	acct, _, secret, err := st.accounts.CreateAccount(ctx, *name, "")
 	if err != nil {
 		return err
 	}
@@ -168,12 +215,12 @@ func createKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *account == "" {
 		return errors.New("--account is required")
 	}
-	db, err := openDB(ctx)
+	st, err := openStore(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	if _, err := sqlite.NewAccountService(db).FindAccountByID(ctx, *account); err != nil {
+	defer st.close()
+	if _, err := st.accounts.FindAccountByID(ctx, *account); err != nil {
 		return err
 	}
 	k := &docsapi.APIKey{ID: docsapi.NewID(docsapi.PrefixAPIKey), AccountID: *account, Name: *name,
@@ -186,7 +233,7 @@ func createKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	secret := docsapi.NewSecret()
 	k.SetSecret(secret)
-	if err := sqlite.NewAPIKeyService(db).CreateAPIKey(ctx, k); err != nil {
+	if err := st.apiKeys.CreateAPIKey(ctx, k); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "created key %s\n", k.ID)
@@ -211,16 +258,17 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	if err != nil || authLimit < 0 {
 		return fmt.Errorf("DOCSAPI_AUTH_FAILURE_LIMIT: not a whole number")
 	}
-	if os.Getenv("DOCSAPI_REDIS_URL") != "" {
-		return errors.New("DOCSAPI_REDIS_URL: Redis is not supported by this build yet")
-	}
-
-	db, err := openDB(ctx)
+	st, err := openStore(ctx)
 	if err != nil {
 		return err
 	}
-	defer db.Close()
-	accounts := sqlite.NewAccountService(db)
+	defer st.close()
+	limiter, authFailures, closeLimiters, err := rateLimiters(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeLimiters()
+	accounts := st.accounts
 	if n, err := accounts.CountAccounts(ctx); err != nil {
 		return err
 	} else if n == 0 {
@@ -237,18 +285,18 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 
 	s := http.NewServer()
 	s.Logger = logger
-	s.Storage = db
-	s.APIKeyService = sqlite.NewAPIKeyService(db)
-	s.ResourceService = sqlite.NewResourceService(db)
-	s.RequestLogService = sqlite.NewRequestLogService(db)
-	s.IdempotencyService = sqlite.NewIdempotencyService(db)
-	s.RateLimiter = inmem.NewRateLimiter(time.Second)
-	s.AuthFailures = inmem.NewRateLimiter(time.Minute)
+	s.Storage = st.ping
+	s.APIKeyService = st.apiKeys
+	s.ResourceService = st.resources
+	s.RequestLogService = st.requestLogs
+	s.IdempotencyService = st.idempotency
+	s.RateLimiter = limiter
+	s.AuthFailures = authFailures
 	s.AuthFailureLimit = authLimit
 	if err := s.Open(env("DOCSAPI_ADDR", "127.0.0.1:8080")); err != nil {
 		return err
 	}
-	logger.Info("listening", slog.String("addr", s.Addr()), slog.String("database", db.Path))
+	logger.Info("listening", slog.String("addr", s.Addr()), slog.String("database", st.name))
 
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()

@@ -1,0 +1,91 @@
+package main_test
+
+import (
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docsapi/docsapi/internal/testenv"
+)
+
+// TestScaleOut runs two instances on one PostgreSQL schema and one Redis:
+// the rate limit, revocation and idempotency hold across both.
+func TestScaleOut(t *testing.T) {
+	pg, rd := testenv.PostgresURL(t), testenv.RedisURL(t)
+	a := serve(t, pg, "DOCSAPI_REDIS_URL="+rd)
+	b := serve(t, pg, "DOCSAPI_REDIS_URL="+rd)
+	out, stderr := runBoth(t, pg, "accounts", "create", "--name", "scale")
+	root := strings.TrimSpace(out)
+	if !strings.HasPrefix(stderr, "created account acct_") {
+		t.Fatalf("accounts create: %q", stderr)
+	}
+
+	t.Run("rate limit across instances", func(t *testing.T) {
+		const limit, flood = 100, 2 * time.Second
+		var mu sync.Mutex
+		statuses := map[int]int{}
+		stop := time.Now().Add(flood)
+		var wg sync.WaitGroup
+		for g := 0; g < 8; g++ {
+			url := []string{a.url, b.url}[g%2]
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for time.Now().Before(stop) {
+					r := mustCall(t, "GET", url+"/v1/resources?limit=1", root, "")
+					mu.Lock()
+					statuses[r.status]++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		// Two disjoint windows fit in the flood, plus requests in flight at its end.
+		if ok := statuses[200]; ok > 2*limit+8 || ok < int(0.95*2*limit) {
+			t.Fatalf("admitted %d across two instances in %v with limit %d/s: %v", ok, flood, limit, statuses)
+		}
+		t.Logf("statuses across both instances: %v", statuses)
+	})
+	time.Sleep(time.Second)
+
+	t.Run("revocation reaches the other instance within a second", func(t *testing.T) {
+		r := mustCall(t, "POST", a.url+"/v1/api_keys", root, `{"name":"short-lived","scopes":["resources:read"]}`)
+		secret, id := field(t, r, "secret"), field(t, r, "id")
+		if got := mustCall(t, "GET", b.url+"/v1/resources", secret, ""); got.status != 200 {
+			t.Fatalf("new key on b: %d %s", got.status, got.body)
+		}
+		if got := mustCall(t, "DELETE", a.url+"/v1/api_keys/"+id, root, ""); got.status != 200 {
+			t.Fatalf("revoke: %d", got.status)
+		}
+		time.Sleep(time.Second)
+		if got := mustCall(t, "GET", b.url+"/v1/resources", secret, ""); got.status != 401 {
+			t.Fatalf("revoked key on b after 1 s: %d %s", got.status, got.body)
+		}
+	})
+
+	t.Run("one idempotency key across instances", func(t *testing.T) {
+		bodies := make([]string, 10)
+		var wg sync.WaitGroup
+		for i := range bodies {
+			url := []string{a.url, b.url}[i%2]
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := mustCall(t, "POST", url+"/v1/resources", root, `{"name":"exactly once"}`, "Idempotency-Key", "scale-1")
+				bodies[i] = fmt.Sprintf("%d %s", r.status, r.body)
+			}()
+		}
+		wg.Wait()
+		for _, body := range bodies {
+			if body != bodies[0] || !strings.HasPrefix(body, "201 ") {
+				t.Fatalf("responses differ: %q vs %q", body, bodies[0])
+			}
+		}
+		list := mustCall(t, "GET", b.url+"/v1/resources?limit=100", root, "")
+		if n := strings.Count(string(list.body), `"exactly once"`); n != 1 {
+			t.Fatalf("%d resources created, want 1", n)
+		}
+	})
+}

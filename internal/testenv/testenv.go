@@ -1,0 +1,63 @@
+// Package testenv gives tests their PostgreSQL schema and Redis URL: from
+// DOCSAPI_TEST_POSTGRES_URL and DOCSAPI_TEST_REDIS_URL, skipping with a clear
+// message on a laptop without them and failing in CI (CI=true).
+package testenv
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/docsapi/docsapi"
+	"github.com/jackc/pgx/v5"
+)
+
+func need(t testing.TB, name, example string) string {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		msg := name + " is not set; set it to run this test, e.g. " + name + "=" + example
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return v
+}
+
+// PostgresURL creates an empty schema for t, dropped when t ends, and
+// returns DOCSAPI_TEST_POSTGRES_URL with its search_path set to it.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	base := need(t, "DOCSAPI_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+	ctx := context.Background()
+	schema := "docsapi_test_" + strings.ToLower(docsapi.RandomBase62(16))
+	admin := func(sql string) {
+		conn, err := pgx.Connect(ctx, base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, sql); err != nil {
+			t.Fatal(err)
+		}
+	}
+	admin(`CREATE SCHEMA ` + schema)
+	t.Cleanup(func() { admin(`DROP SCHEMA ` + schema + ` CASCADE`) })
+	// pgx sends parameters it does not know, search_path here, to the server.
+	if u, err := url.Parse(base); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
+		q := u.Query()
+		q.Set("search_path", schema)
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return base + " search_path=" + schema
+}
+
+// RedisURL returns DOCSAPI_TEST_REDIS_URL.
+func RedisURL(t testing.TB) string {
+	t.Helper()
+	return need(t, "DOCSAPI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+}
