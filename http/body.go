@@ -35,7 +35,8 @@ func readBody(w http.ResponseWriter, r *http.Request) (body, error) {
 		return body{}, docsapi.Errorf(docsapi.EPARAMINVALID, "The request body could not be read.")
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
-		return body{fields: map[string]json.RawMessage{}}, nil
+		// No body is the same request as {}, for fingerprints too.
+		return body{fields: map[string]json.RawMessage{}, canonical: []byte("{}")}, nil
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return body{}, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "Content-Type", "Send the request body as JSON with 'Content-Type: application/json'.")
@@ -137,8 +138,15 @@ func (b body) metadata() (m map[string]*string, present, null bool, err error) {
 			m[k] = &v
 		}
 	}
-	if len(m) > docsapi.MaxMetadataPairs {
-		return nil, true, false, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "metadata", "Metadata can have at most %d keys; it has %d.", docsapi.MaxMetadataPairs, len(m))
+	// Removals don't count: the merged result is checked again when stored.
+	set := 0
+	for _, v := range m {
+		if v != nil {
+			set++
+		}
+	}
+	if set > docsapi.MaxMetadataPairs {
+		return nil, true, false, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "metadata", "Metadata can have at most %d keys; it has %d.", docsapi.MaxMetadataPairs, set)
 	}
 	return m, true, false, nil
 }

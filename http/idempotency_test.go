@@ -50,6 +50,8 @@ func TestIdempotencyKeySyntax(t *testing.T) {
 		{"non-ASCII", "clé"},
 		{"control character", "a\tb"},
 		{"empty quotes", `""`},
+		{"escape outside RFC 8941", `"\x41"`},
+		{"unescaped inner quote", `"a"b"`},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "x"}, "Idempotency-Key", tt.key).
@@ -58,6 +60,24 @@ func TestIdempotencyKeySyntax(t *testing.T) {
 	}
 	e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "x"}, "Idempotency-Key", strings.Repeat("k", 255)).want(t, 201)
 	e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "x"}, "Idempotency-Key", "~ !").want(t, 201)
+	// An escaped quote in the quoted form is the key with a plain quote.
+	first := e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "q"}, "Idempotency-Key", `a"b`).want(t, 201)
+	again := e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "q"}, "Idempotency-Key", `"a\"b"`).want(t, 201)
+	if again.header.Get("Original-Request") != first.header.Get("Request-Id") {
+		t.Error("the quoted key is not the same key")
+	}
+}
+
+// TestIdempotencyEmptyBodyIsEmptyObject: a DELETE retried with {} instead of
+// no body is the same request.
+func TestIdempotencyEmptyBodyIsEmptyObject(t *testing.T) {
+	e := newEnv(t)
+	id := e.createResource(e.rootKey, "x")
+	first := e.do("DELETE", "/v1/resources/"+id, e.rootKey, nil, "Idempotency-Key", "d").want(t, 200)
+	again := e.do("DELETE", "/v1/resources/"+id, e.rootKey, "{}", "Idempotency-Key", "d").want(t, 200)
+	if string(again.body) != string(first.body) || again.header.Get("Idempotent-Replayed") != "true" {
+		t.Fatalf("replay %s %v", again.body, again.header)
+	}
 }
 
 // TestIdempotencyConcurrentDuplicates sends 50 identical POSTs at once.

@@ -136,7 +136,7 @@ func (s *Server) api(rt route, next http.Handler) http.Handler {
 				return
 			}
 		}
-		if r.Method != http.MethodGet {
+		if r.Method == http.MethodPost || r.Method == http.MethodPatch || r.Method == http.MethodDelete {
 			if st.idempotencyKey, err = parseIdempotencyKey(r.Header.Values("Idempotency-Key")); err != nil {
 				s.Error(w, r, err)
 				return
@@ -258,9 +258,9 @@ func parseIdempotencyKey(values []string) (string, error) {
 	}
 	v := values[0]
 	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
-		unq, err := strconv.Unquote(v)
-		if err != nil {
-			return "", invalid("The quoted Idempotency-Key is not a valid string.")
+		unq, ok := unquoteSFString(v[1 : len(v)-1])
+		if !ok {
+			return "", invalid("The quoted Idempotency-Key is not a valid structured-field string.")
 		}
 		v = unq
 	}
@@ -276,4 +276,25 @@ func parseIdempotencyKey(values []string) (string, error) {
 		}
 	}
 	return v, nil
+}
+
+// unquoteSFString undoes the escapes of an RFC 8941 string, whose only
+// escapes are \" and \\, and which holds no other unescaped quote.
+func unquoteSFString(s string) (string, bool) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			i++
+			if i == len(s) || s[i] != '"' && s[i] != '\\' {
+				return "", false
+			}
+			b.WriteByte(s[i])
+		case '"':
+			return "", false
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), true
 }
