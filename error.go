@@ -81,3 +81,9 @@ func ErrorCode(err error) string {
 	}
 	return EINTERNAL
 }
+
+// NotFound is the error for an id that names no object of the account;
+// kind is what the caller asked for, e.g. "resource" or "API key".
+func NotFound(kind, id string) error {
+	return ParamErrorf(ENOTFOUND, "id", "No such %s: '%s'.", kind, id)
+}

@@ -54,3 +54,36 @@ type IdempotencyService interface {
 	// Errors: EINTERNAL.
 	PurgeIdempotencyRecords(ctx context.Context, before time.Time) (int64, error)
 }
+
+// IdempotencyRecord is a stored, unexpired key as an engine reads it.
+type IdempotencyRecord struct {
+	Fingerprint string
+	RequestID   string
+	// Finished is set once the response is stored in Status and Body.
+	Finished bool
+	Status   int
+	Body     []byte
+	// Stale is set when the holder's lease ran out: it crashed.
+	Stale bool
+}
+
+// Resolve decides what a request with fingerprint gets from the record: the
+// stored response, ECONFLICT for another fingerprint, ErrIdempotencyInProgress
+// while the holder's lease runs, or nothing when the claim may be taken over.
+func (r *IdempotencyRecord) Resolve(fingerprint string) (*StoredResponse, error) {
+	switch {
+	case r.Fingerprint != fingerprint:
+		return nil, ParamErrorf(ECONFLICT, "Idempotency-Key", "This Idempotency-Key was already used with a different request.")
+	case r.Finished:
+		return &StoredResponse{Status: r.Status, Body: r.Body, RequestID: r.RequestID}, nil
+	case !r.Stale:
+		return nil, ErrIdempotencyInProgress
+	}
+	return nil, nil
+}
+
+// ErrIdempotencyTakenOver is what Complete returns when the claim passed to
+// another request because this one outlived its lease.
+func ErrIdempotencyTakenOver() error {
+	return ParamErrorf(ECONFLICT, "Idempotency-Key", "This Idempotency-Key was taken over by another request after this one ran too long.")
+}

@@ -1,5 +1,7 @@
 package docsapi
 
+import "slices"
+
 // List limits.
 const (
 	DefaultListLimit = 10
@@ -24,4 +26,23 @@ func (p ListParams) Cursor() (id, param string, backwards bool) {
 		return p.StartingAfter, "starting_after", false
 	}
 	return "", "", false
+}
+
+// FinishPage trims the one look-ahead row that an engine fetched past limit
+// (it tells whether more follow) and restores newest-first order for a page
+// read towards newer objects.
+func FinishPage[T any](items []T, limit int, backwards bool) ([]T, bool) {
+	more := len(items) > limit
+	if more {
+		items = items[:limit]
+	}
+	if backwards {
+		slices.Reverse(items)
+	}
+	return items, more
+}
+
+// CursorNotFound is the error for a cursor naming no object of the account.
+func CursorNotFound(param, cursor string) error {
+	return ParamErrorf(EPARAMINVALID, param, "No such object for the cursor %s: '%s'.", param, cursor)
 }

@@ -39,7 +39,7 @@ func (s *AccountService) FindAccountByID(ctx context.Context, id string) (*docsa
 	var a docsapi.Account
 	err := s.db.conn(ctx).QueryRow(ctx, `SELECT id, name, created_at FROM accounts WHERE id = $1`, id).Scan(&a.ID, &a.Name, &a.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, docsapi.ParamErrorf(docsapi.ENOTFOUND, "id", "No such account: '%s'.", id)
+		return nil, docsapi.NotFound("account", id)
 	} else if err != nil {
 		return nil, fmt.Errorf("find account: %w", err)
 	}

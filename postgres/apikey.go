@@ -27,10 +27,6 @@ func scanAPIKey(row pgx.Row) (*docsapi.APIKey, error) {
 	return &k, nil
 }
 
-func apiKeyMissing(id string) error {
-	return docsapi.ParamErrorf(docsapi.ENOTFOUND, "id", "No such API key: '%s'.", id)
-}
-
 // CreateAPIKey stores k.
 func (s *APIKeyService) CreateAPIKey(ctx context.Context, k *docsapi.APIKey) error {
 	return createAPIKey(ctx, s.db.conn(ctx), k)
@@ -64,7 +60,7 @@ func (s *APIKeyService) FindAPIKeyByID(ctx context.Context, accountID, id string
 	k, err := scanAPIKey(s.db.conn(ctx).QueryRow(ctx,
 		`SELECT `+apiKeyColumns+` FROM api_keys WHERE account_id = $1 AND id = $2`, accountID, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, apiKeyMissing(id)
+		return nil, docsapi.NotFound("API key", id)
 	} else if err != nil {
 		return nil, fmt.Errorf("find api key: %w", err)
 	}
@@ -83,7 +79,7 @@ func (s *APIKeyService) FindAPIKeys(ctx context.Context, accountID string, p doc
 	if err != nil {
 		return nil, false, fmt.Errorf("list api keys: %w", err)
 	}
-	items, more := finishPage(items, p.Limit, backwards)
+	items, more := docsapi.FinishPage(items, p.Limit, backwards)
 	return items, more, nil
 }
 
@@ -94,7 +90,7 @@ func (s *APIKeyService) RevokeAPIKey(ctx context.Context, accountID, id string) 
 		`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE account_id = $2 AND id = $3 RETURNING `+apiKeyColumns,
 		docsapi.Now(), accountID, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, apiKeyMissing(id)
+		return nil, docsapi.NotFound("API key", id)
 	} else if err != nil {
 		return nil, fmt.Errorf("revoke api key: %w", err)
 	}

@@ -60,7 +60,7 @@ func (s *IdempotencyService) Begin(ctx context.Context, accountID, key, fingerpr
 			return nil, nil, docsapi.ErrIdempotencyInProgress
 		}
 	}
-	if stored, err := rec.check(fingerprint); stored != nil || err != nil {
+	if stored, err := rec.Resolve(fingerprint); stored != nil || err != nil {
 		return nil, stored, err
 	}
 	// The holder's lease ran out: it crashed, so this request takes over,
@@ -83,44 +83,26 @@ func ttlCutoff() time.Time { return docsapi.Now().Add(-docsapi.IdempotencyTTL) }
 
 // idempotencyRecord is a row of idempotency_keys.
 type idempotencyRecord struct {
-	fingerprint, requestID, token string
-	status                        pgtype.Int4
-	body                          []byte
-	// stale: the holder's lease ran out, by the database's clock.
-	stale, expired bool
+	docsapi.IdempotencyRecord
+	token   string
+	expired bool
 }
 
 func findIdempotencyRecord(ctx context.Context, q querier, accountID, key string) (*idempotencyRecord, error) {
 	var r idempotencyRecord
+	var status pgtype.Int4
+	// The lease is judged by the database's clock, the one all instances share.
 	err := q.QueryRow(ctx,
 		`SELECT fingerprint, request_id, token, status, body, locked_at < now() - $3::interval, created_at < $4
 		 FROM idempotency_keys WHERE account_id = $1 AND key = $2`,
-		accountID, key, docsapi.IdempotencyLease, ttlCutoff()).Scan(&r.fingerprint, &r.requestID, &r.token, &r.status, &r.body, &r.stale, &r.expired)
+		accountID, key, docsapi.IdempotencyLease, ttlCutoff()).Scan(&r.Fingerprint, &r.RequestID, &r.token, &status, &r.Body, &r.Stale, &r.expired)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("find idempotency key: %w", err)
 	}
+	r.Finished, r.Status = status.Valid, int(status.Int32)
 	return &r, nil
-}
-
-// check returns the stored response of a finished record, ECONFLICT for
-// another fingerprint, ErrIdempotencyInProgress while its holder's lease
-// runs, and nothing when the lease ran out.
-func (r *idempotencyRecord) check(fingerprint string) (*docsapi.StoredResponse, error) {
-	switch {
-	case r.fingerprint != fingerprint:
-		return nil, idempotencyConflict("This Idempotency-Key was already used with a different request.")
-	case r.status.Valid:
-		return &docsapi.StoredResponse{Status: int(r.status.Int32), Body: r.body, RequestID: r.requestID}, nil
-	case !r.stale:
-		return nil, docsapi.ErrIdempotencyInProgress
-	}
-	return nil, nil
-}
-
-func idempotencyConflict(msg string) error {
-	return docsapi.ParamErrorf(docsapi.ECONFLICT, "Idempotency-Key", "%s", msg)
 }
 
 // Complete runs fn and stores its response with the claim in one transaction.
@@ -141,7 +123,7 @@ func (s *IdempotencyService) Complete(ctx context.Context, c *docsapi.Idempotenc
 			return fmt.Errorf("store idempotent response: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return idempotencyConflict("This Idempotency-Key was taken over by another request after this one ran too long.")
+			return docsapi.ErrIdempotencyTakenOver()
 		}
 		return nil
 	})

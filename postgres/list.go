@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/docsapi/docsapi"
 	"github.com/jackc/pgx/v5"
@@ -22,7 +21,7 @@ func (db *DB) page(ctx context.Context, table, accountID string, p docsapi.ListP
 	err := db.conn(ctx).QueryRow(ctx,
 		`SELECT seq FROM `+table+` WHERE account_id = $1 AND id = $2`, accountID, cursor).Scan(&seq)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", false, docsapi.ParamErrorf(docsapi.EPARAMINVALID, param, "No such object for the cursor %s: '%s'.", param, cursor)
+		return "", false, docsapi.CursorNotFound(param, cursor)
 	} else if err != nil {
 		return "", false, fmt.Errorf("find cursor: %w", err)
 	}
@@ -31,18 +30,6 @@ func (db *DB) page(ctx context.Context, table, accountID string, p docsapi.ListP
 		return ` AND seq > @cursor ORDER BY seq ASC LIMIT @limit`, true, nil
 	}
 	return ` AND seq < @cursor ORDER BY seq DESC LIMIT @limit`, false, nil
-}
-
-// finishPage trims the look-ahead row and restores newest-first order.
-func finishPage[T any](items []T, limit int, backwards bool) ([]T, bool) {
-	more := len(items) > limit
-	if more {
-		items = items[:limit]
-	}
-	if backwards {
-		slices.Reverse(items)
-	}
-	return items, more
 }
 
 // queryAll runs a query and scans every row with scan.

@@ -60,7 +60,7 @@ func (s *RequestLogService) FindRequestLogByID(ctx context.Context, accountID, i
 	l, err := scanRequestLog(s.db.conn(ctx).QueryRow(ctx,
 		`SELECT `+requestLogColumns+` FROM request_logs WHERE account_id = $1 AND id = $2`, accountID, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, docsapi.ParamErrorf(docsapi.ENOTFOUND, "id", "No such request: '%s'.", id)
+		return nil, docsapi.NotFound("request", id)
 	} else if err != nil {
 		return nil, fmt.Errorf("find request log: %w", err)
 	}
@@ -88,7 +88,7 @@ func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID strin
 	if err != nil {
 		return nil, false, fmt.Errorf("list request logs: %w", err)
 	}
-	items, more := finishPage(items, p.Limit, backwards)
+	items, more := docsapi.FinishPage(items, p.Limit, backwards)
 	return items, more, nil
 }
 

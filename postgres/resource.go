@@ -33,10 +33,6 @@ func metadata(m map[string]string) map[string]string {
 	return m
 }
 
-func resourceMissing(id string) error {
-	return docsapi.ParamErrorf(docsapi.ENOTFOUND, "id", "No such resource: '%s'.", id)
-}
-
 // CreateResource stores r.
 func (s *ResourceService) CreateResource(ctx context.Context, r *docsapi.Resource) error {
 	_, err := s.db.conn(ctx).Exec(ctx,
@@ -57,7 +53,7 @@ func (s *ResourceService) FindResourceByID(ctx context.Context, accountID, id st
 func findResource(ctx context.Context, q querier, query, accountID, id string) (*docsapi.Resource, error) {
 	r, err := scanResource(q.QueryRow(ctx, query, accountID, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, resourceMissing(id)
+		return nil, docsapi.NotFound("resource", id)
 	} else if err != nil {
 		return nil, fmt.Errorf("find resource: %w", err)
 	}
@@ -76,7 +72,7 @@ func (s *ResourceService) FindResources(ctx context.Context, accountID string, p
 	if err != nil {
 		return nil, false, fmt.Errorf("list resources: %w", err)
 	}
-	items, more := finishPage(items, p.Limit, backwards)
+	items, more := docsapi.FinishPage(items, p.Limit, backwards)
 	return items, more, nil
 }
 
@@ -112,7 +108,7 @@ func (s *ResourceService) DeleteResource(ctx context.Context, accountID, id stri
 		return fmt.Errorf("delete resource: %w", err)
 	}
 	if tag.RowsAffected() == 0 {
-		return resourceMissing(id)
+		return docsapi.NotFound("resource", id)
 	}
 	return nil
 }

@@ -40,7 +40,7 @@ func (s *AccountService) FindAccountByID(ctx context.Context, id string) (*docsa
 	var created int64
 	err := s.db.reader(ctx).QueryRowContext(ctx, `SELECT id, name, created_at FROM accounts WHERE id = ?`, id).Scan(&a.ID, &a.Name, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, docsapi.ParamErrorf(docsapi.ENOTFOUND, "id", "No such account: '%s'.", id)
+		return nil, docsapi.NotFound("account", id)
 	} else if err != nil {
 		return nil, fmt.Errorf("find account: %w", err)
 	}

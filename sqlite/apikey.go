@@ -33,10 +33,6 @@ func scanAPIKey(s scanner) (*docsapi.APIKey, error) {
 	return &k, nil
 }
 
-func apiKeyMissing(id string) error {
-	return docsapi.ParamErrorf(docsapi.ENOTFOUND, "id", "No such API key: '%s'.", id)
-}
-
 // CreateAPIKey stores k.
 func (s *APIKeyService) CreateAPIKey(ctx context.Context, k *docsapi.APIKey) error {
 	return createAPIKey(ctx, s.db.writer(ctx), k)
@@ -70,7 +66,7 @@ func (s *APIKeyService) FindAPIKeyByID(ctx context.Context, accountID, id string
 	k, err := scanAPIKey(s.db.reader(ctx).QueryRowContext(ctx,
 		`SELECT `+apiKeyColumns+` FROM api_keys WHERE account_id = ? AND id = ?`, accountID, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, apiKeyMissing(id)
+		return nil, docsapi.NotFound("API key", id)
 	} else if err != nil {
 		return nil, fmt.Errorf("find api key: %w", err)
 	}
@@ -88,7 +84,7 @@ func (s *APIKeyService) FindAPIKeys(ctx context.Context, accountID string, p doc
 	if err != nil {
 		return nil, false, fmt.Errorf("list api keys: %w", err)
 	}
-	items, more := finishPage(items, p.Limit, backwards)
+	items, more := docsapi.FinishPage(items, p.Limit, backwards)
 	return items, more, nil
 }
 

@@ -25,7 +25,7 @@ func (s *IdempotencyService) Begin(ctx context.Context, accountID, key, fingerpr
 		return nil, nil, err
 	}
 	if rec != nil {
-		if stored, err := rec.check(fingerprint); stored != nil || err != nil {
+		if stored, err := rec.Resolve(fingerprint); stored != nil || err != nil {
 			return nil, stored, err
 		}
 	}
@@ -48,7 +48,7 @@ func (s *IdempotencyService) Begin(ctx context.Context, accountID, key, fingerpr
 			}
 			return nil
 		}
-		if stored, err = rec.check(fingerprint); stored != nil || err != nil {
+		if stored, err = rec.Resolve(fingerprint); stored != nil || err != nil {
 			return err
 		}
 		// The holder's lease ran out: it crashed, so this request takes over.
@@ -65,47 +65,22 @@ func (s *IdempotencyService) Begin(ctx context.Context, accountID, key, fingerpr
 	return claim, nil, nil
 }
 
-// idempotencyRecord is a live (unexpired) row of idempotency_keys.
-type idempotencyRecord struct {
-	fingerprint, requestID string
-	lockedAt               time.Time
-	status                 sql.NullInt64
-	body                   []byte
-}
-
-func findIdempotencyRecord(ctx context.Context, q querier, accountID, key string) (*idempotencyRecord, error) {
-	var r idempotencyRecord
+func findIdempotencyRecord(ctx context.Context, q querier, accountID, key string) (*docsapi.IdempotencyRecord, error) {
+	var r docsapi.IdempotencyRecord
 	var lockedAt int64
+	var status sql.NullInt64
 	err := q.QueryRowContext(ctx,
 		`SELECT fingerprint, request_id, locked_at, status, body FROM idempotency_keys
 		 WHERE account_id = ? AND key = ? AND created_at >= ?`,
-		accountID, key, micros(docsapi.Now().Add(-docsapi.IdempotencyTTL))).Scan(&r.fingerprint, &r.requestID, &lockedAt, &r.status, &r.body)
+		accountID, key, micros(docsapi.Now().Add(-docsapi.IdempotencyTTL))).Scan(&r.Fingerprint, &r.RequestID, &lockedAt, &status, &r.Body)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("find idempotency key: %w", err)
 	}
-	r.lockedAt = fromMicros(lockedAt)
+	r.Finished, r.Status = status.Valid, int(status.Int64)
+	r.Stale = time.Since(fromMicros(lockedAt)) >= docsapi.IdempotencyLease
 	return &r, nil
-}
-
-// check returns the stored response of a finished record, ECONFLICT for
-// another fingerprint, ErrIdempotencyInProgress while its holder's lease
-// runs, and nothing when the lease ran out.
-func (r *idempotencyRecord) check(fingerprint string) (*docsapi.StoredResponse, error) {
-	switch {
-	case r.fingerprint != fingerprint:
-		return nil, idempotencyConflict("This Idempotency-Key was already used with a different request.")
-	case r.status.Valid:
-		return &docsapi.StoredResponse{Status: int(r.status.Int64), Body: r.body, RequestID: r.requestID}, nil
-	case time.Since(r.lockedAt) < docsapi.IdempotencyLease:
-		return nil, docsapi.ErrIdempotencyInProgress
-	}
-	return nil, nil
-}
-
-func idempotencyConflict(msg string) error {
-	return docsapi.ParamErrorf(docsapi.ECONFLICT, "Idempotency-Key", "%s", msg)
 }
 
 // Complete runs fn and stores its response with the claim in one transaction.
@@ -128,7 +103,7 @@ func (s *IdempotencyService) Complete(ctx context.Context, c *docsapi.Idempotenc
 		if n, err := res.RowsAffected(); err != nil {
 			return fmt.Errorf("store idempotent response: %w", err)
 		} else if n == 0 {
-			return idempotencyConflict("This Idempotency-Key was taken over by another request after this one ran too long.")
+			return docsapi.ErrIdempotencyTakenOver()
 		}
 		return nil
 	})

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 
 	"github.com/docsapi/docsapi"
 )
@@ -22,7 +21,7 @@ func (db *DB) page(ctx context.Context, table, accountID string, p docsapi.ListP
 	err := db.reader(ctx).QueryRowContext(ctx,
 		`SELECT seq FROM `+table+` WHERE account_id = ? AND id = ?`, accountID, cursor).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil, false, docsapi.ParamErrorf(docsapi.EPARAMINVALID, param, "No such object for the cursor %s: '%s'.", param, cursor)
+		return "", nil, false, docsapi.CursorNotFound(param, cursor)
 	} else if err != nil {
 		return "", nil, false, fmt.Errorf("find cursor: %w", err)
 	}
@@ -30,18 +29,6 @@ func (db *DB) page(ctx context.Context, table, accountID string, p docsapi.ListP
 		return ` AND seq > ? ORDER BY seq ASC LIMIT ?`, []any{seq, limit}, true, nil
 	}
 	return ` AND seq < ? ORDER BY seq DESC LIMIT ?`, []any{seq, limit}, false, nil
-}
-
-// finishPage trims the look-ahead row and restores newest-first order.
-func finishPage[T any](items []T, limit int, backwards bool) ([]T, bool) {
-	more := len(items) > limit
-	if more {
-		items = items[:limit]
-	}
-	if backwards {
-		slices.Reverse(items)
-	}
-	return items, more
 }
 
 type scanner interface{ Scan(dest ...any) error }

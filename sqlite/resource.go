@@ -44,10 +44,6 @@ func encodeMetadata(m map[string]string) (string, error) {
 	return string(b), err
 }
 
-func resourceMissing(id string) error {
-	return docsapi.ParamErrorf(docsapi.ENOTFOUND, "id", "No such resource: '%s'.", id)
-}
-
 // CreateResource stores r.
 func (s *ResourceService) CreateResource(ctx context.Context, r *docsapi.Resource) error {
 	meta, err := encodeMetadata(r.Metadata)
@@ -73,7 +69,7 @@ func findResource(ctx context.Context, q querier, accountID, id string) (*docsap
 	r, err := scanResource(q.QueryRowContext(ctx,
 		`SELECT `+resourceColumns+` FROM resources WHERE account_id = ? AND id = ?`, accountID, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, resourceMissing(id)
+		return nil, docsapi.NotFound("resource", id)
 	} else if err != nil {
 		return nil, fmt.Errorf("find resource: %w", err)
 	}
@@ -91,7 +87,7 @@ func (s *ResourceService) FindResources(ctx context.Context, accountID string, p
 	if err != nil {
 		return nil, false, fmt.Errorf("list resources: %w", err)
 	}
-	items, more := finishPage(items, p.Limit, backwards)
+	items, more := docsapi.FinishPage(items, p.Limit, backwards)
 	return items, more, nil
 }
 
@@ -131,7 +127,7 @@ func (s *ResourceService) DeleteResource(ctx context.Context, accountID, id stri
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("delete resource: %w", err)
 	} else if n == 0 {
-		return resourceMissing(id)
+		return docsapi.NotFound("resource", id)
 	}
 	return nil
 }
