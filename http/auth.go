@@ -22,7 +22,7 @@ type keyCache struct {
 }
 
 type cachedKey struct {
-	key     *docsapi.APIKey // nil when no key has the hash
+	key     *docsapi.APIKey
 	fetched time.Time
 }
 
@@ -30,16 +30,22 @@ func newKeyCache(svc docsapi.APIKeyService) *keyCache {
 	return &keyCache{svc: svc, m: map[string]cachedKey{}, now: time.Now}
 }
 
-// Find returns the key with this secret, or nil when there is none.
+// Cached returns the key with this secret when the cache holds it fresh.
+func (c *keyCache) Cached(secret string) (*docsapi.APIKey, bool) {
+	c.mu.Lock()
+	e, ok := c.m[docsapi.HashSecret(secret)]
+	c.mu.Unlock()
+	if !ok || c.now().Sub(e.fetched) >= keyCacheTTL {
+		return nil, false
+	}
+	return e.key, true
+}
+
+// Find returns the key with this secret from the store, or nil when there
+// is none, and caches what it found.
 func (c *keyCache) Find(ctx context.Context, secret string) (*docsapi.APIKey, error) {
 	hash := docsapi.HashSecret(secret)
 	now := c.now()
-	c.mu.Lock()
-	e, ok := c.m[hash]
-	c.mu.Unlock()
-	if ok && now.Sub(e.fetched) < keyCacheTTL {
-		return e.key, nil
-	}
 	key, err := c.svc.FindAPIKeyByHash(ctx, hash)
 	if docsapi.ErrorCode(err) == docsapi.ENOTFOUND {
 		// Unknown hashes are not cached: guesses would fill the cache.

@@ -157,14 +157,6 @@ func (s *Server) authenticate(r *http.Request) (*docsapi.APIKey, error) {
 	if auth == "" {
 		return nil, docsapi.Errorf(docsapi.EUNAUTHORIZED, "You did not provide an API key; send it as 'Authorization: Bearer sk_live_...'.")
 	}
-	ip := clientIP(r)
-	if s.AuthFailureLimit > 0 {
-		if rl, err := s.AuthFailures.Peek(r.Context(), ip, s.AuthFailureLimit); err != nil {
-			return nil, err
-		} else if !rl.Allowed {
-			return nil, s.tooManyAuthFailures(rl)
-		}
-	}
 	scheme, secret, _ := strings.Cut(auth, " ")
 	if !strings.EqualFold(scheme, "Bearer") {
 		return nil, docsapi.Errorf(docsapi.EUNAUTHORIZED, "Use the Bearer scheme: 'Authorization: Bearer sk_live_...'.")
@@ -173,9 +165,22 @@ func (s *Server) authenticate(r *http.Request) (*docsapi.APIKey, error) {
 	if !docsapi.ValidSecret(secret) {
 		return nil, docsapi.Errorf(docsapi.EUNAUTHORIZED, "Invalid API key provided: it is not of the form sk_live_ followed by 32 characters.")
 	}
-	key, err := s.keys.Find(r.Context(), secret)
-	if err != nil {
-		return nil, err
+	// A key seen in the last second skips the per-IP check, which may cost
+	// a Redis round trip; only keys that must be looked up are guesses.
+	key, cached := s.keys.Cached(secret)
+	ip := clientIP(r)
+	if !cached {
+		if s.AuthFailureLimit > 0 {
+			if rl, err := s.AuthFailures.Peek(r.Context(), ip, s.AuthFailureLimit); err != nil {
+				return nil, err
+			} else if !rl.Allowed {
+				return nil, s.tooManyAuthFailures(rl)
+			}
+		}
+		var err error
+		if key, err = s.keys.Find(r.Context(), secret); err != nil {
+			return nil, err
+		}
 	}
 	if key == nil || key.RevokedAt != nil {
 		if s.AuthFailureLimit > 0 {
