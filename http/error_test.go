@@ -253,3 +253,28 @@ func TestHealthzFailsWhenStorageIsGone(t *testing.T) {
 	e.db.Close()
 	e.do("GET", "/healthz", "", nil).wantError(t, http.StatusInternalServerError, docsapi.EINTERNAL, "")
 }
+
+// TestMetricsCountEvents checks the counters that operators alert on.
+func TestMetricsCountEvents(t *testing.T) {
+	e := newEnv(t)
+	limited, _ := e.newKey(1, docsapi.ScopeAll)
+	e.do("POST", "/v1/resources", limited, map[string]any{"name": "a"}).want(t, 201)
+	e.do("GET", "/v1/resources", limited, nil).want(t, 429)
+	e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "a"}, "Idempotency-Key", "m").want(t, 201)
+	e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "a"}, "Idempotency-Key", "m").want(t, 201)
+	e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "b"}, "Idempotency-Key", "m").want(t, 409)
+	body := string(e.do("GET", "/metrics", "", nil).want(t, 200).body)
+	for _, want := range []string{
+		`docsapi_rate_limited_total{limit="api_key"} 1`,
+		`docsapi_idempotency_total{outcome="replayed"} 1`,
+		`docsapi_idempotency_total{outcome="conflict"} 1`,
+		`docsapi_request_log_dropped_total 0`,
+		`docsapi_request_log_queue_depth `,
+		`docsapi_http_requests_total{route="POST /v1/resources",status="201"} 3`,
+		`docsapi_http_requests_total{route="GET /v1/resources",status="429"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+}
