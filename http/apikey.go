@@ -22,6 +22,13 @@ type apiKeyJSON struct {
 	Secret string `json:"secret,omitempty"`
 }
 
+// redacted drops the secret from the copy kept for idempotent replays: keys
+// are stored only as hashes, so a replay returns the key without it.
+func (k apiKeyJSON) redacted() any {
+	k.Secret = ""
+	return k
+}
+
 func newAPIKeyJSON(k *docsapi.APIKey) apiKeyJSON {
 	return apiKeyJSON{ID: k.ID, Object: "api_key", Name: k.Name, Scopes: k.Scopes, RateLimit: k.RateLimit, Prefix: k.Prefix,
 		CreatedAt: timeJSON(k.CreatedAt), LastUsedAt: timePtrJSON(k.LastUsedAt), RevokedAt: timePtrJSON(k.RevokedAt)}

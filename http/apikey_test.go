@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -80,4 +81,33 @@ func TestAPIKeyValidationAndGrants(t *testing.T) {
 	// A key may grant what it holds.
 	e.do("POST", "/v1/api_keys", keyAdmin, map[string]any{"name": "k", "scopes": []string{"resources:read"}}).want(t, 201)
 	e.do("POST", "/v1/api_keys", e.rootKey, map[string]any{"name": "k", "scopes": []string{"*"}, "rate_limit": 100000}).want(t, 201)
+}
+
+// TestAPIKeySecretShownOnce: the secret is in the creating response only;
+// an idempotent replay returns the key without it, and no file holds it.
+func TestAPIKeySecretShownOnce(t *testing.T) {
+	e := newEnv(t)
+	body := map[string]any{"name": "ci", "scopes": []string{"resources:read"}}
+	first := e.do("POST", "/v1/api_keys", e.rootKey, body, "Idempotency-Key", "new-key").want(t, 201)
+	secret := first.str(t, "secret")
+	if !docsapi.ValidSecret(secret) {
+		t.Fatalf("no secret in %s", first.body)
+	}
+	replay := e.do("POST", "/v1/api_keys", e.rootKey, body, "Idempotency-Key", "new-key").want(t, 201)
+	if replay.header.Get("Idempotent-Replayed") != "true" || strings.Contains(string(replay.body), secret) ||
+		replay.json(t)["secret"] != nil || replay.str(t, "id") != first.str(t, "id") {
+		t.Fatalf("replay %s", replay.body)
+	}
+	e.do("GET", "/v1/resources", secret, nil).want(t, 200)
+	e.srv.Close()
+	e.db.Close()
+	for _, f := range []string{e.path, e.path + "-wal"} {
+		raw, err := os.ReadFile(f)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(raw), secret[len(docsapi.SecretPrefix):]) {
+			t.Fatalf("%s holds the secret", f)
+		}
+	}
 }

@@ -28,21 +28,36 @@ type work func(ctx context.Context) (int, any, error)
 // finished duplicate is replayed, and a running one is waited for.
 func (s *Server) execute(w http.ResponseWriter, r *http.Request, fn work) {
 	st := stateFrom(r.Context())
+	// shown is what this request's caller sees when it differs from what is
+	// stored for replays (a new key's secret is shown once, never stored).
+	var shown []byte
 	run := func(ctx context.Context) (*docsapi.StoredResponse, error) {
 		resp := &docsapi.StoredResponse{RequestID: st.id}
 		status, v, err := s.doWork(ctx, fn)
 		if err == nil {
 			resp.Body, err = marshal(v)
 		}
+		if rd, ok := v.(redactor); ok && err == nil {
+			shown = resp.Body
+			resp.Body, err = marshal(rd.redacted())
+		}
 		if err != nil {
+			shown = nil
 			status, resp.Body = s.renderError(r, err)
 		}
 		resp.Status = status
 		return resp, nil
 	}
+	respond := func(resp *docsapi.StoredResponse) {
+		if shown != nil {
+			writeBody(w, resp.Status, shown)
+		} else {
+			writeBody(w, resp.Status, resp.Body)
+		}
+	}
 	if st.idempotencyKey == "" {
 		resp, _ := run(r.Context())
-		writeBody(w, resp.Status, resp.Body)
+		respond(resp)
 		return
 	}
 
@@ -56,7 +71,9 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, fn work) {
 	waited := false
 	for {
 		claim, stored, err := s.IdempotencyService.Begin(ctx, key.AccountID, st.idempotencyKey, fingerprint, st.id)
-		if ctx.Err() != nil && r.Context().Err() == nil {
+		// Past the deadline, a request that was waiting for a duplicate gets
+		// 409; one that never saw a duplicate met a slow store: a 500.
+		if ctx.Err() != nil && r.Context().Err() == nil && waited {
 			err = docsapi.ErrIdempotencyInProgress
 		}
 		if errors.Is(err, docsapi.ErrIdempotencyInProgress) {
@@ -94,10 +111,14 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, fn work) {
 			s.Error(w, r, err)
 			return
 		}
-		writeBody(w, resp.Status, resp.Body)
+		respond(resp)
 		return
 	}
 }
+
+// redactor is a work's result whose stored copy must hold less than the
+// response shown to the caller that ran the work.
+type redactor interface{ redacted() any }
 
 // doWork runs fn after the test hook, if any. A panic becomes an error here
 // so that an idempotency claim is released like after any other failure.

@@ -179,13 +179,21 @@ func TestIdempotencyWaitTimesOut(t *testing.T) {
 		firstDone <- e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "slow"}, "Idempotency-Key", "slow")
 	}()
 	time.Sleep(200 * time.Millisecond)
+	// Meanwhile a fresh key meets a store whose write lock stays taken: that
+	// is the store's failure (500, retried by clients), not a conflict.
+	fresh := make(chan *response)
+	go func() {
+		fresh <- e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "other"}, "Idempotency-Key", "fresh")
+	}()
 	start := time.Now()
 	dup := e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "slow"}, "Idempotency-Key", "slow")
 	dup.wantError(t, 409, docsapi.ECONFLICT, "Idempotency-Key")
 	if waited := time.Since(start); waited < 9*time.Second || waited > 12*time.Second {
 		t.Errorf("duplicate waited %v, want about 10 s", waited)
 	}
+	(<-fresh).wantError(t, 500, docsapi.EINTERNAL, "")
 	close(release)
 	first := <-firstDone
 	first.want(t, 201)
+	e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "other"}, "Idempotency-Key", "fresh").want(t, 201)
 }

@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/docsapi/docsapi"
@@ -28,6 +29,7 @@ type requestLogger struct {
 	queue   chan *docsapi.RequestLog
 	flushes chan chan struct{}
 	done    chan struct{}
+	closing sync.Once
 	touched map[string]time.Time // key id → last written last_used_at
 }
 
@@ -70,9 +72,10 @@ func (l *requestLogger) Flush(ctx context.Context) {
 	}
 }
 
-// Close writes what is queued and stops. Requests must have stopped first.
+// Close writes what is queued and stops; requests must have stopped first.
+// Closing twice is harmless.
 func (l *requestLogger) Close() {
-	close(l.queue)
+	l.closing.Do(func() { close(l.queue) })
 	<-l.done
 }
 

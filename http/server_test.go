@@ -24,6 +24,7 @@ type env struct {
 	t       *testing.T
 	srv     *dhttp.Server
 	db      *sqlite.DB
+	path    string // of the SQLite file
 	url     string
 	rootKey string
 }
@@ -31,7 +32,8 @@ type env struct {
 // newEnv starts a server; configure, when given, changes it before Open.
 func newEnv(t *testing.T, configure ...func(*dhttp.Server)) *env {
 	t.Helper()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "docsapi.db"))
+	path := filepath.Join(t.TempDir(), "docsapi.db")
+	db, err := sqlite.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +63,7 @@ func newEnv(t *testing.T, configure ...func(*dhttp.Server)) *env {
 		s.Close()
 		db.Close()
 	})
-	return &env{t: t, srv: s, db: db, url: s.URL(), rootKey: secret}
+	return &env{t: t, srv: s, db: db, path: path, url: s.URL(), rootKey: secret}
 }
 
 // response is a response read whole.
