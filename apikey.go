@@ -90,6 +90,9 @@ func (k *APIKey) Validate() error {
 	if k.Name == "" {
 		return ParamErrorf(EPARAMMISSING, "name", "Missing required parameter: name.")
 	}
+	if strings.ContainsRune(k.Name, 0) {
+		return ParamErrorf(EPARAMINVALID, "name", "Invalid name: it must not contain the NUL character.")
+	}
 	if n := len([]rune(k.Name)); n > 200 {
 		return ParamErrorf(EPARAMINVALID, "name", "Name must be at most 200 characters; it has %d.", n)
 	}

@@ -2,6 +2,7 @@ package docsapi
 
 import (
 	"crypto/rand"
+	"strings"
 	"time"
 )
 
@@ -59,3 +60,19 @@ func NewRequestID() string { return PrefixRequest + RandomBase62(20) }
 // Now is the clock of the domain, truncated to microseconds so that what is
 // stored equals what is returned on every engine.
 func Now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
+
+// WellFormedID reports whether id has the shape of an object id: a lowercase
+// prefix, "_", then base62. Others cannot name an object, so they are
+// answered without asking the store, which might choke on their bytes.
+func WellFormedID(id string) bool {
+	prefix, rest, ok := strings.Cut(id, "_")
+	if !ok || prefix == "" || rest == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		if prefix[i] < 'a' || prefix[i] > 'z' {
+			return false
+		}
+	}
+	return IsBase62(rest)
+}

@@ -61,11 +61,22 @@ type ResourceService interface {
 	DeleteResource(ctx context.Context, accountID, id string) error
 }
 
+// checkText refuses the NUL character, which no text column can hold.
+func checkText(param, s string) error {
+	if strings.ContainsRune(s, 0) {
+		return ParamErrorf(EPARAMINVALID, param, "Invalid %s: it must not contain the NUL character.", param)
+	}
+	return nil
+}
+
 // NormalizeName trims name and checks its length.
 func NormalizeName(name string) (string, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
 		return "", ParamErrorf(EPARAMMISSING, "name", "Missing required parameter: name.")
+	}
+	if err := checkText("name", name); err != nil {
+		return "", err
 	}
 	if n := len([]rune(name)); n > MaxNameLen {
 		return "", ParamErrorf(EPARAMINVALID, "name", "Name must be at most %d characters; it has %d.", MaxNameLen, n)
@@ -78,6 +89,9 @@ func NormalizeDescription(d *string) (*string, error) {
 	if d == nil || *d == "" {
 		return nil, nil
 	}
+	if err := checkText("description", *d); err != nil {
+		return nil, err
+	}
 	if n := len([]rune(*d)); n > MaxDescriptionLen {
 		return nil, ParamErrorf(EPARAMINVALID, "description", "Description must be at most %d characters; it has %d.", MaxDescriptionLen, n)
 	}
@@ -89,6 +103,12 @@ func ValidateMetadataPair(key, value string) error {
 	param := fmt.Sprintf("metadata[%s]", key)
 	if key == "" {
 		return ParamErrorf(EPARAMINVALID, "metadata", "Metadata keys must not be empty.")
+	}
+	if strings.ContainsRune(key, 0) {
+		return ParamErrorf(EPARAMINVALID, "metadata", "Metadata keys must not contain the NUL character.")
+	}
+	if err := checkText(param, value); err != nil {
+		return err
 	}
 	if n := len([]rune(key)); n > MaxMetadataKeyLen {
 		return ParamErrorf(EPARAMINVALID, param, "Metadata keys must be at most %d characters; this one has %d.", MaxMetadataKeyLen, n)

@@ -44,6 +44,10 @@ func parseListParams(r *http.Request) (docsapi.ListParams, error) {
 	if q.Has("ending_before") && p.EndingBefore == "" {
 		return p, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "ending_before", "Invalid ending_before: it must be an object id.")
 	}
+	// A cursor that cannot be an id names no object; the store need not look.
+	if cursor, param, _ := p.Cursor(); cursor != "" && !docsapi.WellFormedID(cursor) {
+		return p, docsapi.CursorNotFound(param, cursor)
+	}
 	if p.StartingAfter != "" && p.EndingBefore != "" {
 		return p, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "ending_before", "Send starting_after or ending_before, not both.")
 	}

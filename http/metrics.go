@@ -40,7 +40,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "docsapi_request_log_dropped_total", Help: "Request-log entries dropped because the queue was full.",
 		}),
 		logWriteErrors: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "docsapi_request_log_write_errors_total", Help: "Request-log batches that failed to be written.",
+			Name: "docsapi_request_log_write_errors_total", Help: "Request-log entries that failed to be written.",
 		}),
 	}
 	m.logQueueDepth = prometheus.NewGaugeFunc(prometheus.GaugeOpts{

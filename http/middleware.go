@@ -98,10 +98,16 @@ func (s *Server) finish(r *http.Request, st *state, status int) {
 		return
 	}
 	s.log.Enqueue(&docsapi.RequestLog{
-		ID: st.id, AccountID: st.key.AccountID, Method: r.Method, Path: r.URL.Path, Status: status,
+		ID: st.id, AccountID: st.key.AccountID, Method: r.Method, Path: loggablePath(r.URL.Path), Status: status,
 		ErrorCode: st.errorCode, APIKeyID: st.key.ID, IdempotencyKey: st.idempotencyKey,
 		IdempotentReplayed: st.replayed, Duration: d, CreatedAt: st.start.UTC(),
 	})
+}
+
+// loggablePath makes a decoded URL path storable as text: valid UTF-8
+// without NUL, which PostgreSQL refuses.
+func loggablePath(p string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(p, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 func durationMS(d time.Duration) float64 {
@@ -135,6 +141,10 @@ func (s *Server) api(rt route, next http.Handler) http.Handler {
 				s.Error(w, r, docsapi.ParamErrorf(docsapi.EPARAMINVALID, name, "Unknown query parameter: %s.", name))
 				return
 			}
+		}
+		if id := r.PathValue("id"); rt.kind != "" && !docsapi.WellFormedID(id) {
+			s.Error(w, r, docsapi.NotFound(rt.kind, id))
+			return
 		}
 		if r.Method == http.MethodPost || r.Method == http.MethodPatch || r.Method == http.MethodDelete {
 			if st.idempotencyKey, err = parseIdempotencyKey(r.Header.Values("Idempotency-Key")); err != nil {

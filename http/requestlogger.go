@@ -126,8 +126,13 @@ func (l *requestLogger) write(batch []*docsapi.RequestLog) []*docsapi.RequestLog
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if err := l.svc.CreateRequestLogs(ctx, batch); err != nil {
-		l.metrics.logWriteErrors.Inc()
-		l.logger.Error("write request log", slog.Int("entries", len(batch)), slog.String("error", err.Error()))
+		// One bad entry must not cost the others: write them one by one.
+		for _, e := range batch {
+			if err := l.svc.CreateRequestLogs(ctx, []*docsapi.RequestLog{e}); err != nil {
+				l.metrics.logWriteErrors.Inc()
+				l.logger.Error("write request log", slog.String("request_id", e.ID), slog.String("error", err.Error()))
+			}
+		}
 	}
 	for _, e := range batch {
 		if last, ok := l.touched[e.APIKeyID]; ok && e.CreatedAt.Sub(last) < keyTouchInterval {

@@ -99,6 +99,10 @@ func TestResourceValidation(t *testing.T) {
 		{"patch null name", "PATCH", map[string]any{"name": nil}, "", docsapi.EPARAMMISSING, "name"},
 		{"patch unknown field", "PATCH", map[string]any{"id": "res_x"}, "", docsapi.EPARAMINVALID, "id"},
 		{"delete with a field", "DELETE", map[string]any{"force": true}, "", docsapi.EPARAMINVALID, "force"},
+		{"NUL in name", "POST", `{"name":"a\u0000b"}`, "", docsapi.EPARAMINVALID, "name"},
+		{"NUL in description", "POST", `{"name":"a","description":"\u0000"}`, "", docsapi.EPARAMINVALID, "description"},
+		{"NUL in a metadata value", "POST", `{"name":"a","metadata":{"k":"\u0000"}}`, "", docsapi.EPARAMINVALID, "metadata[k]"},
+		{"NUL in a metadata key", "POST", `{"name":"a","metadata":{"\u0000":"v"}}`, "", docsapi.EPARAMINVALID, "metadata"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -188,6 +192,8 @@ func TestResourcePagination(t *testing.T) {
 		{"?starting_after=", "starting_after"},
 		{"?starting_after=" + created[1] + "&ending_before=" + created[3], "ending_before"},
 		{"?sort=asc", "sort"},
+		{"?starting_after=res_%FF", "starting_after"},
+		{"?ending_before=res_%00", "ending_before"},
 	}
 	for _, tt := range errs {
 		t.Run("error "+tt.query, func(t *testing.T) {
@@ -216,6 +222,9 @@ func TestCrossAccountIsolation(t *testing.T) {
 		t.Errorf("other account lists %v", got)
 	}
 	e.do("GET", "/v1/resources?starting_after="+mine, other, nil).wantError(t, 400, docsapi.EPARAMINVALID, "starting_after")
+	for _, bad := range []string{"res_%FF", "res_%00x", "res%20x", "nothing"} {
+		e.do("GET", "/v1/resources/"+bad, other, nil).wantError(t, 404, docsapi.ENOTFOUND, "id")
+	}
 	if e.do("GET", "/v1/resources/"+mine, e.rootKey, nil).want(t, 200).json(t)["name"] != "mine" {
 		t.Error("resource changed")
 	}

@@ -57,6 +57,7 @@ type Server struct {
 type route struct {
 	method, path string
 	scope        string
+	kind         string // what {id} names, for its 404
 	query        []string
 	handler      http.HandlerFunc
 }
@@ -122,15 +123,15 @@ func (s *Server) registerRoutes() {
 	s.routes = []route{
 		{method: "POST", path: "/v1/resources", scope: docsapi.ScopeResourcesWrite, handler: s.handleCreateResource},
 		{method: "GET", path: "/v1/resources", scope: docsapi.ScopeResourcesRead, query: listQuery, handler: s.handleListResources},
-		{method: "GET", path: "/v1/resources/{id}", scope: docsapi.ScopeResourcesRead, handler: s.handleGetResource},
-		{method: "PATCH", path: "/v1/resources/{id}", scope: docsapi.ScopeResourcesWrite, handler: s.handleUpdateResource},
-		{method: "DELETE", path: "/v1/resources/{id}", scope: docsapi.ScopeResourcesWrite, handler: s.handleDeleteResource},
+		{method: "GET", path: "/v1/resources/{id}", scope: docsapi.ScopeResourcesRead, kind: "resource", handler: s.handleGetResource},
+		{method: "PATCH", path: "/v1/resources/{id}", scope: docsapi.ScopeResourcesWrite, kind: "resource", handler: s.handleUpdateResource},
+		{method: "DELETE", path: "/v1/resources/{id}", scope: docsapi.ScopeResourcesWrite, kind: "resource", handler: s.handleDeleteResource},
 		{method: "POST", path: "/v1/api_keys", scope: docsapi.ScopeKeysWrite, handler: s.handleCreateAPIKey},
 		{method: "GET", path: "/v1/api_keys", scope: docsapi.ScopeKeysRead, query: listQuery, handler: s.handleListAPIKeys},
-		{method: "GET", path: "/v1/api_keys/{id}", scope: docsapi.ScopeKeysRead, handler: s.handleGetAPIKey},
-		{method: "DELETE", path: "/v1/api_keys/{id}", scope: docsapi.ScopeKeysWrite, handler: s.handleRevokeAPIKey},
+		{method: "GET", path: "/v1/api_keys/{id}", scope: docsapi.ScopeKeysRead, kind: "API key", handler: s.handleGetAPIKey},
+		{method: "DELETE", path: "/v1/api_keys/{id}", scope: docsapi.ScopeKeysWrite, kind: "API key", handler: s.handleRevokeAPIKey},
 		{method: "GET", path: "/v1/requests", scope: docsapi.ScopeLogsRead, query: append([]string{"status"}, listQuery...), handler: s.handleListRequestLogs},
-		{method: "GET", path: "/v1/requests/{id}", scope: docsapi.ScopeLogsRead, handler: s.handleGetRequestLog},
+		{method: "GET", path: "/v1/requests/{id}", scope: docsapi.ScopeLogsRead, kind: "request", handler: s.handleGetRequestLog},
 		{method: "GET", path: "/healthz", handler: s.handleHealth},
 		{method: "GET", path: "/metrics", handler: s.handleMetrics},
 		{method: "GET", path: "/v1/openapi.json", handler: s.handleOpenAPI},

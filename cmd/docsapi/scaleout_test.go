@@ -65,6 +65,32 @@ func TestScaleOut(t *testing.T) {
 		}
 	})
 
+	t.Run("bytes PostgreSQL cannot store are refused, and logged", func(t *testing.T) {
+		cases := []struct {
+			method, path, body string
+			status             int
+		}{
+			{"POST", "/v1/resources", `{"name":"a\u0000b"}`, 400},
+			{"POST", "/v1/resources", `{"name":"a","metadata":{"k":"\u0000"}}`, 400},
+			{"GET", "/v1/resources/res_%FFx", "", 404},
+			{"DELETE", "/v1/resources/res_%00x", "", 404},
+			{"GET", "/v1/resources?starting_after=res_%FF", "", 400},
+		}
+		var ids []string
+		for _, c := range cases {
+			r := mustCall(t, c.method, a.url+c.path, root, c.body)
+			if r.status != c.status {
+				t.Errorf("%s %s: %d %s, want %d", c.method, c.path, r.status, r.body, c.status)
+			}
+			ids = append(ids, r.header.Get("Request-Id"))
+		}
+		for _, id := range ids {
+			if r := mustCall(t, "GET", a.url+"/v1/requests/"+id, root, ""); r.status != 200 {
+				t.Errorf("request %s not in the log: %d %s", id, r.status, r.body)
+			}
+		}
+	})
+
 	t.Run("one idempotency key across instances", func(t *testing.T) {
 		bodies := make([]string, 10)
 		var wg sync.WaitGroup
