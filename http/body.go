@@ -150,3 +150,18 @@ func (b body) metadata() (m map[string]*string, present, null bool, err error) {
 	}
 	return m, true, false, nil
 }
+
+// checkReadBody refuses a non-JSON body on a read; a JSON one is ignored.
+func checkReadBody(w http.ResponseWriter, r *http.Request) error {
+	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		return docsapi.Errorf(docsapi.EPARAMINVALID, "The request body could not be read or is larger than %d bytes.", MaxBodyBytes)
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil
+	}
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		return docsapi.ParamErrorf(docsapi.EPARAMINVALID, "Content-Type", "Send the request body as JSON with 'Content-Type: application/json'.")
+	}
+	return nil
+}

@@ -29,7 +29,11 @@ func (s *Server) renderError(r *http.Request, err error) (int, []byte) {
 	st := stateFrom(r.Context())
 	var e *docsapi.Error
 	if !errors.As(err, &e) {
-		s.logger(r.Context()).Error("internal error", slog.String("error", err.Error()))
+		if r.Context().Err() != nil {
+			s.logger(r.Context()).Info("client closed the request", slog.String("error", err.Error()))
+		} else {
+			s.logger(r.Context()).Error("internal error", slog.String("error", err.Error()))
+		}
 		e = docsapi.Errorf(docsapi.EINTERNAL, "An unexpected error occurred on our side; support can trace it with the request_id.")
 	}
 	class := e.Class()
@@ -48,6 +52,9 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", strconv.Itoa(ra.after))
 	}
 	status, body := s.renderError(r, err)
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="Docs API"`)
+	}
 	writeBody(w, status, body)
 }
 

@@ -278,3 +278,81 @@ func TestMetricsCountEvents(t *testing.T) {
 		}
 	}
 }
+
+func TestMalformedRequests(t *testing.T) {
+	e := newEnv(t)
+	tests := []struct {
+		name         string
+		method, path string
+		body         string
+		headers      []string
+		status       int
+		code, param  string
+	}{
+		{"unclean path", "GET", "//v1/resources", "", nil, 404, docsapi.ENOTFOUND, ""},
+		{"dot segments", "POST", "/v1/x/../resources", `{"name":"x"}`, nil, 404, docsapi.ENOTFOUND, ""},
+		{"trailing slash", "GET", "/v1/resources/", "", nil, 404, docsapi.ENOTFOUND, ""},
+		{"malformed query", "GET", "/v1/resources?limit=%zz", "", nil, 400, docsapi.EPARAMINVALID, ""},
+		{"repeated query parameter", "GET", "/v1/resources?limit=5&limit=6", "", nil, 400, docsapi.EPARAMINVALID, "limit"},
+		{"text body on a read", "GET", "/v1/resources", "hello", []string{"Content-Type", "text/plain"}, 400, docsapi.EPARAMINVALID, "Content-Type"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var body any
+			if tt.body != "" {
+				body = tt.body
+			}
+			e.do(tt.method, tt.path, e.rootKey, body, tt.headers...).wantError(t, tt.status, tt.code, tt.param)
+		})
+	}
+	// A JSON body on a read is ignored.
+	e.do("GET", "/v1/resources", e.rootKey, `{"ignored":true}`).want(t, 200)
+	if got := e.do("GET", "/v1/resources", "", nil).header.Get("WWW-Authenticate"); !strings.HasPrefix(got, "Bearer") {
+		t.Errorf("401 WWW-Authenticate = %q", got)
+	}
+}
+
+// TestClientGoneIsNotAServerError: a client that hangs up mid-request is
+// logged as 499, not as a 5xx that would page someone.
+func TestClientGoneIsNotAServerError(t *testing.T) {
+	e := newEnv(t, func(s *dhttp.Server) {
+		s.BeforeWork = func(ctx context.Context) error {
+			<-ctx.Done()
+			return ctx.Err()
+		}
+	})
+	for _, idem := range []string{"", "gone"} {
+		req, _ := http.NewRequest("POST", e.url+"/v1/resources", strings.NewReader(`{"name":"x"}`))
+		req.Header.Set("Authorization", "Bearer "+e.rootKey)
+		req.Header.Set("Content-Type", "application/json")
+		if idem != "" {
+			req.Header.Set("Idempotency-Key", idem)
+		}
+		if _, err := (&http.Client{Timeout: 200 * time.Millisecond}).Do(req); err == nil {
+			t.Fatal("the request did not time out")
+		}
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		m := e.do("GET", "/v1/requests?status=4xx", e.rootKey, nil).want(t, 200).json(t)
+		n := 0
+		for _, d := range m["data"].([]any) {
+			if d.(map[string]any)["status"] == 499.0 {
+				n++
+			}
+		}
+		if n == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d entries with 499, want 2: %v", n, m)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := len(e.do("GET", "/v1/requests?status=5xx", e.rootKey, nil).json(t)["data"].([]any)); n != 0 {
+		t.Errorf("%d 5xx entries", n)
+	}
+	// The abandoned idempotent request left its key free.
+	e.srv.BeforeWork = nil
+	e.do("POST", "/v1/resources", e.rootKey, `{"name":"x"}`, "Idempotency-Key", "gone").want(t, 201)
+}

@@ -7,6 +7,8 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
+	"path"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -72,6 +74,13 @@ func (s *Server) outer(next http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 		w.Header().Set("Request-Id", st.id)
 		sw := &statusWriter{ResponseWriter: w}
+		if p := r.URL.Path; p != "/" && path.Clean(p) != p {
+			// ServeMux would redirect to the clean path with an HTML body;
+			// no route of this API has such a path.
+			s.Error(sw, r, docsapi.Errorf(docsapi.ENOTFOUND, "Unrecognized request URL (%s: %s).", r.Method, p))
+			s.finish(r, st, sw.status)
+			return
+		}
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -91,6 +100,10 @@ func (s *Server) outer(next http.Handler) http.Handler {
 // finish logs the request and queues its entry in the request log.
 func (s *Server) finish(r *http.Request, st *state, status int) {
 	d := time.Since(st.start)
+	if r.Context().Err() != nil && status >= 500 {
+		// The client went away and the work was cut short: not our failure.
+		status, st.errorCode = statusClientClosed, ""
+	}
 	st.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),
 		slog.Int("status", status), slog.Float64("duration_ms", durationMS(d)), slog.String("error_code", st.errorCode))
@@ -103,6 +116,10 @@ func (s *Server) finish(r *http.Request, st *state, status int) {
 		IdempotentReplayed: st.replayed, Duration: d, CreatedAt: st.start.UTC(),
 	})
 }
+
+// statusClientClosed is what the logs record for a request whose client
+// hung up before it was answered (nginx's convention; never sent).
+const statusClientClosed = 499
 
 // loggablePath makes a decoded URL path storable as text: valid UTF-8
 // without NUL, which PostgreSQL refuses.
@@ -136,11 +153,9 @@ func (s *Server) api(rt route, next http.Handler) http.Handler {
 			s.Error(w, r, docsapi.Errorf(docsapi.EFORBIDDEN, "This API key lacks the scope %s that this request needs.", rt.scope))
 			return
 		}
-		for name := range r.URL.Query() {
-			if !slices.Contains(rt.query, name) {
-				s.Error(w, r, docsapi.ParamErrorf(docsapi.EPARAMINVALID, name, "Unknown query parameter: %s.", name))
-				return
-			}
+		if err := checkQuery(r, rt.query); err != nil {
+			s.Error(w, r, err)
+			return
 		}
 		if id := r.PathValue("id"); rt.kind != "" && !docsapi.WellFormedID(id) {
 			s.Error(w, r, docsapi.NotFound(rt.kind, id))
@@ -155,9 +170,30 @@ func (s *Server) api(rt route, next http.Handler) http.Handler {
 				s.Error(w, r, err)
 				return
 			}
+		} else if err := checkReadBody(w, r); err != nil {
+			s.Error(w, r, err)
+			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// checkQuery refuses a malformed query string, unknown parameters and
+// parameters given twice, rather than guessing which value was meant.
+func checkQuery(r *http.Request, known []string) error {
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return docsapi.Errorf(docsapi.EPARAMINVALID, "The query string is malformed.")
+	}
+	for name, values := range q {
+		if !slices.Contains(known, name) {
+			return docsapi.ParamErrorf(docsapi.EPARAMINVALID, name, "Unknown query parameter: %s.", name)
+		}
+		if len(values) > 1 {
+			return docsapi.ParamErrorf(docsapi.EPARAMINVALID, name, "The query parameter %s is given more than once.", name)
+		}
+	}
+	return nil
 }
 
 // authenticate returns the request's key. Failed attempts with a key count
