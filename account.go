@@ -20,6 +20,12 @@ type AccountService interface {
 	// secret; EINTERNAL otherwise.
 	CreateAccount(ctx context.Context, name, secret string) (*Account, *APIKey, string, error)
 
+	// CreateFirstAccount does what CreateAccount does, but only while no
+	// account exists, atomically even when several processes start at once
+	// on one store. It returns a nil account when accounts already exist.
+	// Errors: EPARAMINVALID for a malformed secret; EINTERNAL otherwise.
+	CreateFirstAccount(ctx context.Context, name, secret string) (*Account, *APIKey, string, error)
+
 	// FindAccountByID returns one account. Errors: ENOTFOUND, EINTERNAL.
 	FindAccountByID(ctx context.Context, id string) (*Account, error)
 

@@ -34,6 +34,22 @@ func (s *AccountService) CreateAccount(ctx context.Context, name, secret string)
 	return acct, key, secret, nil
 }
 
+// CreateFirstAccount creates the first account unless one exists; an
+// advisory lock makes instances that start together take turns.
+func (s *AccountService) CreateFirstAccount(ctx context.Context, name, secret string) (acct *docsapi.Account, key *docsapi.APIKey, out string, err error) {
+	err = s.db.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('docsapi.first_account.' || current_schema()))`); err != nil {
+			return fmt.Errorf("lock first account: %w", err)
+		}
+		if n, err := s.CountAccounts(ctx); err != nil || n > 0 {
+			return err
+		}
+		acct, key, out, err = s.CreateAccount(ctx, name, secret)
+		return err
+	})
+	return acct, key, out, err
+}
+
 // FindAccountByID returns one account.
 func (s *AccountService) FindAccountByID(ctx context.Context, id string) (*docsapi.Account, error) {
 	var a docsapi.Account

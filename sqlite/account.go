@@ -34,6 +34,19 @@ func (s *AccountService) CreateAccount(ctx context.Context, name, secret string)
 	return acct, key, secret, nil
 }
 
+// CreateFirstAccount creates the first account unless one exists. The
+// write transaction (BEGIN IMMEDIATE) excludes other processes meanwhile.
+func (s *AccountService) CreateFirstAccount(ctx context.Context, name, secret string) (acct *docsapi.Account, key *docsapi.APIKey, out string, err error) {
+	err = s.db.inTx(ctx, func(ctx context.Context, _ *sql.Tx) error {
+		if n, err := s.CountAccounts(ctx); err != nil || n > 0 {
+			return err
+		}
+		acct, key, out, err = s.CreateAccount(ctx, name, secret)
+		return err
+	})
+	return acct, key, out, err
+}
+
 // FindAccountByID returns one account.
 func (s *AccountService) FindAccountByID(ctx context.Context, id string) (*docsapi.Account, error) {
 	var a docsapi.Account

@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		fn   func(t *testing.T, s Store)
 	}{
 		{"Accounts", testAccounts},
+		{"FirstAccount", testFirstAccount},
 		{"APIKeys", testAPIKeys},
 		{"Resources", testResources},
 		{"ResourcePages", testResourcePages},
@@ -348,5 +349,36 @@ func testIdempotencyRollback(t *testing.T, s Store) {
 				t.Fatalf("retry after failure: %v %v %v", c, st, err)
 			}
 		})
+	}
+}
+
+// testFirstAccount starts several "servers" at once on an empty store:
+// exactly one first account is created.
+func testFirstAccount(t *testing.T, s Store) {
+	ctx := context.Background()
+	secret := docsapi.NewSecret()
+	created := make(chan *docsapi.Account, 4)
+	errs := make(chan error, 4)
+	for i := 0; i < 4; i++ {
+		go func() {
+			a, _, _, err := s.Accounts.CreateFirstAccount(ctx, "first", secret)
+			created <- a
+			errs <- err
+		}()
+	}
+	n := 0
+	for i := 0; i < 4; i++ {
+		if a := <-created; a != nil {
+			n++
+		}
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if count, _ := s.Accounts.CountAccounts(ctx); n != 1 || count != 1 {
+		t.Fatalf("%d created, %d accounts; want 1 and 1", n, count)
+	}
+	if _, _, _, err := s.Accounts.CreateFirstAccount(ctx, "x", "sk_live_bad"); err != nil {
+		t.Fatalf("with accounts present the secret is not even looked at: %v", err)
 	}
 }

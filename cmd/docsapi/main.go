@@ -268,15 +268,12 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer closeLimiters()
-	accounts := st.accounts
-	if n, err := accounts.CountAccounts(ctx); err != nil {
-		return err
-	} else if n == 0 {
-		given := os.Getenv("DOCSAPI_ROOT_KEY")
-		acct, _, secret, err := accounts.CreateAccount(ctx, "Default", given)
-		if err != nil {
-			return fmt.Errorf("DOCSAPI_ROOT_KEY: %w", err)
-		}
+	given := os.Getenv("DOCSAPI_ROOT_KEY")
+	acct, _, secret, err := st.accounts.CreateFirstAccount(ctx, "Default", given)
+	if err != nil {
+		return fmt.Errorf("DOCSAPI_ROOT_KEY: %w", err)
+	}
+	if acct != nil {
 		logger.Info("created the first account and its root key", slog.String("account_id", acct.ID))
 		if given == "" {
 			fmt.Fprintf(stderr, "Root API key (shown once, keep it safe): %s\n", secret)
