@@ -23,9 +23,10 @@ type RequestLog struct {
 
 // RequestLogFilter narrows a request log listing. Zero fields match all.
 type RequestLogFilter struct {
-	// StatusMin and StatusMax bound the HTTP status, inclusive.
-	StatusMin, StatusMax int
-	ErrorCode            string
+	// Status is one HTTP status; StatusClass its first digit (4 for 4xx).
+	Status      int
+	StatusClass int
+	ErrorCode   string
 }
 
 // RequestLogService stores and reads the request log.

@@ -51,11 +51,9 @@ func parseStatusFilter(r *http.Request) (docsapi.RequestLogFilter, error) {
 	v := q.Get("status")
 	switch {
 	case statusClass.MatchString(v):
-		f.StatusMin = int(v[0]-'0') * 100
-		f.StatusMax = f.StatusMin + 99
+		f.StatusClass = int(v[0] - '0')
 	case statusCode.MatchString(v):
-		f.StatusMin, _ = strconv.Atoi(v)
-		f.StatusMax = f.StatusMin
+		f.Status, _ = strconv.Atoi(v)
 	default:
 		if _, ok := docsapi.ErrorClasses[v]; !ok {
 			return f, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "status", "Invalid status: use a class such as 4xx, a status such as 404, or an error code such as parameter_missing.")

@@ -75,9 +75,14 @@ func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID strin
 		return nil, false, err
 	}
 	where := `account_id = @account_id`
-	if f.StatusMin > 0 {
-		where += ` AND status BETWEEN @status_min AND @status_max`
-		args["status_min"], args["status_max"] = f.StatusMin, f.StatusMax
+	// Equality on an indexed column keeps each page an index range scan.
+	if f.Status > 0 {
+		where += ` AND status = @status`
+		args["status"] = f.Status
+	}
+	if f.StatusClass > 0 {
+		where += ` AND status_class = @status_class`
+		args["status_class"] = f.StatusClass
 	}
 	if f.ErrorCode != "" {
 		where += ` AND error_code = @error_code`

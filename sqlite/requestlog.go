@@ -71,8 +71,12 @@ func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID strin
 		return nil, false, err
 	}
 	where, wargs := `account_id = ?`, []any{accountID}
-	if f.StatusMin > 0 {
-		where, wargs = where+` AND status BETWEEN ? AND ?`, append(wargs, f.StatusMin, f.StatusMax)
+	// Equality on an indexed column keeps each page an index range scan.
+	if f.Status > 0 {
+		where, wargs = where+` AND status = ?`, append(wargs, f.Status)
+	}
+	if f.StatusClass > 0 {
+		where, wargs = where+` AND status_class = ?`, append(wargs, f.StatusClass)
 	}
 	if f.ErrorCode != "" {
 		where, wargs = where+` AND error_code = ?`, append(wargs, f.ErrorCode)

@@ -82,3 +82,22 @@ func TestParsePath(t *testing.T) {
 		t.Error("empty sqlite url accepted")
 	}
 }
+
+// TestOpenOddPaths: characters that mean something in a URI are file name
+// characters here.
+func TestOpenOddPaths(t *testing.T) {
+	for _, name := range []string{"p#q.db", "pct%41.db", "what?.db", "sp ace.db"} {
+		path := filepath.Join(t.TempDir(), name)
+		db, err := sqlite.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Migrate(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+		if _, err := os.Stat(path); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}

@@ -242,8 +242,8 @@ func testRequestLogs(t *testing.T, s Store) {
 		want string
 	}{
 		{docsapi.RequestLogFilter{}, "[429 500 404 400 201 200]"},
-		{docsapi.RequestLogFilter{StatusMin: 400, StatusMax: 499}, "[429 404 400]"},
-		{docsapi.RequestLogFilter{StatusMin: 404, StatusMax: 404}, "[404]"},
+		{docsapi.RequestLogFilter{StatusClass: 4}, "[429 404 400]"},
+		{docsapi.RequestLogFilter{Status: 404}, "[404]"},
 		{docsapi.RequestLogFilter{ErrorCode: docsapi.EINTERNAL}, "[500]"},
 	}
 	for _, tt := range filters {
@@ -256,7 +256,7 @@ func testRequestLogs(t *testing.T, s Store) {
 			t.Errorf("%+v: %v %v, want %s", tt.f, st, err, tt.want)
 		}
 	}
-	page, more, err := s.RequestLogs.FindRequestLogs(ctx, a.ID, docsapi.RequestLogFilter{StatusMin: 400, StatusMax: 599},
+	page, more, err := s.RequestLogs.FindRequestLogs(ctx, a.ID, docsapi.RequestLogFilter{StatusClass: 4},
 		docsapi.ListParams{Limit: 1, StartingAfter: logs[4].ID})
 	if err != nil || len(page) != 1 || page[0].Status != 404 || !more {
 		t.Errorf("filtered page after the 500: %v more=%v %v", page, more, err)
