@@ -74,7 +74,25 @@ func TestInternalErrorLeaksNothing(t *testing.T) {
 			}
 			mode = ""
 			e.do("GET", "/v1/resources", e.rootKey, nil).want(t, 200)
+			// The cause is logged with the request id, for a panic with its stack.
+			id := r.header.Get("Request-Id")
+			var found, stack bool
+			for _, line := range strings.Split(e.logs.String(), "\n") {
+				if strings.Contains(line, `"request_id":"`+id+`"`) && strings.Contains(line, `"level":"ERROR"`) {
+					found = true
+					stack = stack || strings.Contains(line, "goroutine")
+				}
+			}
+			if !found || m == "panic" && !stack {
+				t.Errorf("request %s: ERROR logged %v, with stack %v", id, found, stack)
+			}
 		})
+	}
+	// Every log line of a request names it.
+	for _, line := range strings.Split(strings.TrimSpace(e.logs.String()), "\n") {
+		if !strings.Contains(line, `"request_id":"req_`) {
+			t.Errorf("log line without request_id: %s", line)
+		}
 	}
 }
 

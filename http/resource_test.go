@@ -232,3 +232,28 @@ func TestCrossAccountIsolation(t *testing.T) {
 	e.do("GET", "/v1/api_keys/"+myKey, other, nil).wantError(t, 404, docsapi.ENOTFOUND, "id")
 	e.do("DELETE", "/v1/api_keys/"+myKey, other, nil).wantError(t, 404, docsapi.ENOTFOUND, "id")
 }
+
+// TestResourceLimitsExactly: every bound of the contract is inclusive.
+func TestResourceLimitsExactly(t *testing.T) {
+	e := newEnv(t)
+	fast, _ := e.newKey(docsapi.MaxRateLimit, docsapi.ScopeAll)
+	meta := map[string]any{}
+	for i := 0; i < docsapi.MaxMetadataPairs-1; i++ {
+		meta[fmt.Sprintf("k%02d", i)] = "v"
+	}
+	meta[strings.Repeat("k", 40)] = strings.Repeat("v", 500)
+	r := e.do("POST", "/v1/resources", fast, map[string]any{
+		"name":        "  " + strings.Repeat("é", 200) + "  ",
+		"description": strings.Repeat("d", 5000),
+		"metadata":    meta,
+	}).want(t, 201).json(t)
+	if len([]rune(r["name"].(string))) != 200 || len(r["metadata"].(map[string]any)) != 50 {
+		t.Errorf("stored %d name runes, %d metadata keys", len([]rune(r["name"].(string))), len(r["metadata"].(map[string]any)))
+	}
+	for i := 0; i < 99; i++ {
+		e.createResource(fast, "filler")
+	}
+	if n := len(ids(t, e.do("GET", "/v1/resources?limit=100", fast, nil).want(t, 200))); n != 100 {
+		t.Errorf("limit=100 gave %d", n)
+	}
+}

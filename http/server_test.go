@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ type env struct {
 	srv     *dhttp.Server
 	db      *sqlite.DB
 	path    string // of the SQLite file
+	logs    *syncBuffer
 	url     string
 	rootKey string
 }
@@ -45,7 +47,8 @@ func newEnv(t *testing.T, configure ...func(*dhttp.Server)) *env {
 		t.Fatal(err)
 	}
 	s := dhttp.NewServer()
-	s.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	logs := &syncBuffer{}
+	s.Logger = slog.New(slog.NewJSONHandler(logs, nil))
 	s.Storage = db
 	s.APIKeyService = sqlite.NewAPIKeyService(db)
 	s.ResourceService = sqlite.NewResourceService(db)
@@ -63,7 +66,25 @@ func newEnv(t *testing.T, configure ...func(*dhttp.Server)) *env {
 		s.Close()
 		db.Close()
 	})
-	return &env{t: t, srv: s, db: db, path: path, url: s.URL(), rootKey: secret}
+	return &env{t: t, srv: s, db: db, path: path, logs: logs, url: s.URL(), rootKey: secret}
+}
+
+// syncBuffer collects the server's log lines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 // response is a response read whole.
