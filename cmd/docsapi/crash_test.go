@@ -104,7 +104,42 @@ func TestKill9KeepsAcknowledgedWrites(t *testing.T) {
 			break
 		}
 	}
-	t.Logf("%d acknowledged writes survived kill -9 (statuses %v)", len(acks), statuses)
+	// The other way round: every resource that exists has its idempotency
+	// record (they committed together), so its replay names it.
+	after, n := "", 0
+	for {
+		r := mustCall(t, "GET", s2.url+"/v1/resources?limit=100"+after, key, "")
+		var page struct {
+			Data []struct {
+				ID, Name string
+				Metadata map[string]string
+			} `json:"data"`
+			HasMore bool `json:"has_more"`
+		}
+		if err := json.Unmarshal(r.body, &page); err != nil || r.status != 200 {
+			t.Fatalf("list: %d %s", r.status, r.body)
+		}
+		for _, res := range page.Data {
+			var w, i int
+			if _, err := fmt.Sscanf(res.Name, "writer %d item %d", &w, &i); err != nil {
+				t.Fatalf("unexpected resource %q", res.Name)
+			}
+			body := fmt.Sprintf(`{"name":"writer %d item %d","metadata":{"w":"%d"}}`, w, i, w)
+			rp := mustCall(t, "POST", s2.url+"/v1/resources", key, body, "Idempotency-Key", fmt.Sprintf("w%d-%d", w, i))
+			if rp.header.Get("Idempotent-Replayed") != "true" || field(t, rp, "id") != res.ID {
+				t.Fatalf("resource %s has no idempotency record: %d %s", res.ID, rp.status, rp.body)
+			}
+			n++
+		}
+		if !page.HasMore {
+			break
+		}
+		after = "&starting_after=" + page.Data[len(page.Data)-1].ID
+	}
+	if n < len(acks) {
+		t.Fatalf("%d resources exist, %d were acknowledged", n, len(acks))
+	}
+	t.Logf("%d acknowledged writes survived kill -9; %d resources exist, each with its idempotency record (statuses %v)", len(acks), n, statuses)
 }
 
 // TestSIGTERMDrains sends SIGTERM during writes: no 5xx, exit status 0, and

@@ -254,3 +254,30 @@ func TestServeAndAccounts(t *testing.T) {
 		t.Fatalf("healthz %d", r.status)
 	}
 }
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"-h"}, {"serve", "-h"}, {"accounts", "create", "-h"}, {"keys", "create", "-h"}, {"migrate", "-h"}} {
+		cmd := exec.Command(bin, args...)
+		out, _ := cmd.CombinedOutput()
+		if !strings.Contains(string(out), "Usage: docsapi") {
+			t.Errorf("docsapi %v: %s", args, out)
+		}
+	}
+	if err := exec.Command(bin, "frobnicate").Run(); err == nil {
+		t.Error("an unknown command exits 0")
+	}
+}
+
+// TestSIGINTAndHeaderLimit: SIGINT stops like SIGTERM, and oversized
+// headers are refused before any handler runs.
+func TestSIGINTAndHeaderLimit(t *testing.T) {
+	s := serve(t, filepath.Join(t.TempDir(), "docsapi.db"))
+	r := mustCall(t, "GET", s.url+"/healthz", "", "", "X-Big", strings.Repeat("a", 100<<10))
+	if r.status != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("100 KiB header: %d", r.status)
+	}
+	s.cmd.Process.Signal(os.Interrupt)
+	if err := s.wait(); err != nil {
+		t.Fatalf("exit after SIGINT: %v", err)
+	}
+}
