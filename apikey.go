@@ -140,16 +140,3 @@ type APIKeyService interface {
 	// TouchAPIKey sets the key's last_used_at. Errors: EINTERNAL.
 	TouchAPIKey(ctx context.Context, id string, at time.Time) error
 }
-
-type apiKeyContextKey struct{}
-
-// NewContextWithAPIKey returns ctx carrying the authenticated key.
-func NewContextWithAPIKey(ctx context.Context, k *APIKey) context.Context {
-	return context.WithValue(ctx, apiKeyContextKey{}, k)
-}
-
-// APIKeyFromContext returns the authenticated key, or nil.
-func APIKeyFromContext(ctx context.Context) *APIKey {
-	k, _ := ctx.Value(apiKeyContextKey{}).(*APIKey)
-	return k
-}

@@ -143,7 +143,6 @@ func (s *Server) api(rt route, next http.Handler) http.Handler {
 		}
 		st.key = key
 		st.logger = st.logger.With(slog.String("api_key_id", key.ID), slog.String("account_id", key.AccountID))
-		r = r.WithContext(docsapi.NewContextWithAPIKey(r.Context(), key))
 
 		if err := s.rateLimit(w, r, key); err != nil {
 			s.Error(w, r, err)
