@@ -90,6 +90,9 @@ func (s *Server) Open(addr string) error {
 		s.IdempotencyService == nil || s.RateLimiter == nil || s.Storage == nil {
 		return errors.New("http: server is missing a service")
 	}
+	if s.AuthFailureLimit > 0 && s.AuthFailures == nil {
+		return errors.New("http: AuthFailureLimit is set without an AuthFailures limiter")
+	}
 	s.keys = newKeyCache(s.APIKeyService)
 	s.log = newRequestLogger(s.RequestLogService, s.APIKeyService, s.Logger, s.metrics)
 	s.server.ErrorLog = slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn)
