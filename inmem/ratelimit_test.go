@@ -109,12 +109,19 @@ func TestRateLimiterEvictsIdleKeys(t *testing.T) {
 }
 
 func BenchmarkRateLimiterAllow(b *testing.B) {
-	for _, keys := range []int{1, 1000, 1_000_000} {
-		b.Run(fmt.Sprintf("keys=%d", keys), func(b *testing.B) {
+	for _, c := range []struct{ keys, limit int }{{1, 100}, {1000, 100}, {1_000_000, 100}, {1000, 100_000}} {
+		keys, limit := c.keys, c.limit
+		// limit=100 mostly refuses once warm; limit=100000 mostly admits.
+		b.Run(fmt.Sprintf("keys=%d/limit=%d", keys, limit), func(b *testing.B) {
 			l := NewRateLimiter(time.Second)
 			names := make([]string, keys)
 			for i := range names {
 				names[i] = "key_" + strconv.Itoa(i)
+			}
+			// Steady state: every key already has its window, as on a server
+			// that has seen its keys; BenchmarkRateLimiterNewKeys costs the first call.
+			for _, name := range names {
+				l.Allow(context.Background(), name, limit)
 			}
 			var next atomic.Uint64
 			b.ReportAllocs()
@@ -123,10 +130,25 @@ func BenchmarkRateLimiterAllow(b *testing.B) {
 				ctx := context.Background()
 				i := int(next.Add(1) * 7919)
 				for pb.Next() {
-					l.Allow(ctx, names[i%keys], 100)
+					l.Allow(ctx, names[i%keys], limit)
 					i++
 				}
 			})
 		})
+	}
+}
+
+// BenchmarkRateLimiterNewKeys is the first call of a key: it allocates the
+// key's window (and grows the shard's map).
+func BenchmarkRateLimiterNewKeys(b *testing.B) {
+	l := NewRateLimiter(time.Second)
+	names := make([]string, b.N)
+	for i := range names {
+		names[i] = "key_" + strconv.Itoa(i)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range names {
+		l.Allow(context.Background(), names[i], 100)
 	}
 }
