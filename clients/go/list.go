@@ -43,25 +43,30 @@ func (p *ListParams) query() url.Values {
 	return q
 }
 
-// all walks every page from params on: towards older objects, or towards
-// newer ones when params.EndingBefore is set. Each page is yielded in the
-// order the server sends it (newest first). fetch reads one page; id gives
-// an object's id for the next cursor. An error ends the sequence after it
-// is yielded.
+// all walks every page from params on: towards older objects, newest
+// first, or, when only params.EndingBefore is set, towards newer objects,
+// oldest first (each page is reversed so the walk keeps one direction, as
+// in the Python and TypeScript clients). fetch reads one page; id gives an
+// object's id for the next cursor. An error ends the sequence after it is
+// yielded.
 func all[T any](ctx context.Context, params *ListParams, fetch func(context.Context, *ListParams) (*List[T], error), id func(*T) string) iter.Seq2[*T, error] {
 	return func(yield func(*T, error) bool) {
 		p := ListParams{}
 		if params != nil {
 			p = *params
 		}
-		backwards := p.EndingBefore != ""
+		backwards := p.EndingBefore != "" && p.StartingAfter == ""
 		for {
 			page, err := fetch(ctx, &p)
 			if err != nil {
 				yield(nil, err)
 				return
 			}
-			for _, item := range page.Data {
+			for i := range page.Data {
+				item := page.Data[i]
+				if backwards {
+					item = page.Data[len(page.Data)-1-i]
+				}
 				if !yield(item, nil) {
 					return
 				}

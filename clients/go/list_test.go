@@ -59,7 +59,7 @@ func TestAllFollowsPages(t *testing.T) {
 			name:        "ending before walks towards newer objects",
 			params:      &ListParams{Limit: 2, EndingBefore: "a"},
 			steps:       []step{page(true, "c", "b"), page(false, "e", "d")},
-			wantIDs:     []string{"c", "b", "e", "d"},
+			wantIDs:     []string{"b", "c", "d", "e"},
 			wantQueries: []string{"ending_before=a&limit=2", "ending_before=c&limit=2"},
 		},
 		{

@@ -275,8 +275,7 @@ func TestRealListAcrossPages(t *testing.T) {
 		t.Errorf("All = %v, want %v", got, want)
 	}
 
-	// Backwards from the oldest of the five: pages of newer objects, each
-	// page newest first.
+	// Backwards from the oldest of the five: newer and newer objects.
 	got = nil
 	for r, err := range c.Resources.All(ctx, &ListParams{Limit: 2, EndingBefore: want[4]}) {
 		if err != nil {
@@ -284,7 +283,7 @@ func TestRealListAcrossPages(t *testing.T) {
 		}
 		got = append(got, r.ID)
 	}
-	if wantBack := []string{want[2], want[3], want[0], want[1]}; fmt.Sprint(got) != fmt.Sprint(wantBack) {
+	if wantBack := []string{want[3], want[2], want[1], want[0]}; fmt.Sprint(got) != fmt.Sprint(wantBack) {
 		t.Errorf("All backwards = %v, want %v", got, wantBack)
 	}
 
