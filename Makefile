@@ -20,6 +20,8 @@ test: build test-server test-clients
 test-server:
 	$(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 8m ./...
+	# The HTTP suite again, on PostgreSQL (skipped without DOCSAPI_TEST_POSTGRES_URL).
+	DOCSAPI_TEST_HTTP_ENGINE=postgres $(GO) test -race -count=1 -timeout 4m ./http/
 
 test-clients: test-go-client test-python-client test-ts-client
 

@@ -50,6 +50,10 @@ type IdempotencyService interface {
 	// Errors: ECONFLICT (the claim was taken over), fn's error, EINTERNAL.
 	Complete(ctx context.Context, c *IdempotencyClaim, fn func(ctx context.Context) (*StoredResponse, error)) (*StoredResponse, error)
 
+	// Extend renews a live claim's lease, so that a request still running
+	// is not taken for crashed. Errors: EINTERNAL.
+	Extend(ctx context.Context, c *IdempotencyClaim) error
+
 	// PurgeIdempotencyRecords deletes records created before t.
 	// Errors: EINTERNAL.
 	PurgeIdempotencyRecords(ctx context.Context, before time.Time) (int64, error)

@@ -99,8 +99,11 @@ func TestAPIKeySecretShownOnce(t *testing.T) {
 		t.Fatalf("replay %s", replay.body)
 	}
 	e.do("GET", "/v1/resources", secret, nil).want(t, 200)
+	if e.path == "" {
+		return // PostgreSQL's copy of this check reads its tables (postgres tests)
+	}
 	e.srv.Close()
-	e.db.Close()
+	e.closeDB()
 	for _, f := range []string{e.path, e.path + "-wal"} {
 		raw, err := os.ReadFile(f)
 		if err != nil && !os.IsNotExist(err) {

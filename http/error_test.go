@@ -268,7 +268,7 @@ func TestServerHeadersAndOps(t *testing.T) {
 
 func TestHealthzFailsWhenStorageIsGone(t *testing.T) {
 	e := newEnv(t)
-	e.db.Close()
+	e.closeDB()
 	e.do("GET", "/healthz", "", nil).wantError(t, http.StatusInternalServerError, docsapi.EINTERNAL, "")
 }
 

@@ -106,13 +106,41 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, fn work) {
 			s.replay(w, st, stored)
 			return
 		}
+		stop := s.keepClaim(r.Context(), claim)
 		resp, err := s.IdempotencyService.Complete(r.Context(), claim, run)
+		stop()
 		if err != nil {
 			s.Error(w, r, err)
 			return
 		}
 		respond(resp)
 		return
+	}
+}
+
+// keepClaim renews the claim's lease while the work runs, so that a slow
+// request is waited for rather than taken over; stop ends the renewals.
+func (s *Server) keepClaim(ctx context.Context, claim *docsapi.IdempotencyClaim) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		t := time.NewTicker(docsapi.IdempotencyLease / 4)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := s.IdempotencyService.Extend(ctx, claim); err != nil && ctx.Err() == nil {
+					s.logger(ctx).Warn("extend idempotency claim", slog.String("error", err.Error()))
+				}
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -17,43 +18,65 @@ import (
 	"github.com/docsapi/docsapi"
 	dhttp "github.com/docsapi/docsapi/http"
 	"github.com/docsapi/docsapi/inmem"
+	"github.com/docsapi/docsapi/internal/testenv"
+	"github.com/docsapi/docsapi/postgres"
 	"github.com/docsapi/docsapi/sqlite"
 )
 
-// env is a real server on a real listener over a real SQLite file.
+// env is a real server on a real listener over a real store: an SQLite
+// file, or PostgreSQL when DOCSAPI_TEST_HTTP_ENGINE=postgres (CI runs the
+// suite both ways).
 type env struct {
-	t       *testing.T
-	srv     *dhttp.Server
-	db      *sqlite.DB
-	path    string // of the SQLite file
-	logs    *syncBuffer
-	url     string
-	rootKey string
+	t        *testing.T
+	srv      *dhttp.Server
+	accounts docsapi.AccountService
+	closeDB  func() error
+	path     string // of the SQLite file; "" on PostgreSQL
+	logs     *syncBuffer
+	url      string
+	rootKey  string
 }
 
 // newEnv starts a server; configure, when given, changes it before Open.
 func newEnv(t *testing.T, configure ...func(*dhttp.Server)) *env {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "docsapi.db")
-	db, err := sqlite.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	_, _, secret, err := sqlite.NewAccountService(db).CreateAccount(context.Background(), "test", "")
-	if err != nil {
-		t.Fatal(err)
-	}
 	s := dhttp.NewServer()
-	logs := &syncBuffer{}
-	s.Logger = slog.New(slog.NewJSONHandler(logs, nil))
-	s.Storage = db
-	s.APIKeyService = sqlite.NewAPIKeyService(db)
-	s.ResourceService = sqlite.NewResourceService(db)
-	s.RequestLogService = sqlite.NewRequestLogService(db)
-	s.IdempotencyService = sqlite.NewIdempotencyService(db)
+	e := &env{t: t, srv: s, logs: &syncBuffer{}}
+	s.Logger = slog.New(slog.NewJSONHandler(e.logs, nil))
+	ctx := context.Background()
+	if os.Getenv("DOCSAPI_TEST_HTTP_ENGINE") == "postgres" {
+		db, err := postgres.Open(ctx, testenv.PostgresURL(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.accounts, e.closeDB, s.Storage = postgres.NewAccountService(db), db.Close, db
+		s.APIKeyService = postgres.NewAPIKeyService(db)
+		s.ResourceService = postgres.NewResourceService(db)
+		s.RequestLogService = postgres.NewRequestLogService(db)
+		s.IdempotencyService = postgres.NewIdempotencyService(db)
+	} else {
+		e.path = filepath.Join(t.TempDir(), "docsapi.db")
+		db, err := sqlite.Open(e.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		e.accounts, e.closeDB, s.Storage = sqlite.NewAccountService(db), db.Close, db
+		s.APIKeyService = sqlite.NewAPIKeyService(db)
+		s.ResourceService = sqlite.NewResourceService(db)
+		s.RequestLogService = sqlite.NewRequestLogService(db)
+		s.IdempotencyService = sqlite.NewIdempotencyService(db)
+	}
+	_, _, secret, err := e.accounts.CreateAccount(ctx, "test", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.rootKey = secret
 	s.RateLimiter = inmem.NewRateLimiter(time.Second)
 	s.AuthFailures = inmem.NewRateLimiter(time.Minute)
 	for _, c := range configure {
@@ -62,11 +85,12 @@ func newEnv(t *testing.T, configure ...func(*dhttp.Server)) *env {
 	if err := s.Open("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
 	}
+	e.url = s.URL()
 	t.Cleanup(func() {
 		s.Close()
-		db.Close()
+		e.closeDB()
 	})
-	return &env{t: t, srv: s, db: db, path: path, logs: logs, url: s.URL(), rootKey: secret}
+	return e
 }
 
 // syncBuffer collects the server's log lines.
@@ -219,7 +243,7 @@ func (e *env) newKey(rateLimit int, scopes ...string) (secret, id string) {
 // newAccount creates another account and returns its root key.
 func (e *env) newAccount() string {
 	e.t.Helper()
-	_, _, secret, err := sqlite.NewAccountService(e.db).CreateAccount(context.Background(), "other", "")
+	_, _, secret, err := e.accounts.CreateAccount(context.Background(), "other", "")
 	if err != nil {
 		e.t.Fatal(err)
 	}

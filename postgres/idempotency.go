@@ -152,6 +152,18 @@ func (s *IdempotencyService) release(ctx context.Context, c *docsapi.Idempotency
 	return nil
 }
 
+// Extend renews the claim's lease on the database's clock. It runs on its
+// own connection while the work's transaction is open, and touches only
+// locked_at, which the work does not write.
+func (s *IdempotencyService) Extend(ctx context.Context, c *docsapi.IdempotencyClaim) error {
+	if _, err := s.db.pool.Exec(ctx,
+		`UPDATE idempotency_keys SET locked_at = now() WHERE account_id = $1 AND key = $2 AND token = $3 AND status IS NULL`,
+		c.AccountID, c.Key, c.Token); err != nil {
+		return fmt.Errorf("extend idempotency claim: %w", err)
+	}
+	return nil
+}
+
 // PurgeIdempotencyRecords deletes records created before t.
 func (s *IdempotencyService) PurgeIdempotencyRecords(ctx context.Context, before time.Time) (int64, error) {
 	tag, err := s.db.conn(ctx).Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, before)

@@ -43,6 +43,28 @@ func TestIdempotencyTakeOver(t *testing.T) {
 	}
 }
 
+// TestIdempotencyExtend: a holder that renews its lease is not taken over,
+// however long ago it first claimed the key.
+func TestIdempotencyExtend(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	s := NewIdempotencyService(db)
+	holder, _, err := s.Begin(ctx, "acct_a", "k", "fp", "req_slow000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.pool.Exec(ctx, `UPDATE idempotency_keys SET locked_at = now() - $1::interval`,
+		docsapi.IdempotencyLease+time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Extend(ctx, holder); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Begin(ctx, "acct_a", "k", "fp", "req_dup0000001"); !errors.Is(err, docsapi.ErrIdempotencyInProgress) {
+		t.Fatalf("renewed claim: %v", err)
+	}
+}
+
 // TestIdempotencyExpired shows that a record past its TTL that the purge
 // has not reached yet no longer answers: the key is claimed anew.
 func TestIdempotencyExpired(t *testing.T) {

@@ -132,6 +132,12 @@ func (s *IdempotencyService) release(ctx context.Context, c *docsapi.Idempotency
 	return nil
 }
 
+// Extend does nothing: the work's transaction holds SQLite's write lock,
+// which a take-over needs, so a running claim cannot be taken over.
+func (s *IdempotencyService) Extend(ctx context.Context, c *docsapi.IdempotencyClaim) error {
+	return nil
+}
+
 // PurgeIdempotencyRecords deletes records created before t.
 func (s *IdempotencyService) PurgeIdempotencyRecords(ctx context.Context, before time.Time) (int64, error) {
 	res, err := s.db.writer(ctx).ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, micros(before))
