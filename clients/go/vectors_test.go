@@ -6,8 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -229,4 +232,97 @@ func TestRetryVectorsOverHTTP(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPaginationVectors walks each case's pages with Resources.All.
+func TestPaginationVectors(t *testing.T) {
+	var file struct {
+		Cases []struct {
+			Name   string
+			Params struct {
+				Limit         int
+				StartingAfter string `json:"starting_after"`
+				EndingBefore  string `json:"ending_before"`
+			}
+			Pages []struct {
+				IDs     []string
+				HasMore bool `json:"has_more"`
+			}
+			StopAfter *int `json:"stop_after"`
+			Expect    struct {
+				IDs     []string
+				Queries [][]string
+			}
+		}
+	}
+	loadVectors(t, "pagination.json", &file)
+	if len(file.Cases) == 0 {
+		t.Fatal("no cases in pagination.json")
+	}
+	for _, tc := range file.Cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			var steps []step
+			for _, p := range tc.Pages {
+				items := make([]string, len(p.IDs))
+				for i, id := range p.IDs {
+					items[i] = fmt.Sprintf(`{"id":%q,"object":"resource","name":"n","description":null,"metadata":{},"created_at":"2026-11-24T21:09:48Z","updated_at":"2026-11-24T21:09:48Z"}`, id)
+				}
+				steps = append(steps, step{status: 200, body: fmt.Sprintf(`{"object":"list","data":[%s],"has_more":%v,"url":"/v1/resources"}`, strings.Join(items, ","), p.HasMore)})
+			}
+			// A request past the vector's pages fails the walk (and the test).
+			steps = append(steps, step{status: 400, body: errorBody("invalid_request_error", "parameter_invalid")})
+			fs := newFaultServer(t, steps...)
+			c, _ := newTestClient(fs.URL, WithMaxRetries(0))
+			params := &ListParams{Limit: tc.Params.Limit, StartingAfter: tc.Params.StartingAfter, EndingBefore: tc.Params.EndingBefore}
+			given := *params
+			ids := []string{}
+			for r, err := range c.Resources.All(context.Background(), params) {
+				if err != nil {
+					t.Errorf("error after %v: %v", ids, err)
+					continue // the sequence must end by itself
+				}
+				ids = append(ids, r.ID)
+				if tc.StopAfter != nil && len(ids) == *tc.StopAfter {
+					break
+				}
+			}
+			if !slices.Equal(ids, tc.Expect.IDs) {
+				t.Errorf("ids = %v, want %v", ids, tc.Expect.IDs)
+			}
+			var got [][]string
+			for _, r := range fs.requests() {
+				if r.method != http.MethodGet || r.path != "/v1/resources" {
+					t.Errorf("request %s %s, want GET /v1/resources", r.method, r.path)
+				}
+				got = append(got, queryPairs(t, r.query))
+			}
+			want := make([][]string, len(tc.Expect.Queries))
+			for i, q := range tc.Expect.Queries {
+				want[i] = slices.Sorted(slices.Values(q))
+			}
+			if !slices.EqualFunc(got, want, slices.Equal[[]string]) {
+				t.Errorf("queries = %q, want %q", got, want)
+			}
+			if *params != given {
+				t.Errorf("All changed the caller's params to %+v", *params)
+			}
+		})
+	}
+}
+
+// queryPairs returns a raw query as its sorted, decoded name=value pairs.
+func queryPairs(t *testing.T, raw string) []string {
+	t.Helper()
+	q, err := url.ParseQuery(raw)
+	if err != nil {
+		t.Fatalf("query %q: %v", raw, err)
+	}
+	pairs := []string{}
+	for name, values := range q {
+		for _, v := range values {
+			pairs = append(pairs, name+"="+v)
+		}
+	}
+	slices.Sort(pairs)
+	return pairs
 }

@@ -1,8 +1,10 @@
 """The shared vectors in clients/testdata, read by all three client suites."""
 
 import unittest
+from typing import List
+from urllib.parse import parse_qsl, urlsplit
 
-from _support import Headers, load_vectors
+from _support import FaultServer, Headers, Respond, error_body, list_json, load_vectors, no_sleep_client, resource_json
 
 import docsapi
 from docsapi._errors import error_from_response
@@ -10,6 +12,7 @@ from docsapi._retry import retry_delay, should_retry
 
 ERROR_CASES = load_vectors("errors.json")
 RETRY_CASES = load_vectors("retries.json")
+PAGINATION_CASES = load_vectors("pagination.json")
 FIELDS = ("type", "code", "param", "message", "request_id", "http_status")
 
 
@@ -44,6 +47,35 @@ class RetryVectorsTest(unittest.TestCase):
                         delay = retry_delay(headers, case["retries_done"], rand)
                         self.assertGreaterEqual(delay, expect["min_delay"])
                         self.assertLessEqual(delay, expect["max_delay"])
+
+
+class PaginationVectorsTest(unittest.TestCase):
+    def test_every_case(self) -> None:
+        self.assertGreater(len(PAGINATION_CASES), 0)
+        for case in PAGINATION_CASES:
+            with self.subTest(case["name"]):
+                pages = [
+                    Respond(200, list_json([resource_json(id_) for id_ in page["ids"]], page["has_more"]))
+                    for page in case["pages"]
+                ]
+                # A request past the vector's pages fails the walk (and the test).
+                beyond = Respond(400, error_body("invalid_request_error", "parameter_invalid", "No more pages in the vector."))
+                with FaultServer(*pages, default=beyond) as server:
+                    client, _ = no_sleep_client(server.url, max_retries=0)
+                    walk = client.resources.iter(**case["params"])
+                    ids: List[str] = []
+                    for resource in walk:
+                        ids.append(resource.id)
+                        if len(ids) == case.get("stop_after"):
+                            break
+                    requests = list(server.requests)
+                self.assertEqual(ids, case["expect"]["ids"])
+                queries: List[List[str]] = []
+                for request in requests:
+                    self.assertEqual((request.method, urlsplit(request.path).path), ("GET", "/v1/resources"))
+                    pairs = parse_qsl(urlsplit(request.path).query, keep_blank_values=True)
+                    queries.append(sorted("%s=%s" % pair for pair in pairs))
+                self.assertEqual(queries, [sorted(q) for q in case["expect"]["queries"]])
 
 
 if __name__ == "__main__":
