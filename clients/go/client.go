@@ -256,11 +256,16 @@ func retryDelay(status int, header http.Header, retriesDone, maxRetries int, ran
 // fraction is ignored and the usual backoff applies.
 func parseRetryAfter(v string) (int, bool) {
 	v = strings.TrimSpace(v)
-	if v == "" || len(v) > 9 || strings.Trim(v, "0123456789") != "" {
+	if v == "" || strings.Trim(v, "0123456789") != "" {
 		return 0, false
 	}
+	// Any whole number of seconds counts, however long: one too long to
+	// parse is far past the 60 s that are waited out.
 	n, err := strconv.Atoi(v)
-	return n, err == nil
+	if err != nil {
+		return math.MaxInt, true
+	}
+	return n, true
 }
 
 func sleepContext(ctx context.Context, d time.Duration) error {
