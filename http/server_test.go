@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,7 +31,7 @@ type env struct {
 	accounts docsapi.AccountService
 	closeDB  func() error
 	path     string // of the SQLite file; "" on PostgreSQL
-	logs     *syncBuffer
+	logs     *testenv.SyncBuffer
 	url      string
 	rootKey  string
 }
@@ -41,7 +40,7 @@ type env struct {
 func newEnv(t *testing.T, configure ...func(*dhttp.Server)) *env {
 	t.Helper()
 	s := dhttp.NewServer()
-	e := &env{t: t, srv: s, logs: &syncBuffer{}}
+	e := &env{t: t, srv: s, logs: &testenv.SyncBuffer{}}
 	s.Logger = slog.New(slog.NewJSONHandler(e.logs, nil))
 	ctx := context.Background()
 	if os.Getenv("DOCSAPI_TEST_HTTP_ENGINE") == "postgres" {
@@ -91,24 +90,6 @@ func newEnv(t *testing.T, configure ...func(*dhttp.Server)) *env {
 		e.closeDB()
 	})
 	return e
-}
-
-// syncBuffer collects the server's log lines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // response is a response read whole.

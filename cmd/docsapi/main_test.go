@@ -11,9 +11,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/docsapi/docsapi/internal/testenv"
 )
 
 var bin string
@@ -43,7 +44,7 @@ func TestMain(m *testing.M) {
 type server struct {
 	cmd    *exec.Cmd
 	url    string
-	stderr *syncBuffer
+	stderr *testenv.SyncBuffer
 	exited chan struct{} // closed when the process has exited
 	err    error         // how it exited, once exited is closed
 }
@@ -52,23 +53,6 @@ type server struct {
 func (s *server) wait() error {
 	<-s.exited
 	return s.err
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func baseEnv(db string, extra ...string) []string {
@@ -82,7 +66,7 @@ func serve(t *testing.T, db string, extra ...string) *server {
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = baseEnv(db, append([]string{"DOCSAPI_ADDR=127.0.0.1:0"}, extra...)...)
 	pr, pw := io.Pipe()
-	s := &server{cmd: cmd, stderr: &syncBuffer{}, exited: make(chan struct{})}
+	s := &server{cmd: cmd, stderr: &testenv.SyncBuffer{}, exited: make(chan struct{})}
 	cmd.Stderr = io.MultiWriter(s.stderr, pw)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -4,10 +4,12 @@
 package testenv
 
 import (
+	"bytes"
 	"context"
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/docsapi/docsapi"
@@ -60,4 +62,23 @@ func PostgresURL(t testing.TB) string {
 func RedisURL(t testing.TB) string {
 	t.Helper()
 	return need(t, "DOCSAPI_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+}
+
+// SyncBuffer is a bytes.Buffer that a server's goroutines may write to
+// while a test reads it.
+type SyncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *SyncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *SyncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
