@@ -30,6 +30,26 @@ func Open(ctx context.Context, rawURL string) (*goredis.Client, error) {
 		}
 		return nil, fmt.Errorf("redis: parse url: %w", err)
 	}
+	// A rate-limit check sits on every request's path: unless the URL says
+	// otherwise, give up on a failing Redis at once (the caller then falls
+	// back) rather than after go-redis's defaults of 5 s dials, 3 s reads,
+	// 3 command retries and 5 dial retries 100 ms apart.
+	q, _ := url.Parse(rawURL)
+	defaults := []struct {
+		param string
+		set   func()
+	}{
+		{"dial_timeout", func() { opts.DialTimeout = time.Second }},
+		{"read_timeout", func() { opts.ReadTimeout = 500 * time.Millisecond }},
+		{"write_timeout", func() { opts.WriteTimeout = 500 * time.Millisecond }},
+		{"max_retries", func() { opts.MaxRetries = -1 }},
+		{"dialer_retries", func() { opts.DialerRetries = 1 }},
+	}
+	for _, d := range defaults {
+		if q == nil || !q.Query().Has(d.param) {
+			d.set()
+		}
+	}
 	c := goredis.NewClient(opts)
 	if err := c.Ping(ctx).Err(); err != nil {
 		c.Close()

@@ -157,7 +157,7 @@ func openStore(ctx context.Context) (*store, error) {
 
 // rateLimiters returns the per-key and per-IP limiters: shared through Redis
 // when DOCSAPI_REDIS_URL is set, else in this process's memory.
-func rateLimiters(ctx context.Context) (docsapi.RateLimiter, docsapi.RateLimiter, func() error, error) {
+func rateLimiters(ctx context.Context, logger *slog.Logger) (docsapi.RateLimiter, docsapi.RateLimiter, func() error, error) {
 	url := os.Getenv("DOCSAPI_REDIS_URL")
 	if url == "" {
 		return inmem.NewRateLimiter(time.Second), inmem.NewRateLimiter(time.Minute), func() error { return nil }, nil
@@ -166,8 +166,12 @@ func rateLimiters(ctx context.Context) (docsapi.RateLimiter, docsapi.RateLimiter
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("DOCSAPI_REDIS_URL: %w", err)
 	}
-	return redis.NewRateLimiter(client, "docsapi:ratelimit:", time.Second),
-		redis.NewRateLimiter(client, "docsapi:authfail:", time.Minute), client.Close, nil
+	outage := func(err error) {
+		logger.Error("redis rate limiter failed; limiting in this instance alone meanwhile", slog.String("error", err.Error()))
+	}
+	return inmem.NewFallbackRateLimiter(redis.NewRateLimiter(client, "docsapi:ratelimit:", time.Second), time.Second, outage),
+		inmem.NewFallbackRateLimiter(redis.NewRateLimiter(client, "docsapi:authfail:", time.Minute), time.Minute, outage),
+		client.Close, nil
 }
 
 func migrate(ctx context.Context, args []string, stderr io.Writer) error {
@@ -263,7 +267,7 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 		return err
 	}
 	defer st.close()
-	limiter, authFailures, closeLimiters, err := rateLimiters(ctx)
+	limiter, authFailures, closeLimiters, err := rateLimiters(ctx, logger)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,9 @@ package main_test
 
 import (
 	"fmt"
+	"net"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -114,4 +117,58 @@ func TestScaleOut(t *testing.T) {
 			t.Fatalf("%d resources created, want 1", n)
 		}
 	})
+}
+
+// TestRedisOutageFallsBack runs serve on its own Redis, then stops that
+// Redis: requests keep being answered and limited, by the instance alone.
+func TestRedisOutageFallsBack(t *testing.T) {
+	testenv.RedisURL(t) // the Redis tests' switch: skip on a laptop without Redis
+	redisBin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatalf("redis-server not found: %v", err)
+	}
+	port := freePort(t)
+	rs := exec.Command(redisBin, "--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	if err := rs.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { rs.Process.Kill(); rs.Wait() }()
+	db := filepath.Join(t.TempDir(), "docsapi.db")
+	key := fastKey(t, db)
+	for i := 0; ; i++ { // until that Redis answers
+		if out, err := exec.Command("redis-cli", "-p", port, "ping").Output(); err == nil && strings.TrimSpace(string(out)) == "PONG" {
+			break
+		}
+		if i == 50 {
+			t.Fatal("redis-server did not start")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s := serve(t, db, "DOCSAPI_REDIS_URL=redis://127.0.0.1:"+port+"/0")
+	if r := mustCall(t, "GET", s.url+"/v1/resources", key, ""); r.status != 200 {
+		t.Fatalf("with Redis: %d %s", r.status, r.body)
+	}
+	rs.Process.Kill()
+	rs.Wait()
+	start := time.Now()
+	defer func() { t.Logf("5 requests during the outage took %v", time.Since(start)) }()
+	for i := 0; i < 5; i++ {
+		if r := mustCall(t, "GET", s.url+"/v1/resources", key, ""); r.status != 200 {
+			t.Fatalf("after Redis stopped, request %d: %d %s", i, r.status, r.body)
+		}
+	}
+	if !strings.Contains(s.stderr.String(), "limiting in this instance alone") {
+		t.Errorf("the outage was not logged: %s", s.stderr.String())
+	}
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	_, port, _ := net.SplitHostPort(ln.Addr().String())
+	return port
 }
