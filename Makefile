@@ -1,5 +1,7 @@
 # Docs API. `make run` serves on the embedded SQLite default; `make test` runs
 # every suite: the server's Go tests and the three client libraries'.
+# Go lives in /usr/local/go on the project's machines, not always on PATH.
+export PATH := $(PATH):/usr/local/go/bin
 GO      ?= go
 BIN     := $(CURDIR)/bin/docsapi
 export DOCSAPI_BIN := $(BIN)
