@@ -316,10 +316,14 @@ func TestRequests(t *testing.T) {
 			_, err := c.Resources.Retrieve(ctx, "res/1?x")
 			return err
 		}, "GET", "/v1/resources/res/1?x", "", "", ""},
-		{"update sets null and removes a metadata key", func(c *Client) error {
-			_, err := c.Resources.Update(ctx, "res_1", &ResourceUpdateParams{Description: Null[string](), Metadata: map[string]string{"team": ""}})
+		{"update sets null and removes metadata keys", func(c *Client) error {
+			_, err := c.Resources.Update(ctx, "res_1", &ResourceUpdateParams{Description: Null[string](), Metadata: map[string]*string{"team": nil, "tier": String(""), "region": String("eu")}})
 			return err
-		}, "PATCH", "/v1/resources/res_1", "", `{"description":null,"metadata":{"team":""}}`, "uuid"},
+		}, "PATCH", "/v1/resources/res_1", "", `{"description":null,"metadata":{"region":"eu","team":null,"tier":""}}`, "uuid"},
+		{"update clears all metadata", func(c *Client) error {
+			_, err := c.Resources.Update(ctx, "res_1", &ResourceUpdateParams{ClearMetadata: true})
+			return err
+		}, "PATCH", "/v1/resources/res_1", "", `{"metadata":null}`, "uuid"},
 		{"update sets a description, leaves the rest", func(c *Client) error {
 			_, err := c.Resources.Update(ctx, "res_1", &ResourceUpdateParams{Name: String("N"), Description: Value("text")}, WithIdempotencyKey("k1"))
 			return err
@@ -484,5 +488,27 @@ func TestErrorString(t *testing.T) {
 	want := "docsapi: Missing required parameter: name. (status=400 type=invalid_request_error code=parameter_missing param=name request_id=req_Hd92kLpQ7m)"
 	if err == nil || err.Error() != want {
 		t.Errorf("Error() = %q, want %q", err, want)
+	}
+}
+
+func TestClearMetadataWithMetadataIsRefused(t *testing.T) {
+	fs := newFaultServer(t, step{status: 200, body: resourceBody})
+	c, _ := newTestClient(fs.URL)
+	_, err := c.Resources.Update(context.Background(), "res_1", &ResourceUpdateParams{
+		ClearMetadata: true,
+		Metadata:      map[string]*string{"team": String("finance")},
+	})
+	if !errors.Is(err, errClearAndSetMetadata) {
+		t.Errorf("err = %v, want errClearAndSetMetadata", err)
+	}
+	if _, err := json.Marshal(ResourceUpdateParams{ClearMetadata: true, Metadata: map[string]*string{"a": nil}}); err == nil {
+		t.Error("MarshalJSON accepted ClearMetadata with Metadata")
+	}
+	// An empty (non-nil) map does not conflict: there is nothing to set.
+	if _, err := c.Resources.Update(context.Background(), "res_1", &ResourceUpdateParams{ClearMetadata: true, Metadata: map[string]*string{}}); err != nil {
+		t.Errorf("ClearMetadata with an empty map: %v", err)
+	}
+	if reqs := fs.requests(); len(reqs) != 1 || !jsonEqual(reqs[0].body, `{"metadata":null}`) {
+		t.Errorf("requests = %+v, want one with {\"metadata\":null}", reqs)
 	}
 }

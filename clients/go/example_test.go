@@ -30,7 +30,7 @@ func Example() {
 
 	_, err = client.Resources.Update(ctx, r.ID, &docsapi.ResourceUpdateParams{
 		Description: docsapi.Value("Q3 numbers"),
-		Metadata:    map[string]string{"team": ""}, // "" removes the key
+		Metadata:    map[string]*string{"team": nil}, // nil (or "") removes the key
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -217,7 +217,7 @@ func TestRealResourceLifecycle(t *testing.T) {
 	updated, err := c.Resources.Update(ctx, created.ID, &ResourceUpdateParams{
 		Name:        String(name + "-renamed"),
 		Description: Null[string](),
-		Metadata:    map[string]string{"team": "", "region": "eu"},
+		Metadata:    map[string]*string{"team": String(""), "region": String("eu")},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -238,6 +238,49 @@ func TestRealResourceLifecycle(t *testing.T) {
 	var ire *InvalidRequestError
 	if !errors.As(err, &ire) || ire.HTTPStatus != 404 || ire.Code != "resource_missing" {
 		t.Errorf("retrieve after delete: %v", err)
+	}
+}
+
+// TestRealMetadataRemoveAndClear sets two keys, removes one with a null
+// value, then clears the rest with "metadata": null.
+func TestRealMetadataRemoveAndClear(t *testing.T) {
+	c := realClient(t)
+	ctx := context.Background()
+	created, err := c.Resources.Create(ctx, &ResourceCreateParams{Name: uniqueName(t), Description: String("kept")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Resources.Delete(context.Background(), created.ID) })
+
+	both, err := c.Resources.Update(ctx, created.ID, &ResourceUpdateParams{Metadata: map[string]*string{"a": String("1"), "b": String("2")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{"a": "1", "b": "2"}; fmt.Sprint(both.Metadata) != fmt.Sprint(want) {
+		t.Fatalf("after setting a and b: metadata %v, want %v", both.Metadata, want)
+	}
+
+	onlyB, err := c.Resources.Update(ctx, created.ID, &ResourceUpdateParams{Metadata: map[string]*string{"a": nil}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := map[string]string{"b": "2"}; fmt.Sprint(onlyB.Metadata) != fmt.Sprint(want) {
+		t.Fatalf("after removing a with null: metadata %v, want %v", onlyB.Metadata, want)
+	}
+
+	cleared, err := c.Resources.Update(ctx, created.ID, &ResourceUpdateParams{ClearMetadata: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cleared.Metadata) != 0 || cleared.Description == nil || *cleared.Description != "kept" || cleared.Name != created.Name {
+		t.Fatalf("after clearing: %+v (description %v), want no metadata and the rest unchanged", cleared, cleared.Description)
+	}
+	got, err := c.Resources.Retrieve(ctx, created.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Metadata) != 0 {
+		t.Errorf("retrieved metadata %v after clearing, want none", got.Metadata)
 	}
 }
 

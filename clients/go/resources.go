@@ -42,15 +42,26 @@ type ResourceCreateParams struct {
 // leaves it as it is.
 type ResourceUpdateParams struct {
 	Name *string
-	// Description is set with Value("text"), or removed with Null[string]().
+	// Description is set with Value("text"), or removed with Null[string]()
+	// (or Value("")).
 	Description Nullable[string]
-	// Metadata entries replace the resource's entries with the same key; an
-	// entry whose value is "" removes that key. Keys not named are kept.
-	Metadata map[string]string
+	// Metadata is merged into the resource's metadata: an entry with a value
+	// sets that key, an entry whose value is nil (sent as JSON null) or ""
+	// removes that key, and keys not named are kept:
+	//
+	//	Metadata: map[string]*string{"team": docsapi.String("finance"), "stage": nil}
+	Metadata map[string]*string
+	// ClearMetadata removes every metadata key (it sends "metadata": null).
+	// Metadata must then be empty: a resource's metadata cannot be cleared
+	// and set in one update.
+	ClearMetadata bool
 }
 
-// MarshalJSON sends only the fields that are set, and a description set to
-// Null as JSON null.
+var errClearAndSetMetadata = errors.New("docsapi: ResourceUpdateParams: ClearMetadata and Metadata cannot be used together")
+
+// MarshalJSON sends only the fields that are set, a description set to Null
+// and nil metadata values as JSON null, and "metadata": null for
+// ClearMetadata.
 func (p ResourceUpdateParams) MarshalJSON() ([]byte, error) {
 	body := map[string]any{}
 	if p.Name != nil {
@@ -59,7 +70,12 @@ func (p ResourceUpdateParams) MarshalJSON() ([]byte, error) {
 	if p.Description.set {
 		body["description"] = p.Description
 	}
-	if p.Metadata != nil {
+	switch {
+	case p.ClearMetadata && len(p.Metadata) > 0:
+		return nil, errClearAndSetMetadata
+	case p.ClearMetadata:
+		body["metadata"] = nil
+	case p.Metadata != nil:
 		body["metadata"] = p.Metadata
 	}
 	return json.Marshal(body)
@@ -101,6 +117,9 @@ func (s *ResourcesService) Update(ctx context.Context, id string, params *Resour
 	}
 	if params == nil {
 		params = &ResourceUpdateParams{}
+	}
+	if params.ClearMetadata && len(params.Metadata) > 0 {
+		return nil, errClearAndSetMetadata
 	}
 	var r Resource
 	if err := s.c.do(ctx, "PATCH", "/v1/resources/"+url.PathEscape(id), nil, params, &r, opts); err != nil {

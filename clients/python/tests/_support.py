@@ -75,6 +75,9 @@ class Respond:
     body: Union[str, bytes, Dict[str, Any]] = ""
     headers: Dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    # Seconds between the bytes of the body: the head goes at once, then the
+    # body one byte at a time (until the client hangs up).
+    trickle: float = 0.0
 
 
 @dataclass
@@ -216,7 +219,17 @@ class FaultServer:
             handler.send_header(name, value)
         handler.send_header("Content-Length", str(len(raw)))
         handler.end_headers()
-        handler.wfile.write(raw)
+        if not action.trickle:
+            handler.wfile.write(raw)
+            return
+        handler.wfile.flush()
+        for i in range(len(raw)):
+            time.sleep(action.trickle)
+            try:
+                handler.wfile.write(raw[i : i + 1])
+                handler.wfile.flush()
+            except OSError:
+                return  # the client gave up
 
 
 # --- the real server -----------------------------------------------------------

@@ -3,6 +3,7 @@ it decodes, and how it retries."""
 
 import pickle
 import re
+import socket
 import time
 import unittest
 from datetime import datetime, timedelta, timezone
@@ -154,6 +155,26 @@ class RetryTest(unittest.TestCase):
                 client.resources.retrieve("res_1")
         self.assertLess(time.monotonic() - started, 0.9)
 
+    def test_timeout_bounds_the_whole_attempt_not_each_read(self) -> None:
+        # Every byte of the body comes well within the timeout, but the whole
+        # body would take about 200 * 0.02 = 4 s: the attempt ends at 0.3 s.
+        with FaultServer(default=Respond(200, resource_json(), trickle=0.02)) as server:
+            client, waits = no_sleep_client(server.url, timeout=0.3, max_retries=0)
+            started = time.monotonic()
+            with self.assertRaises(docsapi.APIConnectionError) as caught:
+                client.resources.retrieve("res_1")
+            elapsed = time.monotonic() - started
+        self.assertGreaterEqual(elapsed, 0.25)
+        self.assertLess(elapsed, 1.0)
+        self.assertIn("timed out", str(caught.exception))
+        self.assertIsInstance(caught.exception.__cause__, socket.timeout)  # TimeoutError since 3.10
+        self.assertEqual(waits, [])
+
+    def test_a_trickled_body_within_the_timeout_is_read(self) -> None:
+        with FaultServer(default=Respond(200, resource_json(), trickle=0.0005)) as server:
+            client, _ = no_sleep_client(server.url, timeout=5, max_retries=0)
+            self.assertEqual(client.resources.retrieve("res_1").id, "res_1")
+
     def test_response_lost_after_commit_is_retried_with_the_same_key(self) -> None:
         # The upstream stands in for the real server: it answers both attempts,
         # the proxy in front of it loses the first answer.
@@ -235,6 +256,8 @@ class RequestTest(unittest.TestCase):
              "PATCH", "/v1/resources/res_1", {}),
             ("update clears description", lambda c: c.resources.update("res_1", description=None), resource_json(),
              "PATCH", "/v1/resources/res_1", {"description": None}),
+            ("update clears all metadata", lambda c: c.resources.update("res_1", metadata=None), resource_json(),
+             "PATCH", "/v1/resources/res_1", {"metadata": None}),
             ("update name and metadata",
              lambda c: c.resources.update("res_1", name="m", metadata={"old": None, "new": "v"}), resource_json(),
              "PATCH", "/v1/resources/res_1", {"name": "m", "metadata": {"old": None, "new": "v"}}),

@@ -64,6 +64,22 @@ class RealServerTest(unittest.TestCase):
             client.resources.retrieve(created.id)
         self.assertEqual((caught.exception.http_status, caught.exception.code), (404, "resource_missing"))
 
+    def test_metadata_key_removed_with_none_then_all_cleared(self) -> None:
+        client = root_client()
+        created = client.resources.create(name=unique("Metadata"), description="kept")
+        self.addCleanup(client.resources.delete, created.id)
+
+        both = client.resources.update(created.id, metadata={"a": "1", "b": "2"})
+        self.assertEqual(both.metadata, {"a": "1", "b": "2"})
+
+        only_b = client.resources.update(created.id, metadata={"a": None})
+        self.assertEqual(only_b.metadata, {"b": "2"})
+
+        cleared = client.resources.update(created.id, metadata=None)
+        self.assertEqual(cleared.metadata, {})
+        self.assertEqual((cleared.name, cleared.description), (created.name, "kept"))
+        self.assertEqual(client.resources.retrieve(created.id).metadata, {})
+
     def test_list_and_iterate_across_pages(self) -> None:
         client = root_client()
         created = [client.resources.create(name=unique("page item %d" % i)).id for i in range(7)]

@@ -13,6 +13,7 @@ from docsapi._retry import retry_delay, should_retry
 ERROR_CASES = load_vectors("errors.json")
 RETRY_CASES = load_vectors("retries.json")
 PAGINATION_CASES = load_vectors("pagination.json")
+UPDATE_CASES = load_vectors("update_bodies.json")
 FIELDS = ("type", "code", "param", "message", "request_id", "http_status")
 
 
@@ -76,6 +77,25 @@ class PaginationVectorsTest(unittest.TestCase):
                     pairs = parse_qsl(urlsplit(request.path).query, keep_blank_values=True)
                     queries.append(sorted("%s=%s" % pair for pair in pairs))
                 self.assertEqual(queries, [sorted(q) for q in case["expect"]["queries"]])
+
+
+
+class UpdateBodyVectorsTest(unittest.TestCase):
+    def test_every_case(self) -> None:
+        self.assertGreater(len(UPDATE_CASES), 0)
+        for case in UPDATE_CASES:
+            with self.subTest(case["name"]):
+                # The neutral case maps one to one onto keyword arguments: a
+                # field given is passed (JSON null as None), a field absent is
+                # left out, i.e. NOT_GIVEN.
+                kwargs = dict(case["set"])
+                self.assertLessEqual(set(kwargs), {"name", "description", "metadata"})
+                with FaultServer(Respond(200, resource_json())) as server:
+                    client, _ = no_sleep_client(server.url, max_retries=0)
+                    client.resources.update("res_1", **kwargs)
+                (recorded,) = server.requests
+                self.assertEqual((recorded.method, recorded.path), ("PATCH", "/v1/resources/res_1"))
+                self.assertEqual(recorded.json(), case["body"])
 
 
 if __name__ == "__main__":

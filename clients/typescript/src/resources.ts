@@ -33,12 +33,16 @@ export interface ResourceCreateParams {
   metadata?: Record<string, string>;
 }
 
+/** The fields to change; a field left out (or undefined) keeps its value. */
 export interface ResourceUpdateParams {
   name?: string;
-  /** null clears the description. */
+  /** null (or "") clears the description. */
   description?: string | null;
-  /** Merged into the stored metadata; a value of null or "" removes that key. */
-  metadata?: Record<string, string | null>;
+  /**
+   * Merged into the stored metadata: a value sets that key, a value of null or "" removes
+   * it, keys left out are kept. `metadata: null` removes every key.
+   */
+  metadata?: Record<string, string | null> | null;
 }
 
 export interface DeletedResource {

@@ -58,6 +58,23 @@ describe("against docsapi serve", { timeout: 120_000 }, () => {
     await assert.rejects(client.resources.retrieve(created.id), { name: "InvalidRequestError", status: 404 });
   });
 
+  test("metadata: a key removed with null, then every key cleared with metadata: null", async () => {
+    const created = await client.resources.create({ name: "metadata", description: "kept" });
+    try {
+      const both = await client.resources.update(created.id, { metadata: { a: "1", b: "2" } });
+      assert.deepEqual(both.metadata, { a: "1", b: "2" });
+      const onlyB = await client.resources.update(created.id, { metadata: { a: null } });
+      assert.deepEqual(onlyB.metadata, { b: "2" });
+      const cleared = await client.resources.update(created.id, { metadata: null });
+      assert.deepEqual(cleared.metadata, {});
+      assert.equal(cleared.name, "metadata");
+      assert.equal(cleared.description, "kept");
+      assert.deepEqual((await client.resources.retrieve(created.id)).metadata, {});
+    } finally {
+      await client.resources.delete(created.id);
+    }
+  });
+
   test("list iterates across several pages", async () => {
     const mine = [];
     for (let i = 0; i < 7; i++) mine.push((await client.resources.create({ name: `page item ${i}` })).id);

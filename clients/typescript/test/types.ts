@@ -14,6 +14,7 @@ export async function usage(): Promise<void> {
 
   const created: Resource = await client.resources.create({ name: "Q3" }, { idempotencyKey: "k", signal: AbortSignal.timeout(1000) });
   await client.resources.update(created.id, { description: null, metadata: { team: null, owner: "" } });
+  await client.resources.update(created.id, { metadata: null });
   const page: Page<Resource> = await client.resources.list({ limit: 100 });
   page.has_more satisfies boolean;
   for await (const r of client.resources.list()) r.name satisfies string;
@@ -37,6 +38,8 @@ export async function usage(): Promise<void> {
   await client.resources.create({});
   // @ts-expect-error metadata values on create are strings
   await client.resources.create({ name: "x", metadata: { a: null } });
+  // @ts-expect-error metadata values are strings or null
+  await client.resources.update("res_1", { metadata: { a: 1 } });
   // @ts-expect-error scopes are a closed set
   await client.apiKeys.create({ name: "x", scopes: ["everything"] });
   // @ts-expect-error the test hooks are not part of the public options

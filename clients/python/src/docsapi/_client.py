@@ -9,8 +9,9 @@ class Client:
 
     ``max_retries`` is how many times a call is retried after a 429, a 5xx or
     a connection failure (0 disables retries); ``timeout`` is the limit in
-    seconds for connecting and for each read of one attempt. A Client holds no
-    open connection and may be shared between threads.
+    seconds for one whole attempt: connecting, sending the request and reading
+    the entire response. A Client holds no open connection and may be shared
+    between threads.
     """
 
     resources: Resources

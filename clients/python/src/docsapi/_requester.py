@@ -1,9 +1,12 @@
 """Sends one API call: builds the request, runs the retry loop, decodes the answer."""
 
+import functools
 import http.client
+import io
 import json
 import platform
 import random
+import socket
 import ssl
 import time
 import uuid
@@ -113,6 +116,11 @@ class Requester:
     def _send(
         self, method: str, target: str, payload: Optional[bytes], headers: Dict[str, str]
     ) -> Tuple[int, Headers, bytes]:
+        # The timeout bounds the whole attempt: connecting, sending the request,
+        # and reading the status, headers and body. Each socket operation gets
+        # only the time left, so a server that trickles its answer cannot
+        # stretch an attempt past the timeout.
+        deadline = time.monotonic() + self.timeout
         conn: http.client.HTTPConnection
         if self._https:
             conn = http.client.HTTPSConnection(
@@ -120,13 +128,79 @@ class Requester:
             )
         else:
             conn = http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
+        conn.response_class = functools.partial(_DeadlineResponse, deadline=deadline)  # type: ignore[assignment]
+        response: Optional[http.client.HTTPResponse] = None
         try:
+            conn.connect()
+            assert conn.sock is not None
+            conn.sock.settimeout(_time_left(deadline))
             conn.request(method, target, body=payload, headers=headers)
             response = conn.getresponse()
             raw = response.read()
             return response.status, Headers(response.getheaders()), raw
         finally:
+            # A response cut short still holds the socket open: close both.
+            if response is not None:
+                response.close()
             conn.close()
+
+
+def _time_left(deadline: float) -> float:
+    """Seconds until deadline (a time.monotonic() value); a timeout error once it has passed."""
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise socket.timeout("timed out")  # what the socket itself raises (TimeoutError since 3.10)
+    return left
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The reading side of a socket, each read given only the time left until the deadline."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        super().__init__()
+        self._sock = sock
+        # A file of the socket's own, so that the socket stays open while the
+        # response is read even after the connection lets go of it.
+        self._file = sock.makefile("rb", buffering=0)
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> Optional[int]:
+        self._sock.settimeout(_time_left(self._deadline))
+        return self._file.readinto(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._file.close()
+        super().close()
+
+
+class _DeadlineSocket:
+    """What HTTPResponse reads from: the socket, as seen through a _DeadlineReader."""
+
+    def __init__(self, sock: socket.socket, deadline: float) -> None:
+        self._sock = sock
+        self._deadline = deadline
+
+    def makefile(self, mode: str, *args: Any, **kwargs: Any) -> io.BufferedReader:
+        return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
+
+
+class _DeadlineResponse(http.client.HTTPResponse):
+    """An HTTPResponse whose status line, headers and body must all arrive before the deadline."""
+
+    def __init__(
+        self,
+        sock: socket.socket,
+        debuglevel: int = 0,
+        method: Optional[str] = None,
+        url: Optional[str] = None,
+        *,
+        deadline: float,
+    ) -> None:
+        super().__init__(_DeadlineSocket(sock, deadline), debuglevel, method, url)  # type: ignore[arg-type]
 
 
 def _describe(exc: BaseException) -> str:

@@ -13,7 +13,7 @@ class NotGiven(enum.Enum):
     """The type of NOT_GIVEN, the default of a field that update() leaves unchanged.
 
     Needed because None is a value the caller may want to send (it sets
-    ``description`` to null).
+    ``description`` or ``metadata`` to null).
     """
 
     NOT_GIVEN = "NOT_GIVEN"
@@ -85,20 +85,23 @@ class Resources:
         *,
         name: Union[str, NotGiven] = NOT_GIVEN,
         description: Union[str, None, NotGiven] = NOT_GIVEN,
-        metadata: Union[Mapping[str, Optional[str]], NotGiven] = NOT_GIVEN,
+        metadata: Union[Mapping[str, Optional[str]], None, NotGiven] = NOT_GIVEN,
         idempotency_key: Optional[str] = None,
     ) -> Resource:
         """Change the fields given; leave the others as they are.
 
-        ``description=None`` clears the description. In ``metadata``, a
-        value of None or "" removes that key; keys not mentioned are kept.
+        ``description=None`` (or "") clears the description. ``metadata`` is
+        merged into the stored metadata: a value of None or "" removes that
+        key, keys not mentioned are kept. ``metadata=None`` removes every key.
         """
         body: Dict[str, Any] = {}
         if not isinstance(name, NotGiven):
             body["name"] = name
         if not isinstance(description, NotGiven):
             body["description"] = description
-        if not isinstance(metadata, NotGiven):
+        if metadata is None:
+            body["metadata"] = None
+        elif not isinstance(metadata, NotGiven):
             body["metadata"] = dict(metadata)
         return self._requester.request(
             "PATCH",
