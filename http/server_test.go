@@ -20,6 +20,7 @@ import (
 	"github.com/docsapi/docsapi/internal/testenv"
 	"github.com/docsapi/docsapi/postgres"
 	"github.com/docsapi/docsapi/sqlite"
+	"github.com/docsapi/docsapi/storetest"
 )
 
 // env is a real server on a real listener over a real store: an SQLite
@@ -43,6 +44,7 @@ func newEnv(t *testing.T, configure ...func(*dhttp.Server)) *env {
 	e := &env{t: t, srv: s, logs: &testenv.SyncBuffer{}}
 	s.Logger = slog.New(slog.NewJSONHandler(e.logs, nil))
 	ctx := context.Background()
+	var st storetest.Store
 	if os.Getenv("DOCSAPI_TEST_HTTP_ENGINE") == "postgres" {
 		db, err := postgres.Open(ctx, testenv.PostgresURL(t))
 		if err != nil {
@@ -51,11 +53,10 @@ func newEnv(t *testing.T, configure ...func(*dhttp.Server)) *env {
 		if err := db.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
-		e.accounts, e.closeDB, s.Storage = postgres.NewAccountService(db), db.Close, db
-		s.APIKeyService = postgres.NewAPIKeyService(db)
-		s.ResourceService = postgres.NewResourceService(db)
-		s.RequestLogService = postgres.NewRequestLogService(db)
-		s.IdempotencyService = postgres.NewIdempotencyService(db)
+		e.closeDB, s.Storage = db.Close, db
+		st = storetest.Store{Accounts: postgres.NewAccountService(db), APIKeys: postgres.NewAPIKeyService(db),
+			Resources: postgres.NewResourceService(db), RequestLogs: postgres.NewRequestLogService(db),
+			Idempotency: postgres.NewIdempotencyService(db)}
 	} else {
 		e.path = filepath.Join(t.TempDir(), "docsapi.db")
 		db, err := sqlite.Open(e.path)
@@ -65,12 +66,13 @@ func newEnv(t *testing.T, configure ...func(*dhttp.Server)) *env {
 		if err := db.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
-		e.accounts, e.closeDB, s.Storage = sqlite.NewAccountService(db), db.Close, db
-		s.APIKeyService = sqlite.NewAPIKeyService(db)
-		s.ResourceService = sqlite.NewResourceService(db)
-		s.RequestLogService = sqlite.NewRequestLogService(db)
-		s.IdempotencyService = sqlite.NewIdempotencyService(db)
+		e.closeDB, s.Storage = db.Close, db
+		st = storetest.Store{Accounts: sqlite.NewAccountService(db), APIKeys: sqlite.NewAPIKeyService(db),
+			Resources: sqlite.NewResourceService(db), RequestLogs: sqlite.NewRequestLogService(db),
+			Idempotency: sqlite.NewIdempotencyService(db)}
 	}
+	e.accounts = st.Accounts
+	s.APIKeyService, s.ResourceService, s.RequestLogService, s.IdempotencyService = st.APIKeys, st.Resources, st.RequestLogs, st.Idempotency
 	_, _, secret, err := e.accounts.CreateAccount(ctx, "test", "")
 	if err != nil {
 		t.Fatal(err)
