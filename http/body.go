@@ -153,6 +153,9 @@ func (b body) metadata() (m map[string]*string, present, null bool, err error) {
 
 // checkReadBody refuses a non-JSON body on a read; a JSON one is ignored.
 func checkReadBody(w http.ResponseWriter, r *http.Request) error {
+	if r.ContentLength == 0 { // the usual GET: nothing to read
+		return nil
+	}
 	raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	if err != nil {
 		return docsapi.Errorf(docsapi.EPARAMINVALID, "The request body could not be read or is larger than %d bytes.", MaxBodyBytes)
