@@ -311,6 +311,7 @@ func TestMalformedRequests(t *testing.T) {
 		{"dot segments", "POST", "/v1/x/../resources", `{"name":"x"}`, nil, 404, docsapi.ENOTFOUND, ""},
 		{"trailing slash", "GET", "/v1/resources/", "", nil, 404, docsapi.ENOTFOUND, ""},
 		{"malformed query", "GET", "/v1/resources?limit=%zz", "", nil, 400, docsapi.EPARAMINVALID, ""},
+		{"query parameter without a name", "GET", "/v1/resources?=5", "", nil, 400, docsapi.EPARAMINVALID, ""},
 		{"repeated query parameter", "GET", "/v1/resources?limit=5&limit=6", "", nil, 400, docsapi.EPARAMINVALID, "limit"},
 		{"text body on a read", "GET", "/v1/resources", "hello", []string{"Content-Type", "text/plain"}, 400, docsapi.EPARAMINVALID, "Content-Type"},
 	}

@@ -181,7 +181,7 @@ func (s *Server) api(rt route, next http.Handler) http.Handler {
 // parameters given twice, rather than guessing which value was meant.
 func checkQuery(r *http.Request, known []string) error {
 	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
+	if err != nil || q.Has("") {
 		return docsapi.Errorf(docsapi.EPARAMINVALID, "The query string is malformed.")
 	}
 	for name, values := range q {
