@@ -5,6 +5,8 @@ export PATH := $(PATH):/usr/local/go/bin
 GO      ?= go
 BIN     := $(CURDIR)/bin/docsapi
 export DOCSAPI_BIN := $(BIN)
+# Shown by `docsapi version` and in docsapi_build_info.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 
 .PHONY: run build test test-server test-clients test-go-client test-python-client test-ts-client bench deps
 
@@ -12,7 +14,7 @@ run: build
 	$(BIN) serve
 
 build: deps
-	$(GO) build -o $(BIN) ./cmd/docsapi
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/docsapi
 
 deps:
 	@./scripts/deps
