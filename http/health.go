@@ -21,13 +21,16 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	body := map[string]string{"status": "ok"}
+	body := struct {
+		Status    string `json:"status"`
+		RateLimit string `json:"rate_limit,omitempty"`
+	}{Status: "ok"}
 	if s.SharedRateLimit != nil {
 		ctx, cancel := context.WithTimeout(r.Context(), sharedPingTimeout)
 		defer cancel()
-		body["rate_limit"] = "shared"
+		body.RateLimit = "shared"
 		if err := s.SharedRateLimit.Ping(ctx); err != nil {
-			body["rate_limit"] = "degraded"
+			body.RateLimit = "degraded"
 		}
 	}
 	s.writeJSON(w, r, http.StatusOK, body)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 )
@@ -14,11 +16,27 @@ import (
 // warnings, so that the JSON log stays JSON. go-redis has one logger per
 // process.
 func SetLogger(logger *slog.Logger) {
-	goredis.SetLogger(slogLogger{logger})
+	goredis.SetLogger(&slogLogger{l: logger, last: map[string]time.Time{}})
 }
 
-type slogLogger struct{ l *slog.Logger }
+// repeatEvery is how often one kind of go-redis message is logged: while
+// Redis is down, it reports a failed dial on every request.
+const repeatEvery = 10 * time.Second
 
-func (s slogLogger) Printf(ctx context.Context, format string, v ...any) {
+type slogLogger struct {
+	l    *slog.Logger
+	mu   sync.Mutex
+	last map[string]time.Time // by format string, a small fixed set
+}
+
+func (s *slogLogger) Printf(ctx context.Context, format string, v ...any) {
+	now := time.Now()
+	s.mu.Lock()
+	if now.Sub(s.last[format]) < repeatEvery {
+		s.mu.Unlock()
+		return
+	}
+	s.last[format] = now
+	s.mu.Unlock()
 	s.l.WarnContext(ctx, strings.TrimSpace(fmt.Sprintf(format, v...)), slog.String("component", "go-redis"))
 }

@@ -228,6 +228,11 @@ func TestServeAndAccounts(t *testing.T) {
 // and checks that it went nowhere else.
 func printedRootKey(t *testing.T, s *server) string {
 	t.Helper()
+	// Standard output is copied from its pipe apart from standard error,
+	// so the line may trail the "listening" log line a little.
+	for i := 0; !strings.HasSuffix(s.stdout.String(), "\n") && i < 500; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
 	key, ok := strings.CutPrefix(s.stdout.String(), "Root API key (shown once, keep it safe): ")
 	key = strings.TrimSuffix(key, "\n")
 	if !ok || !strings.HasPrefix(key, "sk_live_") || len(key) != 40 {
