@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/docsapi/docsapi/internal/testenv"
 )
 
 // exited is how a docsapi command that ran to its end exited.
@@ -202,15 +204,26 @@ func TestDatabaseURLScheme(t *testing.T) {
 }
 
 func TestMigratePrints(t *testing.T) {
-	db := filepath.Join(t.TempDir(), "docsapi.db")
-	first := runExit(t, db, nil, "migrate")
-	if first.code != 0 || !regexp.MustCompile(`(?m)^sqlite:.*docsapi\.db: applied 001_\w+\.sql$`).MatchString(first.stdout) ||
-		!regexp.MustCompile(`(?m)^sqlite:.*: \d+ migration\(s\) applied$`).MatchString(first.stdout) {
-		t.Fatalf("first migrate: exit %d\n%s%s", first.code, first.stdout, first.stderr)
+	engines := []struct {
+		name string
+		url  func(t *testing.T) string
+	}{
+		{"sqlite", func(t *testing.T) string { return filepath.Join(t.TempDir(), "docsapi.db") }},
+		{"postgres", func(t *testing.T) string { return testenv.PostgresURL(t) }},
 	}
-	again := runExit(t, db, nil, "migrate")
-	if again.code != 0 || !strings.HasSuffix(again.stdout, ": up to date, no migration to apply\n") || strings.Count(again.stdout, "\n") != 1 {
-		t.Fatalf("second migrate: exit %d\n%s%s", again.code, again.stdout, again.stderr)
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			db := e.url(t)
+			first := runExit(t, db, nil, "migrate")
+			if first.code != 0 || !regexp.MustCompile(`(?m)^`+e.name+`\S*: applied 001_\w+\.sql$`).MatchString(first.stdout) ||
+				!regexp.MustCompile(`(?m)^`+e.name+`\S*: \d+ migration\(s\) applied$`).MatchString(first.stdout) {
+				t.Fatalf("first migrate: exit %d\n%s%s", first.code, first.stdout, first.stderr)
+			}
+			again := runExit(t, db, nil, "migrate")
+			if again.code != 0 || !strings.HasSuffix(again.stdout, ": up to date, no migration to apply\n") || strings.Count(again.stdout, "\n") != 1 {
+				t.Fatalf("second migrate: exit %d\n%s%s", again.code, again.stdout, again.stderr)
+			}
+		})
 	}
 }
 

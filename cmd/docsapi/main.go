@@ -43,9 +43,10 @@ Environment:
   DOCSAPI_ADDR                   listen address (default 127.0.0.1:8080)
   DOCSAPI_DATABASE_URL           SQLite file path or sqlite: URL (default ./docsapi.db), or a postgres:// URL
   DOCSAPI_REDIS_URL              redis:// URL holding the rate-limit state that several instances share
-  DOCSAPI_ROOT_KEY               secret of the first account's root key (default: generated, printed once)
+  DOCSAPI_ROOT_KEY               secret of the first account's root key (default: generated, printed once
+                                 on standard output); on a store with accounts, one of its live * keys
   DOCSAPI_LOG_LEVEL              debug, info, warn or error (default info)
-  DOCSAPI_REQUEST_LOG_RETENTION  how long request-log entries are kept (default 720h)
+  DOCSAPI_REQUEST_LOG_RETENTION  how long request-log entries are kept, a Go duration (default 720h)
   DOCSAPI_AUTH_FAILURE_LIMIT     failed authentications per client IP per minute before 429 (default 60, 0 = off)
 
 Run 'docsapi <command> -h' for a command's flags.
