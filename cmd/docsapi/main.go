@@ -130,9 +130,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case cmd == "serve":
 		return serve(ctx, rest, stdout, stderr)
 	case cmd == "migrate":
-		return migrate(ctx, rest, stdout, stderr)
+		return migrate(ctx, rest, stdout)
 	case cmd == "version" || cmd == "--version" || cmd == "-version":
-		return printVersion(rest, stdout, stderr)
+		return printVersion(rest, stdout)
 	case cmd == "accounts":
 		return subcommand("accounts", accountsUsage, rest, stdout, stderr, map[string]func([]string) error{
 			"create": func(args []string) error { return createAccount(ctx, args, stdout, stderr) },
@@ -140,8 +140,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case cmd == "keys":
 		return subcommand("keys", keysUsage, rest, stdout, stderr, map[string]func([]string) error{
 			"create": func(args []string) error { return createKey(ctx, args, stdout, stderr) },
-			"list":   func(args []string) error { return listKeys(ctx, args, stdout, stderr) },
-			"revoke": func(args []string) error { return revokeKey(ctx, args, stdout, stderr) },
+			"list":   func(args []string) error { return listKeys(ctx, args, stdout) },
+			"revoke": func(args []string) error { return revokeKey(ctx, args, stdout) },
 		})
 	case isHelp(cmd):
 		fmt.Fprint(stdout, usage)
@@ -341,7 +341,7 @@ func rateLimiters(ctx context.Context, logger *slog.Logger) (*limiters, error) {
 	}, nil
 }
 
-func migrate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newFlags("migrate", "Applies the database migrations that DOCSAPI_DATABASE_URL lacks, and lists them.")
 	if _, err := parseFlags(fs, args, stdout); err != nil {
 		return err
@@ -436,7 +436,7 @@ func createKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-func listKeys(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func listKeys(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newFlags("keys list --account ID", "Lists an account's API keys, newest first, revoked ones included; never their secrets.")
 	account := accountFlag(fs)
 	if _, err := parseFlags(fs, args, stdout); err != nil {
@@ -475,7 +475,7 @@ func timestamp(t *time.Time) string {
 	return t.UTC().Format(time.RFC3339)
 }
 
-func revokeKey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+func revokeKey(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newFlags("keys revoke --account ID <key_id>",
 		"Revokes one of an account's API keys; every instance refuses it within a second.")
 	account := accountFlag(fs)
@@ -536,7 +536,7 @@ func buildVersion() string {
 	return "(devel) " + rev
 }
 
-func printVersion(args []string, stdout, stderr io.Writer) error {
+func printVersion(args []string, stdout io.Writer) error {
 	fs := newFlags("version", "Prints the version of this build and the Go version it was built with.")
 	if _, err := parseFlags(fs, args, stdout); err != nil {
 		return err
