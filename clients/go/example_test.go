@@ -36,7 +36,7 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	for r, err := range client.Resources.All(ctx, &docsapi.ListParams{Limit: 100}) {
+	for r, err := range client.Resources.All(ctx, &docsapi.ListParams{Limit: docsapi.Int(100)}) {
 		if err != nil {
 			log.Fatal(err)
 		}
