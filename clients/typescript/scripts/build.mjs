@@ -9,7 +9,14 @@ import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const tsc = join(root, "node_modules", "typescript", "bin", "tsc");
-const run = (args) => execFileSync(process.execPath, args, { cwd: root, stdio: "inherit" });
+function run(args) {
+  try {
+    execFileSync(process.execPath, args, { cwd: root, stdio: "inherit" });
+  } catch (err) {
+    // The command has printed why; a stack trace of this script would only hide it.
+    process.exit(err.status ?? 1);
+  }
+}
 
 if (!existsSync(tsc)) {
   // npm_execpath is the npm running this script; --include=dev overrides an

@@ -19,6 +19,14 @@ export async function usage(): Promise<void> {
   page.has_more satisfies boolean;
   for await (const r of client.resources.list()) r.name satisfies string;
   for await (const entry of client.requests.list({ status: "5xx" })) entry satisfies RequestLog;
+  await client.requests.list({ status: "parameter_missing" });
+  await client.requests.list({ status: 404 });
+  created.lastResponse.requestId satisfies string | null;
+  page.lastResponse.httpStatus satisfies number;
+  const entry = await client.requests.retrieve("req_1");
+  entry.error?.code satisfies string | undefined;
+  // @ts-expect-error status is a class, a number or a known error code
+  await client.requests.list({ status: "teapot" });
   const key = await client.apiKeys.create({ name: "ci", scopes: ["resources:read"] });
   key.secret satisfies string;
   (await client.resources.delete(created.id)).deleted satisfies true;
@@ -29,7 +37,8 @@ export async function usage(): Promise<void> {
     if (err instanceof InvalidRequestError && err.code === "parameter_missing") console.error(err.param);
     if (err instanceof APIConnectionError) err.cause satisfies unknown;
     if (err instanceof DocsAPIError) {
-      const fields: [string | null, number | null, string | null, Headers] = [err.type, err.status, err.requestId, err.headers];
+      err.docUrl satisfies string | null;
+      const fields: [string | null, number | null, string | null, Headers] = [err.type, err.httpStatus, err.requestId, err.headers];
       void fields;
     }
   }
