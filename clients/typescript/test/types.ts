@@ -12,7 +12,8 @@ import Client, {
 export async function usage(): Promise<void> {
   const client = new Client({ apiKey: "sk_live_x", baseURL: "http://127.0.0.1:8080", maxRetries: 2, timeout: 30000 });
 
-  const created: Resource = await client.resources.create({ name: "Q3" }, { idempotencyKey: "k", signal: AbortSignal.timeout(1000) });
+  const created = await client.resources.create({ name: "Q3" }, { idempotencyKey: "k", signal: AbortSignal.timeout(1000) });
+  created satisfies Resource;
   await client.resources.update(created.id, { description: null, metadata: { team: null, owner: "" } });
   await client.resources.update(created.id, { metadata: null });
   const page: Page<Resource> = await client.resources.list({ limit: 100 });
