@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/docsapi/docsapi"
 )
@@ -20,6 +21,7 @@ type errorObject struct {
 	Message   string `json:"message"`
 	Param     string `json:"param,omitempty"`
 	RequestID string `json:"request_id"`
+	DocURL    string `json:"doc_url"`
 }
 
 // renderError turns err into the status and body of an error response.
@@ -40,8 +42,15 @@ func (s *Server) renderError(r *http.Request, err error) (int, []byte) {
 	st.errorCode = e.Code
 	body, _ := json.Marshal(errorBody{Error: errorObject{
 		Type: class.Type, Code: e.Code, Message: e.Message, Param: e.Param, RequestID: st.id,
+		DocURL: s.DocURL(e.Code),
 	}})
 	return class.Status, append(body, '\n')
+}
+
+// DocURL returns the link to code's section of the errors page: absolute
+// under PublicURL when that is set, else a path on this server.
+func (s *Server) DocURL(code string) string {
+	return strings.TrimSuffix(s.PublicURL, "/") + "/docs/errors#" + code
 }
 
 // Error writes err as the contract's error object. It is the one place where

@@ -52,6 +52,10 @@ type Server struct {
 	AuthFailures     docsapi.RateLimiter
 	AuthFailureLimit int
 
+	// PublicURL is the URL users reach the server at (DOCSAPI_PUBLIC_URL),
+	// e.g. https://api.example.com; error objects' doc_url is built from it.
+	PublicURL string
+
 	// BeforeWork, when set, runs inside the work of every write; tests use it
 	// to make the work fail.
 	BeforeWork func(ctx context.Context) error

@@ -147,9 +147,12 @@ func (r *response) wantError(t *testing.T, status int, code, param string) map[s
 	if e["request_id"] != r.header.Get("Request-Id") || !requestIDPattern.MatchString(r.header.Get("Request-Id")) {
 		t.Errorf("request_id %v does not match Request-Id %q", e["request_id"], r.header.Get("Request-Id"))
 	}
+	if e["doc_url"] != "/docs/errors#"+code {
+		t.Errorf("doc_url = %v, want /docs/errors#%s", e["doc_url"], code)
+	}
 	for k := range e {
 		switch k {
-		case "type", "code", "message", "param", "request_id":
+		case "type", "code", "message", "param", "request_id", "doc_url":
 		default:
 			t.Errorf("unexpected field %q in error object", k)
 		}

@@ -48,6 +48,7 @@ Environment:
   DOCSAPI_LOG_LEVEL              debug, info, warn or error (default info)
   DOCSAPI_REQUEST_LOG_RETENTION  how long request-log entries are kept, a Go duration (default 720h)
   DOCSAPI_AUTH_FAILURE_LIMIT     failed authentications per client IP per minute before 429 (default 60, 0 = off)
+  DOCSAPI_PUBLIC_URL             the URL users reach the server at, e.g. https://api.example.com (for doc_url links)
 
 Run 'docsapi <command> -h' for a command's flags.
 `
@@ -552,6 +553,7 @@ type config struct {
 	rootKey   string
 	retention time.Duration
 	authLimit int
+	publicURL string
 	logger    *slog.Logger
 }
 
@@ -574,6 +576,9 @@ func loadConfig(stderr io.Writer) (*config, error) {
 	raw = env("DOCSAPI_AUTH_FAILURE_LIMIT", "60")
 	if c.authLimit, err = strconv.Atoi(raw); err != nil || c.authLimit < 0 {
 		return nil, fmt.Errorf("DOCSAPI_AUTH_FAILURE_LIMIT: %q must be a whole number ≥ 0, e.g. 60 (0 turns the limit off)", raw)
+	}
+	if c.publicURL, err = publicURL(); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -650,6 +655,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	s.RateLimiter = lim.perKey
 	s.AuthFailures = lim.authFailures
 	s.AuthFailureLimit = cfg.authLimit
+	s.PublicURL = cfg.publicURL
 	if lim.shared != nil {
 		s.SharedRateLimit = lim.shared
 		s.Registry.MustRegister(redis.NewUpGauge(lim.shared))
