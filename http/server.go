@@ -60,6 +60,7 @@ type Server struct {
 	// to make the work fail.
 	BeforeWork func(ctx context.Context) error
 
+	docs     *docSite
 	keys     *keyCache
 	log      *requestLogger
 	metrics  *metrics
@@ -178,6 +179,7 @@ func (s *Server) registerRoutes() {
 		}
 		s.mux.Handle(rt.method+" "+rt.path, s.instrument(rt.method+" "+rt.path, h))
 	}
+	s.registerDocs()
 	// Everything else, unknown paths and unknown methods alike, is a 404.
 	s.mux.Handle("/", s.instrument("unmatched", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, docsapi.Errorf(docsapi.ENOTFOUND, "Unrecognized request URL (%s: %s).", r.Method, r.URL.Path))

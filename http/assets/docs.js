@@ -1,0 +1,66 @@
+// The docs site's only script: search over page titles and headings (the
+// index is embedded in the page), and a copy button on every code block.
+"use strict";
+
+document.addEventListener("DOMContentLoaded", () => {
+  const index = JSON.parse(document.getElementById("search-index").textContent);
+  const input = document.getElementById("search");
+  const list = document.getElementById("search-results");
+
+  input.addEventListener("input", () => {
+    const q = input.value.trim().toLowerCase();
+    list.replaceChildren();
+    if (q === "") {
+      list.hidden = true;
+      return;
+    }
+    const hits = index.filter((e) => e.title.toLowerCase().includes(q) || e.page.toLowerCase().includes(q)).slice(0, 12);
+    for (const hit of hits) {
+      const li = document.createElement("li");
+      const a = document.createElement("a");
+      a.href = hit.url;
+      a.textContent = hit.title;
+      if (hit.title !== hit.page) {
+        const page = document.createElement("span");
+        page.className = "page";
+        page.textContent = hit.page;
+        a.append(" ", page);
+      }
+      li.append(a);
+      list.append(li);
+    }
+    if (hits.length === 0) {
+      const li = document.createElement("li");
+      li.className = "none";
+      li.textContent = "No matches";
+      list.append(li);
+    }
+    list.hidden = false;
+  });
+  input.addEventListener("keydown", (ev) => {
+    if (ev.key === "Escape") {
+      input.value = "";
+      input.dispatchEvent(new Event("input"));
+    } else if (ev.key === "Enter") {
+      const first = list.querySelector("a");
+      if (first) window.location.href = first.href;
+    }
+  });
+
+  for (const block of document.querySelectorAll(".code")) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "copy";
+    button.textContent = "Copy";
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(block.querySelector("pre").innerText);
+        button.textContent = "Copied";
+      } catch {
+        button.textContent = "Select and copy";
+      }
+      setTimeout(() => (button.textContent = "Copy"), 1500);
+    });
+    block.querySelector(".code-head").append(button);
+  }
+});

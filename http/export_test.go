@@ -1,0 +1,17 @@
+package http
+
+// DocsMarkdown returns each docs page's URL path and its Markdown with the
+// generated sections expanded: what the example runner executes.
+func (s *Server) DocsMarkdown() (paths []string, sources [][]byte) {
+	for _, p := range s.docs.pages {
+		paths = append(paths, p.Path)
+		sources = append(sources, p.Markdown)
+	}
+	return paths, sources
+}
+
+// ParseCodeInfo is parseCodeInfo, for the example runner.
+func ParseCodeInfo(info string) (lang string, attrs map[string]string) {
+	ci := parseCodeInfo(info)
+	return ci.Lang, ci.Attrs
+}
