@@ -262,7 +262,7 @@ func (codeRenderer) RegisterFuncs(reg renderer.NodeRendererFuncRegisterer) {
 	})
 }
 
-var chromaFormatter = chtml.New(chtml.WithClasses(true))
+var chromaFormatter = chtml.New(chtml.WithClasses(true), chtml.WithAllClasses(true))
 
 // chromaCSS is the highlighting's stylesheet: GitHub's colours, and GitHub
 // Dark's when the reader's system prefers a dark scheme.

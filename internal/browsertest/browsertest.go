@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/runtime"
@@ -175,6 +176,21 @@ func (b *Browser) CheckClean(t *testing.T, where string) {
 	time.Sleep(100 * time.Millisecond)
 	for _, p := range b.Problems() {
 		t.Errorf("%s: %s", where, p)
+	}
+}
+
+// ColorScheme makes the pages' prefers-color-scheme media feature "light"
+// or "dark"; "" restores the system's.
+func (b *Browser) ColorScheme(t *testing.T, scheme string) {
+	t.Helper()
+	params := emulation.SetEmulatedMediaParams{}
+	if scheme != "" {
+		params.Features = []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, Timeout)
+	defer cancel()
+	if _, err := chromedp.Call(ctx, emulation.SetEmulatedMedia, params); err != nil {
+		t.Fatalf("browsertest: emulate prefers-color-scheme %q: %v", scheme, err)
 	}
 }
 
