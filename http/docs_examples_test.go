@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -29,7 +28,7 @@ import (
 //   - "setup" blocks are also prepended to later blocks of their language on
 //     the page that are marked "continues";
 //   - norun="reason" marks a block that is not executed (pure setup).
-type example struct {
+type docExample struct {
 	page, lang string
 	attrs      map[string]string
 	code, want string
@@ -37,12 +36,12 @@ type example struct {
 	n          int // its place on the page, for messages
 }
 
-func (ex *example) String() string { return fmt.Sprintf("%s block %d (%s)", ex.page, ex.n, ex.lang) }
+func (ex *docExample) String() string { return fmt.Sprintf("%s block %d (%s)", ex.page, ex.n, ex.lang) }
 
-func extractExamples(t *testing.T, page string, src []byte) []*example {
+func extractDocExamples(t *testing.T, page string, src []byte) []*docExample {
 	t.Helper()
 	doc := goldmark.New(goldmark.WithExtensions(extension.GFM)).Parser().Parse(text.NewReader(src))
-	var out []*example
+	var out []*docExample
 	n := 0
 	ast.Walk(doc, func(node ast.Node, entering bool) (ast.WalkStatus, error) {
 		cb, ok := node.(*ast.FencedCodeBlock)
@@ -68,7 +67,7 @@ func extractExamples(t *testing.T, page string, src []byte) []*example {
 			out[len(out)-1].want, out[len(out)-1].hasWant = code.String(), true
 			return ast.WalkContinue, nil
 		}
-		out = append(out, &example{page: page, lang: lang, attrs: attrs, code: code.String(), n: n})
+		out = append(out, &docExample{page: page, lang: lang, attrs: attrs, code: code.String(), n: n})
 		return ast.WalkContinue, nil
 	})
 	return out
@@ -76,9 +75,9 @@ func extractExamples(t *testing.T, page string, src []byte) []*example {
 
 var (
 	// Ids and secrets that the server makes anew on every run.
-	idToken = regexp.MustCompile(`\b(?:req|res|key|acct)_[0-9A-Za-z]{10,}\b|\bsk_live_[0-9A-Za-z]{32}\b`)
+	docIDToken = regexp.MustCompile(`\b(?:req|res|key|acct)_[0-9A-Za-z]{10,}\b|\bsk_live_[0-9A-Za-z]{32}\b`)
 	// What may differ between the page and a run, in form only.
-	normalizers = []struct {
+	docNormalizers = []struct {
 		re   *regexp.Regexp
 		repl string
 	}{
@@ -92,17 +91,17 @@ var (
 	}
 )
 
-func normalize(s string) string {
-	for _, n := range normalizers {
+func normalizeDocOutput(s string) string {
+	for _, n := range docNormalizers {
 		s = n.re.ReplaceAllString(s, n.repl)
 	}
 	return strings.TrimSpace(s)
 }
 
-// sameOutput compares as JSON when both sides are JSON, else line by line
+// sameDocOutput compares as JSON when both sides are JSON, else line by line
 // without trailing white space.
-func sameOutput(want, got string) bool {
-	want, got = normalize(want), normalize(got)
+func sameDocOutput(want, got string) bool {
+	want, got = normalizeDocOutput(want), normalizeDocOutput(got)
 	var w, g any
 	if json.Unmarshal([]byte(want), &w) == nil && json.Unmarshal([]byte(got), &g) == nil {
 		return reflect.DeepEqual(w, g)
@@ -117,19 +116,19 @@ func sameOutput(want, got string) bool {
 	return slices.Equal(lines(want), lines(got))
 }
 
-// runner executes a site's examples against one real server.
-type runner struct {
+// docRunner executes a site's examples against one real server.
+type docRunner struct {
 	t       *testing.T
 	e       *env
 	tmp     string
-	goBins  map[*example]string
+	goBins  map[*docExample]string
 	ids     map[string]string // id on the page → id of this run
 	env     []string
 	ran     int
 	skipped []string
 }
 
-func need(t *testing.T, tool string) string {
+func needTool(t *testing.T, tool string) string {
 	t.Helper()
 	p, err := exec.LookPath(tool)
 	if err != nil {
@@ -145,21 +144,21 @@ func need(t *testing.T, tool string) string {
 // real server, and compares what it prints with the output the page shows.
 func TestDocsExamplesRun(t *testing.T) {
 	for _, tool := range []string{"bash", "curl", "python3", "node", "npm"} {
-		need(t, tool)
+		needTool(t, tool)
 	}
 	e := newEnv(t)
 	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &runner{t: t, e: e, tmp: t.TempDir(), goBins: map[*example]string{}, ids: map[string]string{}}
+	r := &docRunner{t: t, e: e, tmp: t.TempDir(), goBins: map[*docExample]string{}, ids: map[string]string{}}
 	r.env = append(os.Environ(), "PYTHONPATH="+filepath.Join(root, "clients/python/src"), "PYTHONDONTWRITEBYTECODE=1")
 
 	paths, sources := e.srv.DocsMarkdown()
-	var pages [][]*example
-	var all []*example
+	var pages [][]*docExample
+	var all []*docExample
 	for i, p := range paths {
-		exs := extractExamples(t, p, sources[i])
+		exs := extractDocExamples(t, p, sources[i])
 		pages = append(pages, exs)
 		all = append(all, exs...)
 	}
@@ -187,7 +186,7 @@ func TestDocsExamplesRun(t *testing.T) {
 // apiFixtures gives the reference's request-log example (generated from
 // the OpenAPI document) a real request to show: the document's example id
 // stands for a POST /v1/resources without a name, made with the page's key.
-func (r *runner) apiFixtures(secret string) {
+func (r *docRunner) apiFixtures(secret string) {
 	resp := r.e.do("POST", "/v1/resources", secret, map[string]any{"name": ""}).want(r.t, 400)
 	var doc struct {
 		Components struct {
@@ -205,7 +204,7 @@ func (r *runner) apiFixtures(secret string) {
 	r.ids[doc.Components.Parameters["RequestId"].Schema.Examples[0]] = resp.header.Get("Request-Id")
 }
 
-func (r *runner) runPage(exs []*example, secret string) {
+func (r *docRunner) runPage(exs []*docExample, secret string) {
 	t := r.t
 	setup := map[string]string{}
 	for _, ex := range exs {
@@ -239,7 +238,7 @@ func (r *runner) runPage(exs []*example, secret string) {
 			}
 			continue
 		}
-		if !sameOutput(ex.want, got) {
+		if !sameDocOutput(ex.want, got) {
 			t.Errorf("%s printed\n%s\nthe page shows\n%s", ex, got, ex.want)
 			continue
 		}
@@ -249,8 +248,8 @@ func (r *runner) runPage(exs []*example, secret string) {
 
 // learnIDs maps the ids the page shows to the ones this run made, in the
 // order they appear, so that later blocks that use them run as shown.
-func (r *runner) learnIDs(want, got string) {
-	w, g := idToken.FindAllString(want, -1), idToken.FindAllString(got, -1)
+func (r *docRunner) learnIDs(want, got string) {
+	w, g := docIDToken.FindAllString(want, -1), docIDToken.FindAllString(got, -1)
 	if len(w) != len(g) {
 		return
 	}
@@ -263,9 +262,9 @@ func (r *runner) learnIDs(want, got string) {
 
 // substitute points the example at the test's server and at the objects
 // this run made.
-func (r *runner) substitute(code string) string {
+func (r *docRunner) substitute(code string) string {
 	code = strings.ReplaceAll(code, "http://127.0.0.1:8080", r.e.url)
-	return idToken.ReplaceAllStringFunc(code, func(id string) string {
+	return docIDToken.ReplaceAllStringFunc(code, func(id string) string {
 		if real, ok := r.ids[id]; ok {
 			return real
 		}
@@ -273,7 +272,7 @@ func (r *runner) substitute(code string) string {
 	})
 }
 
-func (r *runner) run(ex *example, code, secret string) (string, error) {
+func (r *docRunner) run(ex *docExample, code, secret string) (string, error) {
 	var cmd *exec.Cmd
 	switch ex.lang {
 	case "sh":
@@ -287,7 +286,7 @@ func (r *runner) run(ex *example, code, secret string) (string, error) {
 		}
 		cmd = exec.Command("node", f)
 	case "go":
-		if idToken.MatchString(ex.code) {
+		if docIDToken.MatchString(ex.code) {
 			return "", fmt.Errorf("a Go example may not use ids from earlier examples (it is compiled before they exist)")
 		}
 		cmd = exec.Command(r.goBins[ex])
@@ -302,7 +301,7 @@ func (r *runner) run(ex *example, code, secret string) (string, error) {
 
 // buildTypeScriptClient compiles clients/typescript into node_modules/docsapi
 // of the folder the JavaScript examples run in, so `import "docsapi"` finds it.
-func (r *runner) buildTypeScriptClient(root string) {
+func (r *docRunner) buildTypeScriptClient(root string) {
 	t := r.t
 	dir := filepath.Join(root, "clients/typescript")
 	tsc := filepath.Join(dir, "node_modules/.bin/tsc")
@@ -329,7 +328,7 @@ func (r *runner) buildTypeScriptClient(root string) {
 
 // buildGoExamples compiles every Go example at once, in a module that uses
 // clients/go from this checkout.
-func (r *runner) buildGoExamples(root string, all []*example) {
+func (r *docRunner) buildGoExamples(root string, all []*docExample) {
 	t := r.t
 	mod := filepath.Join(r.tmp, "goexamples")
 	gomod := "module docsexamples\n\ngo 1.23\n\nrequire github.com/docsapi/docsapi/clients/go v0.0.0\n\n" +
@@ -357,8 +356,8 @@ func (r *runner) buildGoExamples(root string, all []*example) {
 	if n == 0 {
 		return
 	}
-	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-	cmd := exec.Command(goTool, "build", "-o", filepath.Join(mod, "bin")+"/", "./...")
+	// go test puts its own go command first on PATH.
+	cmd := exec.Command("go", "build", "-o", filepath.Join(mod, "bin")+"/", "./...")
 	cmd.Dir = mod
 	cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod")
 	if out, err := cmd.CombinedOutput(); err != nil {

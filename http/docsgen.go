@@ -355,11 +355,11 @@ func curlExample(rt route, params []*oaParameter, body json.RawMessage) string {
 			p = strings.ReplaceAll(p, "{"+prm.Name+"}", v)
 		}
 	}
-	parts := []string{"curl -s"}
+	first := "curl -s "
 	if rt.method != "GET" {
-		parts = append(parts, "-X "+rt.method)
+		first += "-X " + rt.method + " "
 	}
-	parts = append(parts, docsBaseURL+p)
+	parts := []string{first + docsBaseURL + p}
 	if rt.scope != "" {
 		parts = append(parts, `-H "Authorization: Bearer $DOCSAPI_KEY"`)
 	}
