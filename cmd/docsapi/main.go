@@ -633,6 +633,10 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	logger := cfg.logger
+	// Signals are caught from here on: one that comes while the server
+	// starts (the root key already printed) drains instead of killing it.
+	stopped, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
 	st, err := openStore(ctx)
 	if err != nil {
 		return err
@@ -675,10 +679,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger.Info("listening", slog.String("addr", s.Addr()), slog.String("database", st.name), slog.String("version", s.Version))
 
-	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
-	go docsapi.RunPurges(ctx, s.IdempotencyService, s.RequestLogService, cfg.retention, time.Hour, logger)
-	<-ctx.Done()
+	go docsapi.RunPurges(stopped, s.IdempotencyService, s.RequestLogService, cfg.retention, time.Hour, logger)
+	<-stopped.Done()
 	logger.Info("shutting down: draining in-flight requests")
 	if err := s.Close(); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
