@@ -37,6 +37,11 @@ type Server struct {
 	RequestLogService  docsapi.RequestLogService
 	IdempotencyService docsapi.IdempotencyService
 	RateLimiter        docsapi.RateLimiter
+	SessionService     docsapi.SessionService
+
+	// PublicURL is the URL users reach the server at (DOCSAPI_PUBLIC_URL);
+	// when it is https, the Dashboard's cookies are marked Secure.
+	PublicURL string
 
 	// AuthFailures counts failed authentications per client IP; more than
 	// AuthFailureLimit a minute answer 429. A limit of 0 turns this off.
@@ -48,6 +53,7 @@ type Server struct {
 	BeforeWork func(ctx context.Context) error
 
 	keys     *keyCache
+	dashStop chan struct{} // closed on shutdown: live tails end
 	log      *requestLogger
 	metrics  *metrics
 	Registry *prometheus.Registry
@@ -87,7 +93,7 @@ func NewServer() *Server {
 // listener is bound, so Addr is known.
 func (s *Server) Open(addr string) error {
 	if s.APIKeyService == nil || s.ResourceService == nil || s.RequestLogService == nil ||
-		s.IdempotencyService == nil || s.RateLimiter == nil || s.Storage == nil {
+		s.IdempotencyService == nil || s.RateLimiter == nil || s.SessionService == nil || s.Storage == nil {
 		return errors.New("http: server is missing a service")
 	}
 	if s.AuthFailureLimit > 0 && s.AuthFailures == nil {
@@ -96,6 +102,8 @@ func (s *Server) Open(addr string) error {
 	s.keys = newKeyCache(s.APIKeyService)
 	s.log = newRequestLogger(s.RequestLogService, s.APIKeyService, s.Logger, s.metrics)
 	s.server.ErrorLog = slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn)
+	s.dashStop = make(chan struct{})
+	s.server.RegisterOnShutdown(func() { close(s.dashStop) })
 	s.registerRoutes()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -146,6 +154,7 @@ func (s *Server) registerRoutes() {
 		}
 		s.mux.Handle(rt.method+" "+rt.path, s.instrument(rt.method+" "+rt.path, h))
 	}
+	s.registerDashboard()
 	// Everything else, unknown paths and unknown methods alike, is a 404.
 	s.mux.Handle("/", s.instrument("unmatched", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, docsapi.Errorf(docsapi.ENOTFOUND, "Unrecognized request URL (%s: %s).", r.Method, r.URL.Path))
