@@ -20,10 +20,10 @@ import (
 
 // state is what the middleware learns about one request as it passes.
 type state struct {
-	id        string
-	start     time.Time
-	logger    *slog.Logger
-	key       *docsapi.APIKey
+	id     string
+	start  time.Time
+	logger *slog.Logger
+	key    *docsapi.APIKey
 	// apiErr is the error object the response carried, nil for a success.
 	apiErr *docsapi.Error
 	// source is docsapi.SourceDashboard for a request that a Dashboard page
