@@ -44,7 +44,7 @@ func (s *Server) toErrorObject(r *http.Request, err error) (int, errorObject) {
 		}
 		e = docsapi.Errorf(docsapi.EINTERNAL, "An unexpected error occurred on our side; support can trace it with the request_id.")
 	}
-	st.errorCode = e.Code
+	st.apiErr = e
 	return e.Class().Status, newErrorObject(e, st.id)
 }
 
