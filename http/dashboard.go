@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -277,15 +278,18 @@ func (s *Server) dashSession(r *http.Request) (*docsapi.Session, error) {
 }
 
 func (s *Server) redirectToSignIn(w http.ResponseWriter, r *http.Request) {
-	target := "/dashboard/login"
-	if r.Method == http.MethodGet && r.URL.Path != "/dashboard" {
-		target += "?next=" + url.QueryEscape(r.URL.RequestURI())
-	} else if _, err := r.Cookie(sessionCookie); err == nil {
-		target += "?ended=1"
-	}
+	var q []string
 	if _, err := r.Cookie(sessionCookie); err == nil {
-		// The cookie names a session that ended: drop it.
+		// The cookie names a session that ended: say so, and drop it.
+		q = append(q, "ended=1")
 		s.setSessionCookie(w, "", -1)
+	}
+	if r.Method == http.MethodGet && r.URL.Path != "/dashboard" {
+		q = append(q, "next="+url.QueryEscape(r.URL.RequestURI()))
+	}
+	target := "/dashboard/login"
+	if len(q) > 0 {
+		target += "?" + strings.Join(q, "&")
 	}
 	http.Redirect(w, r, target, http.StatusSeeOther)
 }
@@ -319,11 +323,7 @@ type dashErrorPage struct {
 // dashError writes err as an HTML page. Like (*Server).Error, it goes
 // through toErrorObject, so the code is logged and internal causes are hidden.
 func (s *Server) dashError(w http.ResponseWriter, r *http.Request, err error) {
-	var ra *retryAfterError
-	if errors.As(err, &ra) {
-		w.Header().Set("Retry-After", fmt.Sprint(ra.after))
-	}
-	status, obj := s.toErrorObject(r, err)
+	status, obj := s.dashErrorObject(w, r, err)
 	s.render(w, r, status, "error", http.StatusText(status), dashErrorPage{Status: status, Error: obj})
 }
 
@@ -360,4 +360,14 @@ func newDashPager[T any](r *http.Request, p docsapi.ListParams, items []T, more 
 		pg.Newer = link("ending_before", id(items[0]))
 	}
 	return pg
+}
+
+// dashErrorObject is toErrorObject for a page, which also sets the
+// Retry-After of a 429.
+func (s *Server) dashErrorObject(w http.ResponseWriter, r *http.Request, err error) (int, errorObject) {
+	var ra *retryAfterError
+	if errors.As(err, &ra) {
+		w.Header().Set("Retry-After", strconv.Itoa(ra.after))
+	}
+	return s.toErrorObject(r, err)
 }

@@ -144,7 +144,7 @@ func (s *Server) handleDashLogs(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusOK
 	if err != nil {
 		var obj errorObject
-		status, obj = s.toErrorObject(r, err)
+		status, obj = s.dashErrorObject(w, r, err)
 		page.Error = &obj
 		if status >= 500 {
 			s.dashError(w, r, err)

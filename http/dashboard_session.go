@@ -41,7 +41,7 @@ func (s *Server) handleDashLoginPost(w http.ResponseWriter, r *http.Request) {
 	st := stateFrom(r.Context())
 	p := dashLoginPage{Next: r.PostFormValue("next")}
 	fail := func(err error) {
-		status, obj := s.toErrorObject(r, err)
+		status, obj := s.dashErrorObject(w, r, err)
 		p.Error = &obj
 		s.renderLogin(w, r, status, p)
 	}

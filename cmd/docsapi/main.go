@@ -112,6 +112,7 @@ type store struct {
 	resources   docsapi.ResourceService
 	requestLogs docsapi.RequestLogService
 	idempotency docsapi.IdempotencyService
+	sessions    docsapi.SessionService
 	ping        http.Pinger
 	close       func() error
 	name        string
@@ -133,7 +134,7 @@ func openStore(ctx context.Context) (*store, error) {
 		return &store{
 			accounts: postgres.NewAccountService(db), apiKeys: postgres.NewAPIKeyService(db),
 			resources: postgres.NewResourceService(db), requestLogs: postgres.NewRequestLogService(db),
-			idempotency: postgres.NewIdempotencyService(db), ping: db, close: db.Close, name: "postgres",
+			idempotency: postgres.NewIdempotencyService(db), sessions: postgres.NewSessionService(db), ping: db, close: db.Close, name: "postgres",
 		}, nil
 	}
 	path, err := sqlite.ParsePath(dsn)
@@ -151,7 +152,7 @@ func openStore(ctx context.Context) (*store, error) {
 	return &store{
 		accounts: sqlite.NewAccountService(db), apiKeys: sqlite.NewAPIKeyService(db),
 		resources: sqlite.NewResourceService(db), requestLogs: sqlite.NewRequestLogService(db),
-		idempotency: sqlite.NewIdempotencyService(db), ping: db, close: db.Close, name: "sqlite:" + path,
+		idempotency: sqlite.NewIdempotencyService(db), sessions: sqlite.NewSessionService(db), ping: db, close: db.Close, name: "sqlite:" + path,
 	}, nil
 }
 
@@ -291,6 +292,8 @@ func serve(ctx context.Context, args []string, stderr io.Writer) error {
 	s.ResourceService = st.resources
 	s.RequestLogService = st.requestLogs
 	s.IdempotencyService = st.idempotency
+	s.SessionService = st.sessions
+	s.PublicURL = os.Getenv("DOCSAPI_PUBLIC_URL")
 	s.RateLimiter = limiter
 	s.AuthFailures = authFailures
 	s.AuthFailureLimit = authLimit
