@@ -148,6 +148,23 @@ func TestDashboardBrowser(t *testing.T) {
 	b.Run(t, chromedp.Navigate(e.url+"/dashboard/keys"), chromedp.WaitVisible(css(`body[data-page="login"]`)))
 	b.CheckClean(t, "signed out")
 
+	// A page that needs a scope the key lacks says so.
+	narrow, _ := e.newKey(0, "resources:read")
+	signIn(narrow, "resources")
+	b.Run(t, chromedp.Navigate(e.url+"/dashboard/logs"), chromedp.WaitVisible(css(`body[data-page="error"]`)))
+	if got := browsertest.Get(t, b, chromedp.Text(css("#error-message"))); !strings.Contains(got, "needs the scope logs:read") {
+		t.Errorf("403 page says %q", got)
+	}
+	for _, p := range b.Problems() {
+		// The refusal itself is the only problem: its status, and Chromium's log of it.
+		if !strings.Contains(p, "403") || !strings.Contains(p, e.url+"/dashboard/logs") {
+			t.Errorf("403 page: %s", p)
+		}
+	}
+	for _, w := range []int{1280, 375} {
+		shots = append(shots, b.Screenshot(t, "dashboard-error-403", w))
+	}
+
 	for _, s := range shots {
 		t.Log("screenshot:", s)
 	}
