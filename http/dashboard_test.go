@@ -221,7 +221,7 @@ func TestDashboardSignInFailures(t *testing.T) {
 		d.post("/dashboard/login", url.Values{"key": {unknown}}).want(t, 401).contains(t, "Invalid API key provided.")
 	}
 	// Failed sign-ins count toward the per-IP limit, as failed API calls do.
-	r := d.post("/dashboard/login", url.Values{"key": {e.rootKey}}).want(t, 429)
+	r := d.post("/dashboard/login", url.Values{"key": {docsapi.NewSecret()}}).want(t, 429)
 	if r.header.Get("Retry-After") == "" {
 		t.Error("429 without Retry-After")
 	}
