@@ -38,11 +38,11 @@ func scanRequestLog(row pgx.Row) (*docsapi.RequestLog, error) {
 // nullText stores "" as NULL.
 func nullText(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }
 
-// requestLogLock is the advisory lock that request-log batches take, from
-// before their first seq is drawn until they commit, so that seq order is
-// commit order across instances: a tail that read up to one seq can never
-// later find a smaller one committed.
-const requestLogLock = 0x646f6373 // "docs"
+// requestLogLock takes the advisory lock, one per schema, that request-log
+// batches hold from before their first seq is drawn until they commit, so
+// that seq order is commit order across instances: a tail that read up to
+// one seq can never later find a smaller one committed.
+const requestLogLock = `SELECT pg_advisory_xact_lock(hashtext('docsapi.request_logs.' || current_schema()))`
 
 // CreateRequestLogs stores a batch of entries in one transaction, sent in
 // one round trip.
@@ -52,7 +52,7 @@ func (s *RequestLogService) CreateRequestLogs(ctx context.Context, logs []*docsa
 	}
 	return s.db.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var b pgx.Batch
-		b.Queue(`SELECT pg_advisory_xact_lock($1)`, int64(requestLogLock))
+		b.Queue(requestLogLock)
 		for _, l := range logs {
 			b.Queue(`INSERT INTO request_logs (`+requestLogColumns+`)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
