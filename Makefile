@@ -5,14 +5,17 @@ export PATH := $(PATH):/usr/local/go/bin
 GO      ?= go
 BIN     := $(CURDIR)/bin/docsapi
 export DOCSAPI_BIN := $(BIN)
+# Shown by `docsapi version` and in docsapi_build_info.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 
-.PHONY: run build test test-server test-clients test-go-client test-python-client test-ts-client bench deps
+.PHONY: run build test test-server test-clients test-go-client test-python-client test-ts-client \
+	test-client-installs test-go-install test-python-install test-ts-install bench deps
 
 run: build
 	$(BIN) serve
 
 build: deps
-	$(GO) build -o $(BIN) ./cmd/docsapi
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/docsapi
 
 deps:
 	@./scripts/deps
@@ -25,7 +28,7 @@ test-server:
 	# The HTTP suite again, on PostgreSQL (skipped without DOCSAPI_TEST_POSTGRES_URL).
 	DOCSAPI_TEST_HTTP_ENGINE=postgres $(GO) test -race -count=1 -timeout 4m ./http/
 
-test-clients: test-go-client test-python-client test-ts-client
+test-clients: test-go-client test-python-client test-ts-client test-client-installs
 
 test-go-client:
 	cd clients/go && $(GO) vet ./... && $(GO) test -count=1 ./...
@@ -35,6 +38,15 @@ test-python-client:
 
 test-ts-client:
 	cd clients/typescript && npm ci --no-audit --no-fund && npm test
+
+# Each client installed from this checkout into a scratch project exactly as
+# its README says (Go: replace + GOPROXY=off; Python: pip --no-index in a new
+# venv; TypeScript: npm install linked, copied and packed), then the README's
+# quick start run against a real `docsapi serve`.
+test-client-installs: test-go-install test-python-install test-ts-install
+
+test-go-install test-python-install test-ts-install: build
+	python3 clients/scripts/install_check.py $(patsubst test-%-install,%,$(subst -ts-,-typescript-,$@))
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./inmem/

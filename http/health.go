@@ -1,16 +1,39 @@
 package http
 
 import (
+	"context"
 	_ "embed"
 	"net/http"
+	"time"
 )
 
+// sharedPingTimeout bounds the health check's wait for the shared
+// rate-limit state, so that a silent Redis cannot stall a load balancer's
+// probe.
+const sharedPingTimeout = time.Second
+
+// handleHealth answers 200 while storage answers. A failing shared
+// rate-limit state (Redis) does not fail it, since requests are then still
+// served and limited per instance; it is reported as rate_limit "degraded"
+// rather than "shared".
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if err := s.Storage.Ping(r.Context()); err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, map[string]string{"status": "ok"})
+	body := struct {
+		Status    string `json:"status"`
+		RateLimit string `json:"rate_limit,omitempty"`
+	}{Status: "ok"}
+	if s.SharedRateLimit != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), sharedPingTimeout)
+		defer cancel()
+		body.RateLimit = "shared"
+		if err := s.SharedRateLimit.Ping(ctx); err != nil {
+			body.RateLimit = "degraded"
+		}
+	}
+	s.writeJSON(w, r, http.StatusOK, body)
 }
 
 //go:embed openapi.json

@@ -18,6 +18,7 @@ type metrics struct {
 	logQueueDepth  prometheus.GaugeFunc
 	logDropped     prometheus.Counter
 	logWriteErrors prometheus.Counter
+	buildInfo      *prometheus.GaugeVec
 	queueDepth     func() float64
 }
 
@@ -42,6 +43,9 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		logWriteErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "docsapi_request_log_write_errors_total", Help: "Request-log entries that failed to be written.",
 		}),
+		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "docsapi_build_info", Help: "Always 1; its labels say which build runs.",
+		}, []string{"version", "goversion"}),
 	}
 	m.logQueueDepth = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "docsapi_request_log_queue_depth", Help: "Request-log entries waiting to be written.",
@@ -51,7 +55,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		}
 		return m.queueDepth()
 	})
-	reg.MustRegister(m.requests, m.duration, m.rateLimited, m.idempotency, m.logQueueDepth, m.logDropped, m.logWriteErrors,
+	reg.MustRegister(m.requests, m.duration, m.rateLimited, m.idempotency, m.logQueueDepth, m.logDropped, m.logWriteErrors, m.buildInfo,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }

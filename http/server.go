@@ -2,12 +2,14 @@
 package http
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/docsapi/docsapi"
@@ -42,6 +44,13 @@ type Server struct {
 	// PublicURL is the URL users reach the server at (DOCSAPI_PUBLIC_URL);
 	// when it is https, the Dashboard's cookies are marked Secure.
 	PublicURL string
+
+	// SharedRateLimit, when set, is where the rate-limit state that several
+	// instances share lives (Redis); /healthz reports whether it answers.
+	SharedRateLimit Pinger
+
+	// Version is the build's version, exported as docsapi_build_info.
+	Version string
 
 	// AuthFailures counts failed authentications per client IP; more than
 	// AuthFailureLimit a minute answer 429. A limit of 0 turns this off.
@@ -89,8 +98,20 @@ func NewServer() *Server {
 	return s
 }
 
-// Open wires the routes and starts serving on addr. It returns once the
-// listener is bound, so Addr is known.
+// Listen binds addr without serving yet: connections wait in the backlog
+// until Open. A caller binds first so that a port in use fails before any
+// other work; Close releases the listener.
+func (s *Server) Listen(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	s.ln = ln
+	return nil
+}
+
+// Open wires the routes and starts serving on the listener Listen bound,
+// or else on addr. It returns once the listener is bound, so Addr is known.
 func (s *Server) Open(addr string) error {
 	if s.APIKeyService == nil || s.ResourceService == nil || s.RequestLogService == nil ||
 		s.IdempotencyService == nil || s.RateLimiter == nil || s.SessionService == nil || s.Storage == nil {
@@ -104,13 +125,14 @@ func (s *Server) Open(addr string) error {
 	s.server.ErrorLog = slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn)
 	s.dashStop = make(chan struct{})
 	s.server.RegisterOnShutdown(func() { close(s.dashStop) })
-	s.registerRoutes()
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
+	if s.ln == nil {
+		if err := s.Listen(addr); err != nil {
+			return err
+		}
 	}
-	s.ln = ln
-	go s.server.Serve(ln)
+	s.metrics.buildInfo.WithLabelValues(cmp.Or(s.Version, "unknown"), runtime.Version()).Set(1)
+	s.registerRoutes()
+	go s.server.Serve(s.ln)
 	return nil
 }
 
@@ -123,6 +145,12 @@ func (s *Server) URL() string { return "http://" + s.Addr() }
 // Close drains: it stops accepting, lets in-flight requests finish (up to
 // ShutdownTimeout), then writes the queued request log.
 func (s *Server) Close() error {
+	if s.log == nil { // listening, never opened
+		if s.ln == nil {
+			return nil
+		}
+		return s.ln.Close()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 	defer cancel()
 	err := s.server.Shutdown(ctx)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/docsapi/docsapi"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -105,6 +106,30 @@ func (db *DB) Migrate(ctx context.Context) error {
 		}
 		return nil
 	})
+}
+
+// Pending returns the embedded migrations that Migrate would apply, in
+// order; all of them on a new schema.
+func (db *DB) Pending(ctx context.Context) ([]string, error) {
+	applied := map[string]bool{}
+	var exists bool
+	if err := db.pool.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
+		return nil, fmt.Errorf("pending migrations: %w", err)
+	}
+	if exists {
+		rows, err := db.pool.Query(ctx, `SELECT version FROM schema_migrations`)
+		if err != nil {
+			return nil, fmt.Errorf("pending migrations: %w", err)
+		}
+		versions, err := pgx.CollectRows(rows, pgx.RowTo[string])
+		if err != nil {
+			return nil, fmt.Errorf("pending migrations: %w", err)
+		}
+		for _, v := range versions {
+			applied[v] = true
+		}
+	}
+	return docsapi.PendingMigrations(migrations, applied)
 }
 
 func migrate(ctx context.Context, tx pgx.Tx, name string) error {

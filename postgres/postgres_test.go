@@ -53,6 +53,34 @@ func TestMigrateTwice(t *testing.T) {
 	}
 }
 
+// TestPending: every migration on a new schema, none once migrated, and
+// the one whose record is missing.
+func TestPending(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(ctx, testSchemaURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	all, err := db.Pending(ctx)
+	if err != nil || len(all) < 2 || all[0] != "migrations/001_initial.sql" {
+		t.Fatalf("new schema: %v %v", all, err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if none, err := db.Pending(ctx); err != nil || len(none) != 0 {
+		t.Fatalf("migrated: %v %v", none, err)
+	}
+	last := all[len(all)-1]
+	if _, err := db.pool.Exec(ctx, `DELETE FROM schema_migrations WHERE version = $1`, last); err != nil {
+		t.Fatal(err)
+	}
+	if one, err := db.Pending(ctx); err != nil || len(one) != 1 || one[0] != last {
+		t.Fatalf("without %s's record: %v %v", last, one, err)
+	}
+}
+
 // TestMigrateConcurrently starts several instances on one empty schema at
 // once: the advisory lock lets each migration run exactly once.
 func TestMigrateConcurrently(t *testing.T) {

@@ -114,6 +114,35 @@ func (db *DB) Migrate(ctx context.Context) error {
 	return nil
 }
 
+// Pending returns the embedded migrations that Migrate would apply, in
+// order; all of them on a new file.
+func (db *DB) Pending(ctx context.Context) ([]string, error) {
+	applied := map[string]bool{}
+	var tables int
+	if err := db.read.QueryRowContext(ctx,
+		`SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&tables); err != nil {
+		return nil, fmt.Errorf("pending migrations: %w", err)
+	}
+	if tables > 0 {
+		rows, err := db.read.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+		if err != nil {
+			return nil, fmt.Errorf("pending migrations: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var v string
+			if err := rows.Scan(&v); err != nil {
+				return nil, fmt.Errorf("pending migrations: %w", err)
+			}
+			applied[v] = true
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("pending migrations: %w", err)
+		}
+	}
+	return docsapi.PendingMigrations(migrations, applied)
+}
+
 func (db *DB) migrate(ctx context.Context, name string) error {
 	tx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {

@@ -47,6 +47,26 @@ func TestMigrateTwice(t *testing.T) {
 	}
 }
 
+// TestPending: every migration on a new file, none once migrated.
+func TestPending(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "docsapi.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	all, err := db.Pending(ctx)
+	if err != nil || len(all) < 2 || all[0] != "migrations/001_initial.sql" {
+		t.Fatalf("new file: %v %v", all, err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if none, err := db.Pending(ctx); err != nil || len(none) != 0 {
+		t.Fatalf("migrated: %v %v", none, err)
+	}
+}
+
 // TestSecretsAreNotStored reads the database file itself.
 func TestSecretsAreNotStored(t *testing.T) {
 	db, path := open(t)

@@ -10,6 +10,7 @@ import (
 // APIKey is a secret key of an account. Only the key returned by Create
 // carries its Secret.
 type APIKey struct {
+	lastResponse
 	ID        string   `json:"id"`
 	Object    string   `json:"object"`
 	Name      string   `json:"name"`
@@ -51,8 +52,8 @@ func (s *APIKeysService) Create(ctx context.Context, params *APIKeyCreateParams,
 
 // Retrieve reads the key with the given id.
 func (s *APIKeysService) Retrieve(ctx context.Context, id string, opts ...RequestOption) (*APIKey, error) {
-	if id == "" {
-		return nil, errEmptyID
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
 	var k APIKey
 	if err := s.c.do(ctx, "GET", "/v1/api_keys/"+url.PathEscape(id), nil, nil, &k, opts); err != nil {
@@ -63,8 +64,8 @@ func (s *APIKeysService) Retrieve(ctx context.Context, id string, opts ...Reques
 
 // Delete revokes the key with the given id and returns it with RevokedAt set.
 func (s *APIKeysService) Delete(ctx context.Context, id string, opts ...RequestOption) (*APIKey, error) {
-	if id == "" {
-		return nil, errEmptyID
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
 	var k APIKey
 	if err := s.c.do(ctx, "DELETE", "/v1/api_keys/"+url.PathEscape(id), nil, nil, &k, opts); err != nil {

@@ -15,6 +15,7 @@ import (
 	mathrand "math/rand/v2"
 	"net/http"
 	"net/url"
+	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -37,7 +38,10 @@ const (
 	maxRetryAfter = 60
 )
 
-var userAgent = fmt.Sprintf("docsapi-go/%s (%s; %s/%s)", Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+// userAgent has the form every client shares (clients/testdata/user_agent.json):
+// docsapi-go/0.1.0 go/1.26.8 (linux; amd64).
+var userAgent = fmt.Sprintf("docsapi-go/%s go/%s (%s; %s)", Version,
+	strings.Fields(strings.TrimPrefix(runtime.Version(), "go"))[0], runtime.GOOS, runtime.GOARCH)
 
 // Client talks to Docs API with one API key.
 type Client struct {
@@ -60,7 +64,8 @@ type Client struct {
 // Option configures a Client.
 type Option func(*Client)
 
-// WithBaseURL sets the API's base URL, e.g. "https://api.example.com".
+// WithBaseURL sets the API's base URL, e.g. "https://api.example.com". Without
+// it, the client uses DOCSAPI_BASE_URL when set, else DefaultBaseURL.
 func WithBaseURL(u string) Option {
 	return func(c *Client) { c.baseURL = strings.TrimRight(u, "/") }
 }
@@ -82,11 +87,20 @@ func WithTimeout(d time.Duration) Option {
 	return func(c *Client) { c.timeout = max(d, 0) }
 }
 
-// NewClient returns a client that authenticates with apiKey.
+// NewClient returns a client that authenticates with apiKey, or, when apiKey
+// is "", with the key in the DOCSAPI_API_KEY environment variable. Without
+// either, every call returns an *AuthenticationError before sending anything.
 func NewClient(apiKey string, opts ...Option) *Client {
+	if apiKey == "" {
+		apiKey = os.Getenv("DOCSAPI_API_KEY")
+	}
+	baseURL := DefaultBaseURL
+	if u := os.Getenv("DOCSAPI_BASE_URL"); u != "" {
+		baseURL = strings.TrimRight(u, "/")
+	}
 	c := &Client{
 		apiKey:     apiKey,
-		baseURL:    DefaultBaseURL,
+		baseURL:    baseURL,
 		httpClient: http.DefaultClient,
 		maxRetries: DefaultMaxRetries,
 		timeout:    DefaultTimeout,
@@ -106,22 +120,50 @@ func NewClient(apiKey string, opts ...Option) *Client {
 type RequestOption func(*requestConfig)
 
 type requestConfig struct {
-	idempotencyKey string
+	idempotencyKey    string
+	idempotencyKeySet bool
 }
 
 // WithIdempotencyKey sends key as the call's Idempotency-Key instead of a
 // generated one. Use it to make a write safe to repeat across processes, for
-// example a job that may be restarted. Ignored on reads.
+// example a job that may be restarted. Ignored on reads. An empty key is
+// refused with an *InvalidRequestError before anything is sent: replacing
+// it with a generated one would make a repeated write run twice.
 func WithIdempotencyKey(key string) RequestOption {
-	return func(rc *requestConfig) { rc.idempotencyKey = key }
+	return func(rc *requestConfig) { rc.idempotencyKey, rc.idempotencyKeySet = key, true }
 }
+
+// APIResponse describes the HTTP response of a successful call. Every object
+// a call returns carries it as LastResponse; the objects inside a List do
+// not (the List does).
+type APIResponse struct {
+	HTTPStatus int
+	Header     http.Header
+	// RequestID is the response's Request-Id header: quote it to support.
+	RequestID string
+}
+
+// lastResponse is embedded in every object a call returns.
+type lastResponse struct {
+	// LastResponse is the response that carried this object, nil for an
+	// object inside a List.
+	LastResponse *APIResponse `json:"-"`
+}
+
+func (l *lastResponse) setLastResponse(r *APIResponse) { l.LastResponse = r }
 
 // do sends one call, retrying it as the contract allows, and decodes a 2xx
 // body into out.
 func (c *Client) do(ctx context.Context, method, path string, query url.Values, body, out any, opts []RequestOption) error {
+	if c.apiKey == "" {
+		return localError("authentication_error", "authentication_failed", "", "No API key: pass one to the client or set DOCSAPI_API_KEY.")
+	}
 	var rc requestConfig
 	for _, opt := range opts {
 		opt(&rc)
+	}
+	if method != http.MethodGet && rc.idempotencyKeySet && rc.idempotencyKey == "" {
+		return localError("invalid_request_error", "parameter_invalid", "Idempotency-Key", "Idempotency-Key must not be empty; leave it out to have one generated.")
 	}
 	var payload []byte
 	if body != nil {
@@ -157,11 +199,11 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		case err != nil:
 			callErr = newConnectionError(err)
 		case status >= 200 && status < 300:
-			if out == nil {
-				return nil
-			}
 			if err := json.Unmarshal(respBody, out); err != nil {
 				return unexpectedResponse(status, header, err)
+			}
+			if o, ok := out.(interface{ setLastResponse(*APIResponse) }); ok {
+				o.setLastResponse(&APIResponse{HTTPStatus: status, Header: header, RequestID: header.Get("Request-Id")})
 			}
 			return nil
 		default:

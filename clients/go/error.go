@@ -1,8 +1,11 @@
 package docsapi
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"strings"
 )
@@ -27,27 +30,30 @@ type Error struct {
 	HTTPStatus int
 	// Header holds the response's headers, nil for a connection failure.
 	Header http.Header
+	// DocURL links to the documentation of Code, such as
+	// "https://api.example.com/docs/errors#parameter_missing"; empty when the
+	// server did not send one (servers before v1.4.1).
+	DocURL string
 
 	cause error
 }
 
 func (e *Error) Error() string {
-	var b strings.Builder
-	b.WriteString("docsapi: ")
-	b.WriteString(e.Message)
+	// The same form as the Python and TypeScript clients' (clients/testdata/errors.json).
 	var details []string
-	for _, d := range [][2]string{{"status", statusText(e.HTTPStatus)}, {"type", e.Type}, {"code", e.Code}, {"param", e.Param}, {"request_id", e.RequestID}} {
+	for _, d := range [][2]string{{"http_status", statusText(e.HTTPStatus)}, {"type", e.Type}, {"code", e.Code}, {"param", e.Param}, {"request_id", e.RequestID}} {
 		if d[1] != "" {
 			details = append(details, d[0]+"="+d[1])
 		}
 	}
-	if len(details) > 0 {
-		b.WriteString(" (" + strings.Join(details, " ") + ")")
-	}
 	if e.cause != nil {
-		b.WriteString("; " + e.cause.Error())
+		details = append(details, "cause="+e.cause.Error())
 	}
-	return b.String()
+	s := "docsapi: " + e.Message
+	if len(details) > 0 {
+		s += " (" + strings.Join(details, ", ") + ")"
+	}
+	return s
 }
 
 // Unwrap returns the underlying cause, such as the network error of a
@@ -81,9 +87,9 @@ type (
 	// APIError means a server-side failure (HTTP 5xx), an error of a type
 	// this library does not know, or a response it could not read.
 	APIError Error
-	// ConnectionError means no response arrived (refused, reset, timed
+	// APIConnectionError means no response arrived (refused, reset, timed
 	// out). It unwraps to *Error, whose Unwrap gives the network error.
-	ConnectionError Error
+	APIConnectionError Error
 )
 
 func (e *InvalidRequestError) Error() string { return (*Error)(e).Error() }
@@ -98,8 +104,8 @@ func (e *RateLimitError) Error() string      { return (*Error)(e).Error() }
 func (e *RateLimitError) Unwrap() error      { return (*Error)(e) }
 func (e *APIError) Error() string            { return (*Error)(e).Error() }
 func (e *APIError) Unwrap() error            { return (*Error)(e) }
-func (e *ConnectionError) Error() string     { return (*Error)(e).Error() }
-func (e *ConnectionError) Unwrap() error     { return (*Error)(e) }
+func (e *APIConnectionError) Error() string  { return (*Error)(e).Error() }
+func (e *APIConnectionError) Unwrap() error  { return (*Error)(e) }
 
 // typed wraps e in the typed error for its type; an unknown or missing type
 // is an APIError with every field kept.
@@ -129,6 +135,9 @@ func parseError(status int, header http.Header, body []byte) error {
 			Param     string `json:"param"`
 			Message   string `json:"message"`
 			RequestID string `json:"request_id"`
+			// Any, so that a doc_url that is not a string is left empty
+			// rather than failing the whole error.
+			DocURL any `json:"doc_url"`
 		} `json:"error"`
 	}
 	if err := json.Unmarshal(body, &envelope); err != nil || envelope.Error == nil || envelope.Error.Message == "" {
@@ -144,6 +153,9 @@ func parseError(status int, header http.Header, body []byte) error {
 		RequestID:  b.RequestID,
 		HTTPStatus: status,
 		Header:     header,
+	}
+	if u, ok := b.DocURL.(string); ok {
+		e.DocURL = u
 	}
 	if e.RequestID == "" {
 		e.RequestID = header.Get("Request-Id")
@@ -164,9 +176,33 @@ func unexpectedResponse(status int, header http.Header, cause error) error {
 	}
 }
 
+// The messages of a connection failure, the same in every client
+// (clients/testdata/connection_errors.json); the cause says more.
+const (
+	msgNoResponse = "Could not get a response from the API."
+	msgTimeout    = "The API did not respond within the timeout."
+)
+
 func newConnectionError(cause error) error {
-	return &ConnectionError{
-		Message: "Could not get a response from the API.",
-		cause:   cause,
+	msg := msgNoResponse
+	var ne net.Error
+	if errors.Is(cause, context.DeadlineExceeded) || errors.As(cause, &ne) && ne.Timeout() {
+		msg = msgTimeout
 	}
+	return &APIConnectionError{Message: msg, cause: cause}
+}
+
+// localError is an error found before anything is sent; it has no status,
+// headers or request id.
+func localError(typ, code, param, message string) error {
+	return typed(&Error{Type: typ, Code: code, Param: param, Message: message})
+}
+
+// checkID refuses an empty or blank object id, as the server refuses an
+// empty required parameter, instead of requesting the list's URL.
+func checkID(id string) error {
+	if strings.TrimSpace(id) == "" {
+		return localError("invalid_request_error", "parameter_missing", "id", "Missing required parameter: id.")
+	}
+	return nil
 }

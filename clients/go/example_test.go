@@ -5,16 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"os"
 	"time"
 
 	docsapi "github.com/docsapi/docsapi/clients/go"
 )
 
-// The README's quick start; compiled, not run.
+// The README's options example; compiled, not run (make test-go-install runs the quick start).
 func Example() {
 	ctx := context.Background()
-	client := docsapi.NewClient(os.Getenv("DOCSAPI_KEY"),
+	client := docsapi.NewClient("",
 		docsapi.WithBaseURL("http://127.0.0.1:8080"),
 		docsapi.WithMaxRetries(2),
 		docsapi.WithTimeout(30*time.Second),
@@ -36,7 +35,7 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	for r, err := range client.Resources.All(ctx, &docsapi.ListParams{Limit: 100}) {
+	for r, err := range client.Resources.All(ctx, &docsapi.ListParams{Limit: docsapi.Int(100)}) {
 		if err != nil {
 			log.Fatal(err)
 		}
@@ -46,7 +45,7 @@ func Example() {
 
 // The seed page's error-handling snippet in Go; compiled, not run.
 func ExampleInvalidRequestError() {
-	client := docsapi.NewClient(os.Getenv("DOCSAPI_KEY"))
+	client := docsapi.NewClient("")
 
 	_, err := client.Resources.Create(context.Background(), &docsapi.ResourceCreateParams{Name: ""})
 	var invalid *docsapi.InvalidRequestError
@@ -57,7 +56,7 @@ func ExampleInvalidRequestError() {
 
 // Every failed call is a *docsapi.Error; compiled, not run.
 func ExampleError() {
-	client := docsapi.NewClient(os.Getenv("DOCSAPI_KEY"))
+	client := docsapi.NewClient("")
 
 	_, err := client.Resources.Retrieve(context.Background(), "res_123")
 	var apiErr *docsapi.Error

@@ -9,6 +9,7 @@ import (
 
 // List is one page of a list, newest first.
 type List[T any] struct {
+	lastResponse
 	Object string `json:"object"`
 	Data   []*T   `json:"data"`
 	// HasMore reports whether more objects lie beyond this page in the
@@ -20,8 +21,9 @@ type List[T any] struct {
 // ListParams selects one page. Set at most one of StartingAfter (objects
 // older than that id) and EndingBefore (objects newer than it).
 type ListParams struct {
-	// Limit is the page size, 1 to 100; 0 means the server's default (10).
-	Limit         int
+	// Limit is the page size, 1 to 100; nil means the server's default
+	// (10). Set it with Int(n). Int(0) is sent, and refused by the server.
+	Limit         *int
 	StartingAfter string
 	EndingBefore  string
 }
@@ -31,8 +33,8 @@ func (p *ListParams) query() url.Values {
 	if p == nil {
 		return q
 	}
-	if p.Limit != 0 {
-		q.Set("limit", strconv.Itoa(p.Limit))
+	if p.Limit != nil {
+		q.Set("limit", strconv.Itoa(*p.Limit))
 	}
 	if p.StartingAfter != "" {
 		q.Set("starting_after", p.StartingAfter)

@@ -37,7 +37,7 @@ func TestAllFollowsPages(t *testing.T) {
 	}{
 		{
 			name:        "three pages",
-			params:      &ListParams{Limit: 2},
+			params:      &ListParams{Limit: Int(2)},
 			steps:       []step{page(true, "e", "d"), page(true, "c", "b"), page(false, "a")},
 			wantIDs:     []string{"e", "d", "c", "b", "a"},
 			wantQueries: []string{"limit=2", "limit=2&starting_after=d", "limit=2&starting_after=b"},
@@ -57,14 +57,14 @@ func TestAllFollowsPages(t *testing.T) {
 		},
 		{
 			name:        "ending before walks towards newer objects",
-			params:      &ListParams{Limit: 2, EndingBefore: "a"},
+			params:      &ListParams{Limit: Int(2), EndingBefore: "a"},
 			steps:       []step{page(true, "c", "b"), page(false, "e", "d")},
 			wantIDs:     []string{"b", "c", "d", "e"},
 			wantQueries: []string{"ending_before=a&limit=2", "ending_before=c&limit=2"},
 		},
 		{
 			name:        "breaking out stops fetching",
-			params:      &ListParams{Limit: 2},
+			params:      &ListParams{Limit: Int(2)},
 			steps:       []step{page(true, "e", "d"), page(true, "c", "b"), page(false, "a")},
 			stopAfter:   3,
 			wantIDs:     []string{"e", "d", "c"},
@@ -77,7 +77,7 @@ func TestAllFollowsPages(t *testing.T) {
 		},
 		{
 			name:        "an error ends the walk after it is yielded",
-			params:      &ListParams{Limit: 2},
+			params:      &ListParams{Limit: Int(2)},
 			steps:       []step{page(true, "e", "d"), {status: 400, body: errorBody("invalid_request_error", "parameter_invalid")}},
 			wantIDs:     []string{"e", "d"},
 			wantErr:     true,

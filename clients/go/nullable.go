@@ -26,3 +26,6 @@ func (n Nullable[T]) MarshalJSON() ([]byte, error) {
 
 // String returns a pointer to s, for optional string fields.
 func String(s string) *string { return &s }
+
+// Int returns a pointer to n, for optional int fields such as ListParams.Limit.
+func Int(n int) *int { return &n }

@@ -181,7 +181,7 @@ func uniqueName(t *testing.T) string {
 func namedResources(t *testing.T, c *Client, name string) []string {
 	t.Helper()
 	var ids []string
-	for r, err := range c.Resources.All(context.Background(), &ListParams{Limit: 100}) {
+	for r, err := range c.Resources.All(context.Background(), &ListParams{Limit: Int(100)}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -297,7 +297,7 @@ func TestRealListAcrossPages(t *testing.T) {
 		want = append([]string{r.ID}, want...) // newest first
 	}
 
-	first, err := c.Resources.List(ctx, &ListParams{Limit: 2})
+	first, err := c.Resources.List(ctx, &ListParams{Limit: Int(2)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +306,7 @@ func TestRealListAcrossPages(t *testing.T) {
 	}
 
 	var got []string
-	for r, err := range c.Resources.All(ctx, &ListParams{Limit: 2}) {
+	for r, err := range c.Resources.All(ctx, &ListParams{Limit: Int(2)}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -320,7 +320,7 @@ func TestRealListAcrossPages(t *testing.T) {
 
 	// Backwards from the oldest of the five: newer and newer objects.
 	got = nil
-	for r, err := range c.Resources.All(ctx, &ListParams{Limit: 2, EndingBefore: want[4]}) {
+	for r, err := range c.Resources.All(ctx, &ListParams{Limit: Int(2), EndingBefore: want[4]}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -486,7 +486,7 @@ func TestRealAPIKeys(t *testing.T) {
 	}
 
 	found := false
-	for key, err := range c.APIKeys.All(ctx, &ListParams{Limit: 1}) {
+	for key, err := range c.APIKeys.All(ctx, &ListParams{Limit: Int(1)}) {
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -544,7 +544,7 @@ func TestRealRequestLog(t *testing.T) {
 		t.Errorf("entry = %+v", entry)
 	}
 
-	page, err := c.Requests.List(ctx, &RequestListParams{ListParams: ListParams{Limit: 100}, Status: "4xx"})
+	page, err := c.Requests.List(ctx, &RequestListParams{ListParams: ListParams{Limit: Int(100)}, Status: "4xx"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -563,5 +563,46 @@ func TestRealRequestLog(t *testing.T) {
 	var ire *InvalidRequestError
 	if !errors.As(err, &ire) || ire.HTTPStatus != 404 {
 		t.Errorf("unknown request id: %v", err)
+	}
+}
+
+// TestRealCrossClientDecisions checks against the server what the shared
+// vectors pin on the wire: Int(0) is sent and refused, the error-code status
+// filter reaches the server, and a success's request id is readable.
+func TestRealCrossClientDecisions(t *testing.T) {
+	c := realClient(t)
+	ctx := context.Background()
+
+	_, err := c.Resources.List(ctx, &ListParams{Limit: Int(0)})
+	var ire *InvalidRequestError
+	if !errors.As(err, &ire) || ire.HTTPStatus != 400 || ire.Code != "parameter_invalid" || ire.Param != "limit" {
+		t.Errorf("limit 0: %v, want a 400 parameter_invalid on limit", err)
+	}
+
+	created, err := c.Resources.Create(ctx, &ResourceCreateParams{Name: uniqueName(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lr := created.LastResponse
+	if lr == nil || lr.HTTPStatus != 201 || !strings.HasPrefix(lr.RequestID, "req_") || lr.Header.Get("Request-Id") != lr.RequestID {
+		t.Fatalf("LastResponse = %+v", lr)
+	}
+	entry, err := c.Requests.Retrieve(ctx, lr.RequestID)
+	if err != nil || entry.Status != 201 || entry.Method != "POST" {
+		t.Errorf("the log entry of the success: %+v, %v", entry, err)
+	}
+
+	c.Resources.Create(ctx, &ResourceCreateParams{Name: ""})
+	page, err := c.Requests.List(ctx, &RequestListParams{ListParams: ListParams{Limit: Int(100)}, Status: "parameter_missing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Data) == 0 {
+		t.Error("status=parameter_missing listed nothing")
+	}
+	for _, r := range page.Data {
+		if r.ErrorCode == nil || *r.ErrorCode != "parameter_missing" {
+			t.Errorf("status=parameter_missing listed %+v", r)
+		}
 	}
 }

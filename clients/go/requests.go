@@ -10,6 +10,7 @@ import (
 // RequestLog is the log entry of one authenticated request. Find the one
 // behind an error with Requests.Retrieve(ctx, err.RequestID).
 type RequestLog struct {
+	lastResponse
 	ID     string `json:"id"`
 	Object string `json:"object"`
 	Method string `json:"method"`
@@ -22,13 +23,35 @@ type RequestLog struct {
 	IdempotentReplayed bool      `json:"idempotent_replayed"`
 	DurationMS         float64   `json:"duration_ms"`
 	CreatedAt          time.Time `json:"created_at"`
+
+	// Added in API v1.4.1; empty from an older server.
+
+	// Error is the error the request got, nil for a success.
+	Error *RequestLogError `json:"error"`
+	// IP is the client's address as the server saw it.
+	IP string `json:"ip"`
+	// UserAgent is the request's User-Agent header.
+	UserAgent string `json:"user_agent"`
+	// Source is "api" or "dashboard".
+	Source string `json:"source"`
+}
+
+// RequestLogError is the error object a logged request got, without its
+// request id (the entry's ID).
+type RequestLogError struct {
+	Type    string `json:"type"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// Param is empty when no single parameter was to blame.
+	Param string `json:"param"`
 }
 
 // RequestListParams selects one page of the request log.
 type RequestListParams struct {
 	ListParams
-	// Status keeps only entries with this status: "4xx", "5xx" or a code
-	// such as "404". Empty keeps all.
+	// Status keeps only some entries: a class such as "4xx" or "5xx", a
+	// status such as "404", or an error code such as "parameter_missing".
+	// Empty keeps all.
 	Status string
 }
 
@@ -44,8 +67,8 @@ type RequestsService struct{ c *Client }
 
 // Retrieve reads the log entry with the given id (a request id).
 func (s *RequestsService) Retrieve(ctx context.Context, id string, opts ...RequestOption) (*RequestLog, error) {
-	if id == "" {
-		return nil, errEmptyID
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
 	var r RequestLog
 	if err := s.c.do(ctx, "GET", "/v1/requests/"+url.PathEscape(id), nil, nil, &r, opts); err != nil {

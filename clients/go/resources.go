@@ -11,6 +11,7 @@ import (
 
 // Resource is a document record of an account.
 type Resource struct {
+	lastResponse
 	ID     string `json:"id"`
 	Object string `json:"object"`
 	Name   string `json:"name"`
@@ -23,6 +24,7 @@ type Resource struct {
 
 // DeletedResource confirms a deletion.
 type DeletedResource struct {
+	lastResponse
 	ID      string `json:"id"`
 	Object  string `json:"object"`
 	Deleted bool   `json:"deleted"`
@@ -84,8 +86,6 @@ func (p ResourceUpdateParams) MarshalJSON() ([]byte, error) {
 // ResourcesService is reached as Client.Resources.
 type ResourcesService struct{ c *Client }
 
-var errEmptyID = errors.New("docsapi: id must not be empty")
-
 // Create makes a resource.
 func (s *ResourcesService) Create(ctx context.Context, params *ResourceCreateParams, opts ...RequestOption) (*Resource, error) {
 	if params == nil {
@@ -100,8 +100,8 @@ func (s *ResourcesService) Create(ctx context.Context, params *ResourceCreatePar
 
 // Retrieve reads the resource with the given id.
 func (s *ResourcesService) Retrieve(ctx context.Context, id string, opts ...RequestOption) (*Resource, error) {
-	if id == "" {
-		return nil, errEmptyID
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
 	var r Resource
 	if err := s.c.do(ctx, "GET", "/v1/resources/"+url.PathEscape(id), nil, nil, &r, opts); err != nil {
@@ -112,8 +112,8 @@ func (s *ResourcesService) Retrieve(ctx context.Context, id string, opts ...Requ
 
 // Update changes the fields set in params and returns the updated resource.
 func (s *ResourcesService) Update(ctx context.Context, id string, params *ResourceUpdateParams, opts ...RequestOption) (*Resource, error) {
-	if id == "" {
-		return nil, errEmptyID
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
 	if params == nil {
 		params = &ResourceUpdateParams{}
@@ -130,8 +130,8 @@ func (s *ResourcesService) Update(ctx context.Context, id string, params *Resour
 
 // Delete removes the resource with the given id.
 func (s *ResourcesService) Delete(ctx context.Context, id string, opts ...RequestOption) (*DeletedResource, error) {
-	if id == "" {
-		return nil, errEmptyID
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
 	var d DeletedResource
 	if err := s.c.do(ctx, "DELETE", "/v1/resources/"+url.PathEscape(id), nil, nil, &d, opts); err != nil {

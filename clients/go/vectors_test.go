@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -41,8 +42,11 @@ func className(err error) string {
 		return "RateLimitError"
 	case *APIError:
 		return "APIError"
-	case *ConnectionError:
+	case *APIConnectionError:
 		return "APIConnectionError"
+	}
+	if err == nil {
+		return "no error"
 	}
 	return fmt.Sprintf("%T", err)
 }
@@ -69,7 +73,7 @@ func asTyped(err error, class string) bool {
 		var e *APIError
 		return errors.As(err, &e)
 	case "APIConnectionError":
-		var e *ConnectionError
+		var e *APIConnectionError
 		return errors.As(err, &e)
 	}
 	return false
@@ -90,18 +94,14 @@ func TestErrorVectors(t *testing.T) {
 				Message    *string
 				RequestID  *string `json:"request_id"`
 				HTTPStatus int     `json:"http_status"`
+				DocURL     *string `json:"doc_url"`
+				String     string
 			}
 		}
 	}
 	loadVectors(t, "errors.json", &file)
 	if len(file.Cases) == 0 {
 		t.Fatal("no cases in errors.json")
-	}
-	str := func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
 	}
 	for _, tc := range file.Cases {
 		t.Run(tc.Name, func(t *testing.T) {
@@ -121,11 +121,13 @@ func TestErrorVectors(t *testing.T) {
 				t.Fatalf("errors.As(*Error) failed on %T", err)
 			}
 			for _, f := range []struct{ field, got, want string }{
-				{"type", e.Type, str(tc.Expect.Type)},
-				{"code", e.Code, str(tc.Expect.Code)},
-				{"param", e.Param, str(tc.Expect.Param)},
-				{"message", e.Message, str(tc.Expect.Message)},
-				{"request_id", e.RequestID, str(tc.Expect.RequestID)},
+				{"type", e.Type, emptyable(tc.Expect.Type)},
+				{"code", e.Code, emptyable(tc.Expect.Code)},
+				{"param", e.Param, emptyable(tc.Expect.Param)},
+				{"message", e.Message, emptyable(tc.Expect.Message)},
+				{"request_id", e.RequestID, emptyable(tc.Expect.RequestID)},
+				{"doc_url", e.DocURL, emptyable(tc.Expect.DocURL)},
+				{"Error()", err.Error(), "docsapi: " + tc.Expect.String},
 			} {
 				if f.got != f.want {
 					t.Errorf("%s = %q, want %q", f.field, f.got, f.want)
@@ -240,7 +242,7 @@ func TestPaginationVectors(t *testing.T) {
 		Cases []struct {
 			Name   string
 			Params struct {
-				Limit         int
+				Limit         *int
 				StartingAfter string `json:"starting_after"`
 				EndingBefore  string `json:"ending_before"`
 			}
@@ -399,6 +401,365 @@ func TestUpdateBodyVectors(t *testing.T) {
 			}
 			if got := reqs[0].body; !jsonEqual(got, string(tc.Body)) {
 				t.Errorf("body = %s, want %s", got, tc.Body)
+			}
+		})
+	}
+}
+
+// emptyable is a vector's string field, where null means empty.
+func emptyable(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+// errorExpect is the fields of an error as the vectors give them.
+type errorExpect struct {
+	Class      string
+	Type       *string
+	Code       *string
+	Param      *string
+	Message    string
+	RequestID  *string `json:"request_id"`
+	HTTPStatus *int    `json:"http_status"`
+	DocURL     *string `json:"doc_url"`
+}
+
+// checkError compares err with want, field by field.
+func checkError(t *testing.T, err error, want errorExpect) {
+	t.Helper()
+	if got := className(err); got != want.Class {
+		t.Fatalf("class = %s, want %s (err: %v)", got, want.Class, err)
+	}
+	var e *Error
+	if !errors.As(err, &e) {
+		t.Fatalf("errors.As(*Error) failed on %T", err)
+	}
+	status := 0
+	if want.HTTPStatus != nil {
+		status = *want.HTTPStatus
+	}
+	for _, f := range []struct{ field, got, want string }{
+		{"type", e.Type, emptyable(want.Type)},
+		{"code", e.Code, emptyable(want.Code)},
+		{"param", e.Param, emptyable(want.Param)},
+		{"message", e.Message, want.Message},
+		{"request_id", e.RequestID, emptyable(want.RequestID)},
+		{"doc_url", e.DocURL, emptyable(want.DocURL)},
+		{"http_status", fmt.Sprint(e.HTTPStatus), fmt.Sprint(status)},
+	} {
+		if f.got != f.want {
+			t.Errorf("%s = %q, want %q", f.field, f.got, f.want)
+		}
+	}
+}
+
+func TestConnectionErrorVectors(t *testing.T) {
+	var file struct {
+		Cases []struct {
+			Name   string
+			Fault  string
+			Expect struct {
+				errorExpect
+				StringPrefix string `json:"string_prefix"`
+			}
+		}
+	}
+	loadVectors(t, "connection_errors.json", &file)
+	for _, tc := range file.Cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			var url string
+			switch tc.Fault {
+			case "refused":
+				fs := newFaultServer(t, step{status: 200})
+				url = fs.URL
+				fs.Close()
+			case "reset":
+				url = newFaultServer(t, step{reset: true}).URL
+			case "timeout":
+				url = newFaultServer(t, step{hang: true}).URL
+			default:
+				t.Fatalf("unknown fault %q", tc.Fault)
+			}
+			c, _ := newTestClient(url, WithMaxRetries(0), WithTimeout(50*time.Millisecond))
+			_, err := c.Resources.Retrieve(context.Background(), "res_1")
+			checkError(t, err, tc.Expect.errorExpect)
+			if s := err.Error(); !strings.HasPrefix(s, "docsapi: "+tc.Expect.StringPrefix) || !strings.HasSuffix(s, ")") {
+				t.Errorf("Error() = %q, want it to start with %q", s, "docsapi: "+tc.Expect.StringPrefix)
+			}
+			if errors.Unwrap(errors.Unwrap(err)) == nil {
+				t.Error("the network error is not reachable with errors.Unwrap")
+			}
+		})
+	}
+}
+
+// callByName makes the call a vector names, with fixed arguments, and
+// returns its result.
+func callByName(t *testing.T, c *Client, call, id string, opts ...RequestOption) (any, error) {
+	t.Helper()
+	ctx := context.Background()
+	switch call {
+	case "resources.create":
+		return c.Resources.Create(ctx, &ResourceCreateParams{Name: "x"}, opts...)
+	case "resources.retrieve":
+		return c.Resources.Retrieve(ctx, id, opts...)
+	case "resources.update":
+		return c.Resources.Update(ctx, id, &ResourceUpdateParams{Name: String("x")}, opts...)
+	case "resources.delete":
+		return c.Resources.Delete(ctx, id, opts...)
+	case "resources.list":
+		return c.Resources.List(ctx, nil, opts...)
+	case "api_keys.create":
+		return c.APIKeys.Create(ctx, &APIKeyCreateParams{Name: "ci", Scopes: []string{"resources:read"}}, opts...)
+	case "api_keys.retrieve":
+		return c.APIKeys.Retrieve(ctx, id, opts...)
+	case "api_keys.delete":
+		return c.APIKeys.Delete(ctx, id, opts...)
+	case "api_keys.list":
+		return c.APIKeys.List(ctx, nil, opts...)
+	case "requests.retrieve":
+		return c.Requests.Retrieve(ctx, id, opts...)
+	}
+	t.Fatalf("unknown call %q", call)
+	return nil, nil
+}
+
+func TestLocalErrorVectors(t *testing.T) {
+	var file struct {
+		Cases []struct {
+			Name           string
+			Call           string
+			ID             string
+			IdempotencyKey *string         `json:"idempotency_key"`
+			APIKey         json.RawMessage `json:"api_key"`
+			Expect         errorExpect
+		}
+	}
+	loadVectors(t, "local_errors.json", &file)
+	for _, tc := range file.Cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			t.Setenv("DOCSAPI_API_KEY", "")
+			fs := newFaultServer(t, step{status: 200, body: resourceBody})
+			c, _ := newTestClient(fs.URL, WithMaxRetries(0))
+			if string(tc.APIKey) == "null" {
+				c = NewClient("", WithBaseURL(fs.URL))
+			}
+			var opts []RequestOption
+			if tc.IdempotencyKey != nil {
+				opts = append(opts, WithIdempotencyKey(*tc.IdempotencyKey))
+			}
+			_, err := callByName(t, c, tc.Call, tc.ID, opts...)
+			checkError(t, err, tc.Expect)
+			if n := len(fs.requests()); n != 0 {
+				t.Errorf("%d requests sent, want none", n)
+			}
+		})
+	}
+}
+
+func TestEnvironmentVectors(t *testing.T) {
+	var file struct {
+		Cases []struct {
+			Name  string
+			Given struct {
+				APIKey  string  `json:"api_key"`
+				BaseURL *string `json:"base_url"`
+			}
+			Env    map[string]string
+			Expect struct{ Authorization string }
+		}
+	}
+	loadVectors(t, "environment.json", &file)
+	for _, tc := range file.Cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			fs := newFaultServer(t, step{status: 200, body: `{"object":"list","data":[],"has_more":false,"url":"/v1/resources"}`})
+			for _, name := range []string{"DOCSAPI_API_KEY", "DOCSAPI_BASE_URL"} {
+				t.Setenv(name, strings.ReplaceAll(tc.Env[name], "{server}", fs.URL))
+			}
+			var opts []Option
+			if tc.Given.BaseURL != nil {
+				opts = append(opts, WithBaseURL(strings.ReplaceAll(*tc.Given.BaseURL, "{server}", fs.URL)))
+			}
+			c := NewClient(tc.Given.APIKey, append(opts, WithMaxRetries(0))...)
+			if _, err := c.Resources.List(context.Background(), nil); err != nil {
+				t.Fatal(err)
+			}
+			reqs := fs.requests()
+			if len(reqs) != 1 {
+				t.Fatalf("%d requests reached the server, want 1", len(reqs))
+			}
+			if got := reqs[0].header.Get("Authorization"); got != tc.Expect.Authorization {
+				t.Errorf("Authorization = %q, want %q", got, tc.Expect.Authorization)
+			}
+		})
+	}
+}
+
+func TestUserAgentVector(t *testing.T) {
+	var file struct {
+		Pattern   string
+		Libraries map[string]struct{ Prefix, Runtime string }
+	}
+	loadVectors(t, "user_agent.json", &file)
+	fs := newFaultServer(t, step{status: 200, body: resourceBody})
+	c, _ := newTestClient(fs.URL)
+	if _, err := c.Resources.Retrieve(context.Background(), "res_1"); err != nil {
+		t.Fatal(err)
+	}
+	ua := fs.requests()[0].header.Get("User-Agent")
+	lib := file.Libraries["go"]
+	if !regexp.MustCompile(file.Pattern).MatchString(ua) || !strings.HasPrefix(ua, lib.Prefix+Version+" "+lib.Runtime) {
+		t.Errorf("User-Agent %q does not match %s with %s%s %s", ua, file.Pattern, lib.Prefix, Version, lib.Runtime)
+	}
+}
+
+func TestResponseVectors(t *testing.T) {
+	var file struct {
+		Cases []struct {
+			Name    string
+			Call    string
+			Status  int
+			Headers map[string]string
+			Body    json.RawMessage
+			Expect  struct {
+				HTTPStatus int     `json:"http_status"`
+				RequestID  *string `json:"request_id"`
+				Headers    map[string]string
+			}
+		}
+	}
+	loadVectors(t, "responses.json", &file)
+	for _, tc := range file.Cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			fs := newFaultServer(t, step{status: tc.Status, header: tc.Headers, body: string(tc.Body)})
+			c, _ := newTestClient(fs.URL, WithMaxRetries(0))
+			id := map[string]string{"api_keys": "key_1", "requests": "req_L0gEntry001"}[strings.Split(tc.Call, ".")[0]]
+			if id == "" {
+				id = "res_1"
+			}
+			got, err := callByName(t, c, tc.Call, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			holder, ok := got.(interface{ lastResp() *APIResponse })
+			if !ok {
+				t.Fatalf("%T carries no LastResponse", got)
+			}
+			r := holder.lastResp()
+			if r == nil {
+				t.Fatal("LastResponse is nil")
+			}
+			if r.HTTPStatus != tc.Expect.HTTPStatus || r.RequestID != emptyable(tc.Expect.RequestID) {
+				t.Errorf("LastResponse = {HTTPStatus: %d, RequestID: %q}, want {%d, %q}", r.HTTPStatus, r.RequestID, tc.Expect.HTTPStatus, emptyable(tc.Expect.RequestID))
+			}
+			for name, want := range tc.Expect.Headers {
+				if v := r.Header.Get(strings.ToLower(name)); v != want {
+					t.Errorf("header %s = %q, want %q", name, v, want)
+				}
+			}
+			if l, ok := got.(*List[Resource]); ok {
+				for _, item := range l.Data {
+					if item.LastResponse != nil {
+						t.Errorf("an object inside a page has a LastResponse")
+					}
+				}
+			}
+		})
+	}
+}
+
+// lastResp lets the response vectors read LastResponse of any object.
+func (l *lastResponse) lastResp() *APIResponse { return l.LastResponse }
+
+func TestListQueryVectors(t *testing.T) {
+	var file struct {
+		Cases []struct {
+			Name   string
+			List   string
+			Params struct {
+				Limit         *int
+				StartingAfter string `json:"starting_after"`
+				EndingBefore  string `json:"ending_before"`
+				Status        json.RawMessage
+			}
+			Query []string
+		}
+	}
+	loadVectors(t, "list_queries.json", &file)
+	for _, tc := range file.Cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			fs := newFaultServer(t, step{status: 200, body: `{"object":"list","data":[],"has_more":false,"url":"/v1/x"}`})
+			c, _ := newTestClient(fs.URL, WithMaxRetries(0))
+			lp := ListParams{Limit: tc.Params.Limit, StartingAfter: tc.Params.StartingAfter, EndingBefore: tc.Params.EndingBefore}
+			ctx := context.Background()
+			var err error
+			switch tc.List {
+			case "resources":
+				_, err = c.Resources.List(ctx, &lp)
+			case "api_keys":
+				_, err = c.APIKeys.List(ctx, &lp)
+			case "requests":
+				status := strings.Trim(string(tc.Params.Status), `"`) // a number as its decimal string
+				_, err = c.Requests.List(ctx, &RequestListParams{ListParams: lp, Status: status})
+			default:
+				t.Fatalf("unknown list %q", tc.List)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			reqs := fs.requests()
+			if len(reqs) != 1 {
+				t.Fatalf("%d requests, want 1", len(reqs))
+			}
+			if got, want := queryPairs(t, reqs[0].query), slices.Sorted(slices.Values(tc.Query)); !slices.Equal(got, want) {
+				t.Errorf("query = %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+func TestRequestLogVectors(t *testing.T) {
+	var file struct {
+		Cases []struct {
+			Name   string
+			Body   json.RawMessage
+			Expect struct {
+				Error *struct {
+					Type, Code, Message string
+					Param               *string
+				}
+				IP        *string
+				UserAgent *string `json:"user_agent"`
+				Source    *string
+			}
+		}
+	}
+	loadVectors(t, "request_log.json", &file)
+	for _, tc := range file.Cases {
+		t.Run(tc.Name, func(t *testing.T) {
+			fs := newFaultServer(t, step{status: 200, body: string(tc.Body)})
+			c, _ := newTestClient(fs.URL, WithMaxRetries(0))
+			entry, err := c.Requests.Retrieve(context.Background(), "req_L0gEntry001")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := tc.Expect
+			switch {
+			case want.Error == nil && entry.Error != nil:
+				t.Errorf("Error = %+v, want nil", entry.Error)
+			case want.Error != nil && entry.Error == nil:
+				t.Errorf("Error = nil, want %+v", want.Error)
+			case want.Error != nil:
+				w := RequestLogError{Type: want.Error.Type, Code: want.Error.Code, Message: want.Error.Message, Param: emptyable(want.Error.Param)}
+				if *entry.Error != w {
+					t.Errorf("Error = %+v, want %+v", *entry.Error, w)
+				}
+			}
+			if entry.IP != emptyable(want.IP) || entry.UserAgent != emptyable(want.UserAgent) || entry.Source != emptyable(want.Source) {
+				t.Errorf("IP, UserAgent, Source = %q, %q, %q; want %q, %q, %q", entry.IP, entry.UserAgent, entry.Source,
+					emptyable(want.IP), emptyable(want.UserAgent), emptyable(want.Source))
 			}
 		})
 	}

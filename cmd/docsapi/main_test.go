@@ -44,6 +44,7 @@ func TestMain(m *testing.M) {
 type server struct {
 	cmd    *exec.Cmd
 	url    string
+	stdout *testenv.SyncBuffer
 	stderr *testenv.SyncBuffer
 	exited chan struct{} // closed when the process has exited
 	err    error         // how it exited, once exited is closed
@@ -66,7 +67,8 @@ func serve(t *testing.T, db string, extra ...string) *server {
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = baseEnv(db, append([]string{"DOCSAPI_ADDR=127.0.0.1:0"}, extra...)...)
 	pr, pw := io.Pipe()
-	s := &server{cmd: cmd, stderr: &testenv.SyncBuffer{}, exited: make(chan struct{})}
+	s := &server{cmd: cmd, stdout: &testenv.SyncBuffer{}, stderr: &testenv.SyncBuffer{}, exited: make(chan struct{})}
+	cmd.Stdout = s.stdout
 	cmd.Stderr = io.MultiWriter(s.stderr, pw)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -192,15 +194,7 @@ func field(t *testing.T, r *result, name string) string {
 func TestServeAndAccounts(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "docsapi.db")
 	s := serve(t, db)
-	var rootKey string
-	for _, line := range strings.Split(s.stderr.String(), "\n") {
-		if _, after, ok := strings.Cut(line, "Root API key (shown once, keep it safe): "); ok {
-			rootKey = strings.TrimSpace(after)
-		}
-	}
-	if !strings.HasPrefix(rootKey, "sk_live_") || len(rootKey) != 40 {
-		t.Fatalf("no root key printed: %s", s.stderr.String())
-	}
+	rootKey := printedRootKey(t, s)
 	id := field(t, mustCall(t, "POST", s.url+"/v1/resources", rootKey, `{"name":"first"}`), "id")
 
 	out := run(t, db, "accounts", "create", "--name", "Second")
@@ -216,16 +210,7 @@ func TestServeAndAccounts(t *testing.T) {
 	}
 
 	// keys create needs the account id, which serve logged when it made the account.
-	var acctID string
-	for _, line := range strings.Split(s.stderr.String(), "\n") {
-		var l struct {
-			Msg       string
-			AccountID string `json:"account_id"`
-		}
-		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "created the first account and its root key" {
-			acctID = l.AccountID
-		}
-	}
+	acctID := firstAccountID(t, s)
 	ro := strings.TrimSpace(run(t, db, "keys", "create", "--account", acctID, "--scopes", "resources:read", "--name", "ro", "--rate-limit", "5"))
 	if r := mustCall(t, "GET", s.url+"/v1/resources/"+id, ro, ""); r.status != 200 || r.header.Get("RateLimit-Policy") != `"default";q=5;w=1` {
 		t.Fatalf("CLI key: %d %v", r.status, r.header)
@@ -237,6 +222,42 @@ func TestServeAndAccounts(t *testing.T) {
 	if r := mustCall(t, "GET", s.url+"/healthz", "", ""); r.status != 200 {
 		t.Fatalf("healthz %d", r.status)
 	}
+}
+
+// printedRootKey returns the root key that serve printed on standard output,
+// and checks that it went nowhere else.
+func printedRootKey(t *testing.T, s *server) string {
+	t.Helper()
+	// Standard output is copied from its pipe apart from standard error,
+	// so the line may trail the "listening" log line a little.
+	for i := 0; !strings.HasSuffix(s.stdout.String(), "\n") && i < 500; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	key, ok := strings.CutPrefix(s.stdout.String(), "Root API key (shown once, keep it safe): ")
+	key = strings.TrimSuffix(key, "\n")
+	if !ok || !strings.HasPrefix(key, "sk_live_") || len(key) != 40 {
+		t.Fatalf("standard output is not the root key line: %q", s.stdout.String())
+	}
+	if strings.Contains(s.stderr.String(), key[len("sk_live_"):]) {
+		t.Fatalf("the root key is in the log on standard error: %s", s.stderr.String())
+	}
+	return key
+}
+
+// firstAccountID returns the id of the account that serve logged creating.
+func firstAccountID(t *testing.T, s *server) string {
+	t.Helper()
+	for _, line := range strings.Split(s.stderr.String(), "\n") {
+		var l struct {
+			Msg       string
+			AccountID string `json:"account_id"`
+		}
+		if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "created the first account and its root key" {
+			return l.AccountID
+		}
+	}
+	t.Fatalf("no first account logged: %s", s.stderr.String())
+	return ""
 }
 
 func TestHelp(t *testing.T) {

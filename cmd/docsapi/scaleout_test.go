@@ -148,8 +148,10 @@ func TestRedisOutageFallsBack(t *testing.T) {
 	if r := mustCall(t, "GET", s.url+"/v1/resources", key, ""); r.status != 200 {
 		t.Fatalf("with Redis: %d %s", r.status, r.body)
 	}
+	checkRedisReported(t, s, "shared", 1)
 	rs.Process.Kill()
 	rs.Wait()
+	checkRedisReported(t, s, "degraded", 0)
 	start := time.Now()
 	defer func() { t.Logf("5 requests during the outage took %v", time.Since(start)) }()
 	for i := 0; i < 5; i++ {
@@ -159,6 +161,26 @@ func TestRedisOutageFallsBack(t *testing.T) {
 	}
 	if !strings.Contains(s.stderr.String(), "limiting in this instance alone") {
 		t.Errorf("the outage was not logged: %s", s.stderr.String())
+	}
+	// go-redis's own messages, e.g. about the failed dials, go through the
+	// JSON log too.
+	if !strings.Contains(s.stderr.String(), `"component":"go-redis"`) {
+		t.Errorf("no go-redis message in the log: %s", s.stderr.String())
+	}
+	assertJSONLines(t, s.stderr.String())
+}
+
+// checkRedisReported checks /healthz (200 either way, with rate_limit
+// "shared" or "degraded") and the docsapi_redis_up gauge.
+func checkRedisReported(t *testing.T, s *server, state string, up int) {
+	t.Helper()
+	r := mustCall(t, "GET", s.url+"/healthz", "", "")
+	if want := `{"status":"ok","rate_limit":"` + state + `"}` + "\n"; r.status != 200 || string(r.body) != want {
+		t.Errorf("healthz: %d %s, want 200 %s", r.status, r.body, want)
+	}
+	metrics := string(mustCall(t, "GET", s.url+"/metrics", "", "").body)
+	if !strings.Contains(metrics, fmt.Sprintf("\ndocsapi_redis_up %d\n", up)) {
+		t.Errorf("want docsapi_redis_up %d: %q", up, grepLines(metrics, "redis"))
 	}
 }
 

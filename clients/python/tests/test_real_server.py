@@ -220,6 +220,26 @@ class RealServerTest(unittest.TestCase):
         self.assertIn(request_id, [e.id for e in client.requests.list(status="4xx", limit=100).data])
         self.assertIn(request_id, [e.id for e in client.requests.list(status=400, limit=100).data])
         self.assertNotIn(request_id, [e.id for e in client.requests.list(status="5xx", limit=100).data])
+        by_code = client.requests.list(status="parameter_missing", limit=100).data
+        self.assertIn(request_id, [e.id for e in by_code])
+        self.assertEqual({e.error_code for e in by_code}, {"parameter_missing"})
+
+    def test_limit_zero_is_sent_and_refused(self) -> None:
+        with self.assertRaises(docsapi.InvalidRequestError) as caught:
+            root_client().resources.list(limit=0)
+        err = caught.exception
+        self.assertEqual((err.http_status, err.code, err.param), (400, "parameter_invalid", "limit"))
+
+    def test_last_response_of_a_success(self) -> None:
+        client = root_client()
+        created = client.resources.create(name=unique("Last response"))
+        response = created.last_response
+        assert response is not None
+        self.assertEqual(response.http_status, 201)
+        self.assertRegex(response.request_id or "", REQUEST_ID)
+        self.assertEqual(response.headers["request-id"], response.request_id)
+        entry = client.requests.retrieve(response.request_id or "")
+        self.assertEqual((entry.method, entry.status), ("POST", 201))
 
 
 if __name__ == "__main__":

@@ -1,14 +1,23 @@
 import { randomUUID } from "node:crypto";
 
-import { APIConnectionError, APIError, errorFromResponse } from "./errors.js";
+import {
+  APIConnectionError,
+  APIError,
+  emptyIdempotencyKeyError,
+  errorFromResponse,
+  noAPIKeyError,
+} from "./errors.js";
 import { retryDelay } from "./retry.js";
-import { ApiKeys, Requests, Resources } from "./resources.js";
+import { APIKeys, Requests, Resources } from "./resources.js";
 import { VERSION } from "./version.js";
 
 export interface ClientOptions {
-  /** A secret key, `sk_live_...`. */
-  apiKey: string;
-  /** Defaults to `http://127.0.0.1:8080`. */
+  /**
+   * A secret key, `sk_live_...`. Defaults to the DOCSAPI_API_KEY environment variable; without
+   * either, every call rejects with an AuthenticationError before sending anything.
+   */
+  apiKey?: string;
+  /** Defaults to the DOCSAPI_BASE_URL environment variable, else `http://127.0.0.1:8080`. */
   baseURL?: string;
   /** How often a call is retried after a 429, a 5xx or a network failure; 0 disables retries. Defaults to 2. */
   maxRetries?: number;
@@ -44,6 +53,17 @@ export interface APIRequest {
   options?: RequestOptions;
 }
 
+/** The HTTP response of a successful call. */
+export interface APIResponse {
+  httpStatus: number;
+  headers: Headers;
+  /** The `Request-Id` header: quote it to support. */
+  requestId: string | null;
+}
+
+/** What a call returns: the object, with the response that carried it as `lastResponse` (not enumerable, so not in JSON). */
+export type WithLastResponse<T> = T & { readonly lastResponse: APIResponse };
+
 /** A response, read in full. */
 interface AttemptResult {
   status: number;
@@ -51,7 +71,12 @@ interface AttemptResult {
   text: string;
 }
 
-const USER_AGENT = `docsapi-typescript/${VERSION} node/${process.version}`;
+/** The form every client shares (clients/testdata/user_agent.json): docsapi-typescript/0.1.0 node/20.20.2 (linux; x64). */
+const USER_AGENT = `docsapi-typescript/${VERSION} node/${process.versions.node} (${process.platform}; ${process.arch})`;
+
+/** The messages of a connection failure, the same in every client (clients/testdata/connection_errors.json). */
+const NO_RESPONSE = "Could not get a response from the API.";
+const TIMED_OUT = "The API did not respond within the timeout.";
 
 /** The reason a call was aborted: the signal's own reason, else a standard AbortError. */
 function abortReason(signal: AbortSignal): unknown {
@@ -94,10 +119,10 @@ function queryString(query: object | undefined): string {
 /** A Docs API client. One instance can be shared by any number of concurrent calls. */
 export class Client {
   readonly resources: Resources;
-  readonly apiKeys: ApiKeys;
+  readonly apiKeys: APIKeys;
   readonly requests: Requests;
 
-  readonly #apiKey: string;
+  readonly #apiKey: string | undefined;
   readonly #baseURL: string;
   readonly #maxRetries: number;
   readonly #timeout: number;
@@ -105,9 +130,11 @@ export class Client {
   readonly #sleep: (ms: number, signal: AbortSignal | undefined) => Promise<void>;
   readonly #random: () => number;
 
-  constructor(options: ClientOptions) {
-    const { apiKey, baseURL = "http://127.0.0.1:8080", maxRetries = 2, timeout = 30000 } = options;
-    if (typeof apiKey !== "string" || apiKey === "") throw new TypeError("apiKey must be a non-empty string");
+  constructor(options: ClientOptions = {}) {
+    const { maxRetries = 2, timeout = 30000 } = options;
+    const apiKey = options.apiKey || process.env.DOCSAPI_API_KEY || undefined;
+    const baseURL = options.baseURL || process.env.DOCSAPI_BASE_URL || "http://127.0.0.1:8080";
+    if (apiKey !== undefined && typeof apiKey !== "string") throw new TypeError("apiKey must be a string");
     // A malformed URL would otherwise surface on every call as a retried connection error.
     if (!isURL(baseURL)) throw new TypeError(`baseURL is not a valid URL: ${baseURL}`);
     if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new TypeError("maxRetries must be an integer >= 0");
@@ -120,12 +147,15 @@ export class Client {
     this.#sleep = options.sleep ?? abortableSleep;
     this.#random = options.random ?? Math.random;
     this.resources = new Resources(this);
-    this.apiKeys = new ApiKeys(this);
+    this.apiKeys = new APIKeys(this);
     this.requests = new Requests(this);
   }
 
   /** Sends one API call, retrying as the contract allows, and returns the parsed JSON body. @internal */
-  async request<T>(req: APIRequest): Promise<T> {
+  async request<T extends object>(req: APIRequest): Promise<WithLastResponse<T>> {
+    if (this.#apiKey === undefined) throw noAPIKeyError();
+    const idempotencyKey = req.options?.idempotencyKey;
+    if (req.method !== "GET" && idempotencyKey === "") throw emptyIdempotencyKeyError();
     const signal = req.options?.signal;
     const headers: Record<string, string> = {
       Authorization: `Bearer ${this.#apiKey}`,
@@ -134,7 +164,7 @@ export class Client {
     };
     if (req.body !== undefined) headers["Content-Type"] = "application/json";
     // One key for the whole call, so that a retry of a request the server did commit is replayed, not redone.
-    if (req.method !== "GET") headers["Idempotency-Key"] = req.options?.idempotencyKey ?? randomUUID();
+    if (req.method !== "GET") headers["Idempotency-Key"] = idempotencyKey ?? randomUUID();
     const url = this.#baseURL + req.path + queryString(req.query);
     const body = req.body === undefined ? undefined : JSON.stringify(req.body);
     const init = { method: req.method, headers, body };
@@ -144,7 +174,7 @@ export class Client {
       if (!(res instanceof APIConnectionError) && res.status >= 200 && res.status < 300) return parseSuccess<T>(res);
       const error = res instanceof APIConnectionError ? res : errorFromResponse(res.status, res.headers, res.text);
       // A connection error has a null status and no headers, which is what retryDelay expects of it.
-      const delay = retryDelay(error.status, error.headers, retriesDone, this.#maxRetries, this.#random);
+      const delay = retryDelay(error.httpStatus, error.headers, retriesDone, this.#maxRetries, this.#random);
       if (delay === null) throw error;
       await this.#sleep(delay, signal);
     }
@@ -175,8 +205,7 @@ export class Client {
       return { status: res.status, headers: res.headers, text };
     } catch (err) {
       if (signal?.aborted) throw abortReason(signal);
-      if (timedOut) return new APIConnectionError(`Request timed out after ${this.#timeout} ms.`, err);
-      return new APIConnectionError(`Connection error: ${describe(err)}`, err);
+      return new APIConnectionError(timedOut ? TIMED_OUT : NO_RESPONSE, err);
     } finally {
       clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
@@ -184,16 +213,10 @@ export class Client {
   }
 }
 
-/** fetch reports "fetch failed" and hides the useful part in its cause. */
-function describe(err: unknown): string {
-  const cause = (err as { cause?: { code?: string; message?: string } } | null)?.cause;
-  const message = cause?.message ?? (err instanceof Error ? err.message : String(err));
-  return cause?.code ? `${message} (${cause.code})` : message;
-}
-
-function parseSuccess<T>(res: AttemptResult): T {
+function parseSuccess<T extends object>(res: AttemptResult): WithLastResponse<T> {
+  let parsed: unknown;
   try {
-    return JSON.parse(res.text) as T;
+    parsed = JSON.parse(res.text);
   } catch {
     throw new APIError({
       type: "api_error",
@@ -201,8 +224,11 @@ function parseSuccess<T>(res: AttemptResult): T {
       param: null,
       message: `Unexpected response from the API (HTTP ${res.status}).`,
       requestId: res.headers.get("request-id"),
-      status: res.status,
+      httpStatus: res.status,
       headers: res.headers,
     });
   }
+  if (typeof parsed !== "object" || parsed === null) return parsed as WithLastResponse<T>;
+  const lastResponse: APIResponse = { httpStatus: res.status, headers: res.headers, requestId: res.headers.get("request-id") };
+  return Object.defineProperty(parsed, "lastResponse", { value: lastResponse, enumerable: false }) as WithLastResponse<T>;
 }

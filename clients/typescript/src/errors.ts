@@ -5,8 +5,10 @@ export interface DocsAPIErrorFields {
   param: string | null;
   message: string;
   requestId: string | null;
-  status: number | null;
+  httpStatus: number | null;
   headers: Headers;
+  /** A link to the code's section of the errors page; null when the server sent none (before v1.4.1). */
+  docUrl?: string | null;
 }
 
 /**
@@ -23,9 +25,11 @@ export class DocsAPIError extends Error {
   /** The request id to quote to support: from the error body, else the `Request-Id` header. */
   readonly requestId: string | null;
   /** The HTTP status; null when no response arrived. */
-  readonly status: number | null;
+  readonly httpStatus: number | null;
   /** The response headers; empty when no response arrived. */
   readonly headers: Headers;
+  /** A link to the documentation of `code`, e.g. `https://api.example.com/docs/errors#parameter_missing`; null when the server sent none. */
+  readonly docUrl: string | null;
 
   constructor(fields: DocsAPIErrorFields, options?: { cause?: unknown }) {
     super(fields.message, options);
@@ -34,9 +38,32 @@ export class DocsAPIError extends Error {
     this.code = fields.code;
     this.param = fields.param;
     this.requestId = fields.requestId;
-    this.status = fields.status;
+    this.httpStatus = fields.httpStatus;
     this.headers = fields.headers;
+    this.docUrl = fields.docUrl ?? null;
   }
+
+  /** `Name: message (http_status=…, type=…, code=…, param=…, request_id=…)`, the form the Go and Python clients use too. */
+  override toString(): string {
+    const details: string[] = [];
+    const fields: [string, unknown][] = [
+      ["http_status", this.httpStatus],
+      ["type", this.type],
+      ["code", this.code],
+      ["param", this.param],
+      ["request_id", this.requestId],
+    ];
+    for (const [name, value] of fields) if (value !== null) details.push(`${name}=${value}`);
+    if (this.cause !== undefined) details.push(`cause=${describe(this.cause)}`);
+    return `${this.name}: ${this.message}${details.length > 0 ? ` (${details.join(", ")})` : ""}`;
+  }
+}
+
+/** An error as text; fetch reports "fetch failed" and hides the useful part in its cause. @internal */
+export function describe(err: unknown): string {
+  const cause = (err as { cause?: { code?: string; message?: string } } | null)?.cause;
+  const message = cause?.message ?? (err instanceof Error ? err.message : String(err));
+  return cause?.code ? `${message} (${cause.code})` : message;
 }
 
 /** 400 or 404: a missing or invalid parameter, or no object with that id. */
@@ -55,9 +82,31 @@ export class APIError extends DocsAPIError {}
 /** The network failed: connection refused or reset, or the request timed out. */
 export class APIConnectionError extends DocsAPIError {
   constructor(message: string, cause?: unknown) {
-    const fields = { type: null, code: null, param: null, requestId: null, status: null };
-    super({ ...fields, message, headers: new Headers() }, { cause });
+    super(localFields(null, null, null, message), { cause });
   }
+}
+
+/** The fields of an error found without a response. */
+function localFields(type: string | null, code: string | null, param: string | null, message: string): DocsAPIErrorFields {
+  return { type, code, param, message, requestId: null, httpStatus: null, headers: new Headers(), docUrl: null };
+}
+
+/** Thrown before anything is sent for an empty or blank object id. @internal */
+export function missingIdError(): InvalidRequestError {
+  return new InvalidRequestError(localFields("invalid_request_error", "parameter_missing", "id", "Missing required parameter: id."));
+}
+
+/** Thrown before anything is sent for an empty Idempotency-Key. @internal */
+export function emptyIdempotencyKeyError(): InvalidRequestError {
+  // Replacing it with a generated key would make a repeated write run twice.
+  const message = "Idempotency-Key must not be empty; leave it out to have one generated.";
+  return new InvalidRequestError(localFields("invalid_request_error", "parameter_invalid", "Idempotency-Key", message));
+}
+
+/** Thrown before anything is sent when the client has no API key. @internal */
+export function noAPIKeyError(): AuthenticationError {
+  const message = "No API key: pass one to the client or set DOCSAPI_API_KEY.";
+  return new AuthenticationError(localFields("authentication_error", "authentication_failed", null, message));
 }
 
 const classByType: Record<string, typeof DocsAPIError> = {
@@ -91,7 +140,7 @@ export function errorFromResponse(status: number, headers: Headers, body: string
       param: null,
       message: `Unexpected response from the API (HTTP ${status}).`,
       requestId: headerRequestId,
-      status,
+      httpStatus: status,
       headers,
     });
   }
@@ -104,7 +153,8 @@ export function errorFromResponse(status: number, headers: Headers, body: string
     param: stringOrNull(e.param),
     message: stringOrNull(e.message) ?? `Unexpected response from the API (HTTP ${status}).`,
     requestId: stringOrNull(e.request_id) ?? headerRequestId,
-    status,
+    httpStatus: status,
     headers,
+    docUrl: stringOrNull(e.doc_url),
   });
 }

@@ -1,4 +1,4 @@
-export { Client, type ClientOptions, type RequestOptions } from "./client.js";
+export { Client, type ClientOptions, type RequestOptions, type APIResponse, type WithLastResponse } from "./client.js";
 export {
   DocsAPIError,
   InvalidRequestError,
@@ -17,14 +17,16 @@ export type {
   ResourceCreateParams,
   ResourceUpdateParams,
   DeletedResource,
-  ApiKeys,
-  ApiKey,
-  ApiKeyWithSecret,
-  ApiKeyCreateParams,
+  APIKeys,
+  APIKey,
+  APIKeyWithSecret,
+  APIKeyCreateParams,
   Scope,
   Requests,
   RequestLog,
+  RequestLogError,
   RequestListParams,
+  ErrorCode,
 } from "./resources.js";
 export { VERSION } from "./version.js";
 export { Client as default } from "./client.js";

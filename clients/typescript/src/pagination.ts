@@ -1,9 +1,14 @@
+import type { APIResponse } from "./client.js";
+
 /** One page of a list endpoint, newest first. */
 export interface Page<T> {
   object: "list";
+  /** The objects; unlike the page, they carry no `lastResponse`. */
   data: T[];
   has_more: boolean;
   url: string;
+  /** The response that carried this page (not enumerable). */
+  readonly lastResponse: APIResponse;
 }
 
 /** Paging parameters shared by every list endpoint. */

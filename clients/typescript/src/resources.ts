@@ -1,14 +1,17 @@
-import type { APIRequest, RequestOptions } from "./client.js";
+import type { APIRequest, RequestOptions, WithLastResponse } from "./client.js";
+import { missingIdError } from "./errors.js";
 import { PagePromise, type ListParams, type Page } from "./pagination.js";
 
 /** The part of Client the endpoint groups use. */
 interface Requester {
-  request<T>(req: APIRequest): Promise<T>;
+  request<T extends object>(req: APIRequest): Promise<WithLastResponse<T>>;
 }
 
 /** Path segments are escaped so that an id can never address another route. */
 function path(prefix: string, id: string): string {
-  if (typeof id !== "string" || id === "") throw new TypeError("id must be a non-empty string");
+  if (typeof id !== "string") throw new TypeError("id must be a string");
+  // As the server refuses an empty required parameter, rather than requesting the list's URL.
+  if (id.trim() === "") throw missingIdError();
   return `${prefix}/${encodeURIComponent(id)}`;
 }
 
@@ -59,19 +62,19 @@ export class Resources {
     this.#client = client;
   }
 
-  async create(params: ResourceCreateParams, options?: RequestOptions): Promise<Resource> {
+  async create(params: ResourceCreateParams, options?: RequestOptions): Promise<WithLastResponse<Resource>> {
     return this.#client.request({ method: "POST", path: "/v1/resources", body: params, options });
   }
 
-  async retrieve(id: string, options?: RequestOptions): Promise<Resource> {
+  async retrieve(id: string, options?: RequestOptions): Promise<WithLastResponse<Resource>> {
     return this.#client.request({ method: "GET", path: path("/v1/resources", id), options });
   }
 
-  async update(id: string, params: ResourceUpdateParams, options?: RequestOptions): Promise<Resource> {
+  async update(id: string, params: ResourceUpdateParams, options?: RequestOptions): Promise<WithLastResponse<Resource>> {
     return this.#client.request({ method: "PATCH", path: path("/v1/resources", id), body: params, options });
   }
 
-  async delete(id: string, options?: RequestOptions): Promise<DeletedResource> {
+  async delete(id: string, options?: RequestOptions): Promise<WithLastResponse<DeletedResource>> {
     return this.#client.request({ method: "DELETE", path: path("/v1/resources", id), options });
   }
 
@@ -86,7 +89,7 @@ export class Resources {
 /** A scope an API key can hold; `*` grants all of them. */
 export type Scope = "resources:read" | "resources:write" | "keys:read" | "keys:write" | "logs:read" | "*";
 
-export interface ApiKey {
+export interface APIKey {
   id: string;
   object: "api_key";
   name: string;
@@ -101,11 +104,11 @@ export interface ApiKey {
 }
 
 /** What create returns: the only time the secret is shown. */
-export interface ApiKeyWithSecret extends ApiKey {
+export interface APIKeyWithSecret extends APIKey {
   secret: string;
 }
 
-export interface ApiKeyCreateParams {
+export interface APIKeyCreateParams {
   name: string;
   /** Only scopes that the calling key itself has. */
   scopes: Scope[];
@@ -113,7 +116,7 @@ export interface ApiKeyCreateParams {
   rate_limit?: number;
 }
 
-export class ApiKeys {
+export class APIKeys {
   readonly #client: Requester;
 
   /** @internal */
@@ -121,26 +124,46 @@ export class ApiKeys {
     this.#client = client;
   }
 
-  async create(params: ApiKeyCreateParams, options?: RequestOptions): Promise<ApiKeyWithSecret> {
+  async create(params: APIKeyCreateParams, options?: RequestOptions): Promise<WithLastResponse<APIKeyWithSecret>> {
     return this.#client.request({ method: "POST", path: "/v1/api_keys", body: params, options });
   }
 
-  async retrieve(id: string, options?: RequestOptions): Promise<ApiKey> {
+  async retrieve(id: string, options?: RequestOptions): Promise<WithLastResponse<APIKey>> {
     return this.#client.request({ method: "GET", path: path("/v1/api_keys", id), options });
   }
 
   /** Revokes the key; it is refused from then on and returned with `revoked_at` set. */
-  async delete(id: string, options?: RequestOptions): Promise<ApiKey> {
+  async delete(id: string, options?: RequestOptions): Promise<WithLastResponse<APIKey>> {
     return this.#client.request({ method: "DELETE", path: path("/v1/api_keys", id), options });
   }
 
-  list(params: ListParams = {}, options?: RequestOptions): PagePromise<ApiKey> {
+  list(params: ListParams = {}, options?: RequestOptions): PagePromise<APIKey> {
     return new PagePromise(
-      (query) => this.#client.request<Page<ApiKey>>({ method: "GET", path: "/v1/api_keys", query, options }),
+      (query) => this.#client.request<Page<APIKey>>({ method: "GET", path: "/v1/api_keys", query, options }),
       params,
     );
   }
 }
+
+/** The error a logged request got, without its request id (the entry's id). */
+export interface RequestLogError {
+  type: string;
+  code: string;
+  message: string;
+  /** null when no single parameter was to blame. */
+  param: string | null;
+}
+
+/** An error code the API can return, for `requests.list({ status })`. */
+export type ErrorCode =
+  | "parameter_missing"
+  | "parameter_invalid"
+  | "resource_missing"
+  | "authentication_failed"
+  | "permission_denied"
+  | "idempotency_conflict"
+  | "rate_limit_exceeded"
+  | "api_error";
 
 /** One entry of the request log. */
 export interface RequestLog {
@@ -155,11 +178,18 @@ export interface RequestLog {
   idempotent_replayed: boolean;
   duration_ms: number;
   created_at: string;
+  // Added in API v1.4.1: undefined from an older server.
+  /** The error the request got; null for a success. */
+  error?: RequestLogError | null;
+  /** The client's address as the server saw it. */
+  ip?: string;
+  user_agent?: string | null;
+  source?: "api" | "dashboard";
 }
 
 export interface RequestListParams extends ListParams {
-  /** `4xx`, `5xx`, or one status code such as 404. */
-  status?: "4xx" | "5xx" | number;
+  /** A class such as `"4xx"`, one HTTP status such as `404`, or an error code such as `"parameter_missing"`. */
+  status?: "1xx" | "2xx" | "3xx" | "4xx" | "5xx" | number | ErrorCode;
 }
 
 export class Requests {
@@ -171,7 +201,7 @@ export class Requests {
   }
 
   /** Looks up a request by the `requestId` of an error, for example. */
-  async retrieve(id: string, options?: RequestOptions): Promise<RequestLog> {
+  async retrieve(id: string, options?: RequestOptions): Promise<WithLastResponse<RequestLog>> {
     return this.#client.request({ method: "GET", path: path("/v1/requests", id), options });
   }
 

@@ -55,7 +55,7 @@ describe("against docsapi serve", { timeout: 120_000 }, () => {
     assert.deepEqual(await client.resources.retrieve(created.id), updated);
 
     assert.deepEqual(await client.resources.delete(created.id), { id: created.id, object: "resource", deleted: true });
-    await assert.rejects(client.resources.retrieve(created.id), { name: "InvalidRequestError", status: 404 });
+    await assert.rejects(client.resources.retrieve(created.id), { name: "InvalidRequestError", httpStatus: 404 });
   });
 
   test("metadata: a key removed with null, then every key cleared with metadata: null", async () => {
@@ -100,7 +100,7 @@ describe("against docsapi serve", { timeout: 120_000 }, () => {
     }
     assert.ok(caught instanceof InvalidRequestError, String(caught));
     assert.equal(caught.param, "name");
-    assert.equal(caught.status, 400);
+    assert.equal(caught.httpStatus, 400);
     assert.match(caught.requestId, /^req_[0-9A-Za-z]{10,24}$/);
     assert.equal(caught.headers.get("request-id"), caught.requestId);
   });
@@ -108,7 +108,7 @@ describe("against docsapi serve", { timeout: 120_000 }, () => {
   test("retrieving an unknown id is a 404 resource_missing", async () => {
     await assert.rejects(client.resources.retrieve("res_doesnotexist0000"), (err) => {
       assert.ok(err instanceof InvalidRequestError);
-      assert.equal(err.status, 404);
+      assert.equal(err.httpStatus, 404);
       assert.equal(err.code, "resource_missing");
       return true;
     });
@@ -118,7 +118,7 @@ describe("against docsapi serve", { timeout: 120_000 }, () => {
     const stranger = new Client({ apiKey: `sk_live_${randomBase62(32)}`, baseURL: server.url });
     await assert.rejects(stranger.resources.list(), (err) => {
       assert.ok(err instanceof AuthenticationError);
-      assert.equal(err.status, 401);
+      assert.equal(err.httpStatus, 401);
       assert.equal(err.code, "authentication_failed");
       return true;
     });
@@ -201,5 +201,22 @@ describe("against docsapi serve", { timeout: 120_000 }, () => {
     assert.ok(failures.data.every((r) => r.status === 400));
     const clientErrors = await client.requests.list({ status: "4xx", limit: 100 });
     assert.ok(clientErrors.data.every((r) => r.status >= 400 && r.status < 500));
+  });
+
+  test("limit 0 is sent and refused; the error-code filter and a success's request id reach the server", async () => {
+    await assert.rejects(client.resources.list({ limit: 0 }), { name: "InvalidRequestError", httpStatus: 400, code: "parameter_invalid", param: "limit" });
+
+    const created = await client.resources.create({ name: "Last response" });
+    const { lastResponse } = created;
+    assert.equal(lastResponse.httpStatus, 201);
+    assert.match(lastResponse.requestId, /^req_[0-9A-Za-z]{10,24}$/);
+    const entry = await client.requests.retrieve(lastResponse.requestId);
+    assert.equal(entry.method, "POST");
+    assert.equal(entry.status, 201);
+
+    await client.resources.create({ name: "" }).catch(() => {});
+    const byCode = await client.requests.list({ status: "parameter_missing", limit: 100 });
+    assert.ok(byCode.data.length > 0);
+    assert.ok(byCode.data.every((r) => r.error_code === "parameter_missing"));
   });
 });

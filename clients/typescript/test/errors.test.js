@@ -35,7 +35,9 @@ cases.forEach((c, i) => {
     assert.equal(err.param, c.expect.param);
     assert.equal(err.message, c.expect.message);
     assert.equal(err.requestId, c.expect.request_id);
-    assert.equal(err.status, c.expect.http_status);
+    assert.equal(err.httpStatus, c.expect.http_status);
+    assert.equal(err.docUrl, c.expect.doc_url);
+    assert.equal(String(err), `${c.expect.class}: ${c.expect.string}`);
     assert.ok(err.headers instanceof Headers);
     for (const [name, value] of Object.entries(c.headers)) assert.equal(err.headers.get(name), value, name);
   });

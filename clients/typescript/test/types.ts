@@ -12,13 +12,22 @@ import Client, {
 export async function usage(): Promise<void> {
   const client = new Client({ apiKey: "sk_live_x", baseURL: "http://127.0.0.1:8080", maxRetries: 2, timeout: 30000 });
 
-  const created: Resource = await client.resources.create({ name: "Q3" }, { idempotencyKey: "k", signal: AbortSignal.timeout(1000) });
+  const created = await client.resources.create({ name: "Q3" }, { idempotencyKey: "k", signal: AbortSignal.timeout(1000) });
+  created satisfies Resource;
   await client.resources.update(created.id, { description: null, metadata: { team: null, owner: "" } });
   await client.resources.update(created.id, { metadata: null });
   const page: Page<Resource> = await client.resources.list({ limit: 100 });
   page.has_more satisfies boolean;
   for await (const r of client.resources.list()) r.name satisfies string;
   for await (const entry of client.requests.list({ status: "5xx" })) entry satisfies RequestLog;
+  await client.requests.list({ status: "parameter_missing" });
+  await client.requests.list({ status: 404 });
+  created.lastResponse.requestId satisfies string | null;
+  page.lastResponse.httpStatus satisfies number;
+  const entry = await client.requests.retrieve("req_1");
+  entry.error?.code satisfies string | undefined;
+  // @ts-expect-error status is a class, a number or a known error code
+  await client.requests.list({ status: "teapot" });
   const key = await client.apiKeys.create({ name: "ci", scopes: ["resources:read"] });
   key.secret satisfies string;
   (await client.resources.delete(created.id)).deleted satisfies true;
@@ -29,7 +38,8 @@ export async function usage(): Promise<void> {
     if (err instanceof InvalidRequestError && err.code === "parameter_missing") console.error(err.param);
     if (err instanceof APIConnectionError) err.cause satisfies unknown;
     if (err instanceof DocsAPIError) {
-      const fields: [string | null, number | null, string | null, Headers] = [err.type, err.status, err.requestId, err.headers];
+      err.docUrl satisfies string | null;
+      const fields: [string | null, number | null, string | null, Headers] = [err.type, err.httpStatus, err.requestId, err.headers];
       void fields;
     }
   }

@@ -2,7 +2,7 @@
 
     from docsapi import Client, InvalidRequestError
 
-    client = Client("sk_live_...")
+    client = Client()  # the key in DOCSAPI_API_KEY
     resource = client.resources.create(name="Quarterly report")
 """
 
@@ -18,7 +18,7 @@ from ._errors import (
 )
 from ._errors import PermissionError as PermissionError  # noqa: A004 (see _errors.py)
 from ._headers import Headers
-from ._models import APIKey, DeletedResource, Page, RequestLog, Resource
+from ._models import APIKey, APIResponse, DeletedResource, Page, RequestLog, RequestLogError, Resource
 from ._services import NOT_GIVEN, APIKeys, NotGiven, Requests, Resources
 from ._version import VERSION
 
@@ -28,7 +28,8 @@ __version__ = VERSION
 # import, rather than the private module it is defined in.
 for _cls in (
     APIConnectionError, APIError, AuthenticationError, DocsAPIError, IdempotencyError, InvalidRequestError,
-    PermissionError, RateLimitError, Client, Headers, APIKey, DeletedResource, Page, RequestLog, Resource,
+    PermissionError, RateLimitError, Client, Headers, APIKey, APIResponse, DeletedResource, Page, RequestLog,
+    RequestLogError, Resource,
     NotGiven, APIKeys, Requests, Resources,
 ):
     _cls.__module__ = __name__
@@ -44,6 +45,7 @@ __all__ = [
     "APIError",
     "APIKey",
     "APIKeys",
+    "APIResponse",
     "AuthenticationError",
     "Client",
     "DeletedResource",
@@ -55,6 +57,7 @@ __all__ = [
     "Page",
     "RateLimitError",
     "RequestLog",
+    "RequestLogError",
     "Requests",
     "Resource",
     "Resources",

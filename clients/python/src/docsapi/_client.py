@@ -1,11 +1,17 @@
-from ._requester import Requester
+from typing import Optional
+
+from ._requester import DEFAULT_BASE_URL, Requester
 from ._services import APIKeys, Requests, Resources
 
-DEFAULT_BASE_URL = "http://127.0.0.1:8080"
+__all__ = ["Client", "DEFAULT_BASE_URL"]
 
 
 class Client:
     """A Docs API client bound to one API key.
+
+    ``api_key`` defaults to the DOCSAPI_API_KEY environment variable; without
+    either, every call raises AuthenticationError before sending anything.
+    ``base_url`` defaults to DOCSAPI_BASE_URL, else http://127.0.0.1:8080.
 
     ``max_retries`` is how many times a call is retried after a 429, a 5xx or
     a connection failure (0 disables retries); ``timeout`` is the limit in
@@ -20,9 +26,9 @@ class Client:
 
     def __init__(
         self,
-        api_key: str,
+        api_key: Optional[str] = None,
         *,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: Optional[str] = None,
         max_retries: int = 2,
         timeout: float = 30.0,
     ) -> None:

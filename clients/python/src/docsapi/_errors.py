@@ -13,6 +13,8 @@ __all__ = [
     "APIError",
     "APIConnectionError",
     "error_from_response",
+    "describe",
+    "missing_id",
 ]
 
 
@@ -30,6 +32,7 @@ class DocsAPIError(Exception):
     request_id: Optional[str]
     http_status: Optional[int]
     headers: Headers
+    doc_url: Optional[str]
 
     def __init__(
         self,
@@ -41,6 +44,7 @@ class DocsAPIError(Exception):
         request_id: Optional[str] = None,
         http_status: Optional[int] = None,
         headers: Optional[Mapping[str, str]] = None,
+        doc_url: Optional[str] = None,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -50,8 +54,11 @@ class DocsAPIError(Exception):
         self.request_id = request_id
         self.http_status = http_status
         self.headers = headers if isinstance(headers, Headers) else Headers(headers)
+        # A link to the code's section of the errors page (API v1.4.1 and later).
+        self.doc_url = doc_url
 
     def __str__(self) -> str:
+        # The same form as the Go and TypeScript clients' (clients/testdata/errors.json).
         details = [
             "%s=%s" % (label, value)
             for label, value in (
@@ -63,12 +70,14 @@ class DocsAPIError(Exception):
             )
             if value is not None
         ]
+        if self.__cause__ is not None:
+            details.append("cause=" + describe(self.__cause__))
         if not details:
             return self.message
         return "%s (%s)" % (self.message, ", ".join(details))
 
     def __repr__(self) -> str:
-        return "%s(message=%r, http_status=%r, type=%r, code=%r, param=%r, request_id=%r)" % (
+        return "%s(message=%r, http_status=%r, type=%r, code=%r, param=%r, request_id=%r, doc_url=%r)" % (
             type(self).__name__,
             self.message,
             self.http_status,
@@ -76,6 +85,7 @@ class DocsAPIError(Exception):
             self.code,
             self.param,
             self.request_id,
+            self.doc_url,
         )
 
     def __reduce__(self) -> Tuple[Any, ...]:
@@ -131,6 +141,19 @@ _CLASS_BY_TYPE: Dict[str, Type[DocsAPIError]] = {
 }
 
 
+def describe(exc: BaseException) -> str:
+    """An exception as "Type: text", for messages."""
+    text = str(exc)
+    return "%s: %s" % (type(exc).__name__, text) if text else type(exc).__name__
+
+
+def missing_id() -> InvalidRequestError:
+    """The error for an empty or blank object id, raised before any request."""
+    return InvalidRequestError(
+        "Missing required parameter: id.", type="invalid_request_error", code="parameter_missing", param="id"
+    )
+
+
 def _string(obj: Mapping[str, Any], key: str) -> Optional[str]:
     value = obj.get(key)
     return value if isinstance(value, str) else None
@@ -168,4 +191,5 @@ def error_from_response(status: int, headers: Headers, body: bytes) -> DocsAPIEr
         request_id=_string(fields, "request_id") or header_request_id,
         http_status=status,
         headers=headers,
+        doc_url=_string(fields, "doc_url"),
     )

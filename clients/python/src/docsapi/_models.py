@@ -5,11 +5,11 @@ library keeps working against a newer server.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Any, Callable, Dict, Generic, Iterator, List, Optional, TypeVar
+from typing import Any, Callable, Dict, Generic, Iterator, List, Mapping, Optional, TypeVar
 
-__all__ = ["Resource", "DeletedResource", "APIKey", "RequestLog", "Page"]
+__all__ = ["APIResponse", "Resource", "DeletedResource", "APIKey", "RequestLog", "RequestLogError", "Page"]
 
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))\Z"
@@ -38,6 +38,22 @@ def _optional_timestamp(value: Any) -> Optional[datetime]:
 
 
 @dataclass(frozen=True)
+class APIResponse:
+    """The HTTP response of a successful call: the ``last_response`` of the object it returned."""
+
+    http_status: int
+    headers: Mapping[str, str]
+    #: The Request-Id header: quote it to support.
+    request_id: Optional[str]
+
+
+def _last_response() -> Any:
+    # Set on the object a call returns, None on the objects inside a page;
+    # left out of equality and repr, which are about the API object.
+    return field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True)
 class Resource:
     id: str
     object: str
@@ -46,6 +62,7 @@ class Resource:
     metadata: Dict[str, str]
     created_at: datetime
     updated_at: datetime
+    last_response: Optional[APIResponse] = _last_response()
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> "Resource":
@@ -65,6 +82,7 @@ class DeletedResource:
     id: str
     object: str
     deleted: bool
+    last_response: Optional[APIResponse] = _last_response()
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> "DeletedResource":
@@ -84,6 +102,7 @@ class APIKey:
     revoked_at: Optional[datetime]
     # The full key: only in the response to create, never again.
     secret: Optional[str] = None
+    last_response: Optional[APIResponse] = _last_response()
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> "APIKey":
@@ -116,6 +135,15 @@ class RequestLog:
     idempotent_replayed: bool
     duration_ms: float
     created_at: datetime
+    # Added in API v1.4.1; None from an older server.
+    #: The error the request got, None for a success.
+    error: Optional["RequestLogError"] = None
+    #: The client's address as the server saw it.
+    ip: Optional[str] = None
+    user_agent: Optional[str] = None
+    #: "api" or "dashboard".
+    source: Optional[str] = None
+    last_response: Optional[APIResponse] = _last_response()
 
     @classmethod
     def from_json(cls, data: Dict[str, Any]) -> "RequestLog":
@@ -131,7 +159,25 @@ class RequestLog:
             idempotent_replayed=bool(data.get("idempotent_replayed", False)),
             duration_ms=float(data.get("duration_ms") or 0.0),
             created_at=_timestamp(data["created_at"]),
+            error=RequestLogError.from_json(data["error"]) if data.get("error") is not None else None,
+            ip=data.get("ip"),
+            user_agent=data.get("user_agent"),
+            source=data.get("source"),
         )
+
+
+@dataclass(frozen=True)
+class RequestLogError:
+    """The error object a logged request got, without its request id (the entry's id)."""
+
+    type: str
+    code: str
+    message: str
+    param: Optional[str]
+
+    @classmethod
+    def from_json(cls, data: Dict[str, Any]) -> "RequestLogError":
+        return cls(type=data["type"], code=data["code"], message=data["message"], param=data.get("param"))
 
 
 T = TypeVar("T")
@@ -145,6 +191,7 @@ class Page(Generic[T]):
     data: List[T]
     has_more: bool
     url: str
+    last_response: Optional[APIResponse] = _last_response()
 
     def __iter__(self) -> Iterator[T]:
         return iter(self.data)

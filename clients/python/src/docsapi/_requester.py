@@ -4,6 +4,7 @@ import functools
 import http.client
 import io
 import json
+import os
 import platform
 import random
 import socket
@@ -13,14 +14,37 @@ import uuid
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
-from ._errors import APIConnectionError, APIError, DocsAPIError, error_from_response
+from ._errors import (
+    APIConnectionError,
+    APIError,
+    AuthenticationError,
+    DocsAPIError,
+    InvalidRequestError,
+    describe,
+    error_from_response,
+    missing_id,
+)
 from ._headers import Headers
+from ._models import APIResponse
 from ._retry import retry_delay, should_retry
 from ._version import VERSION
 
 T = TypeVar("T")
 
-USER_AGENT = "docsapi-python/%s (Python %s; %s)" % (VERSION, platform.python_version(), platform.system() or "unknown")
+# The form every client shares (clients/testdata/user_agent.json):
+# docsapi-python/0.1.0 python/3.11.7 (linux; x86_64).
+USER_AGENT = "docsapi-python/%s python/%s (%s; %s)" % (
+    VERSION,
+    platform.python_version(),
+    (platform.system() or "unknown").lower(),
+    platform.machine() or "unknown",
+)
+DEFAULT_BASE_URL = "http://127.0.0.1:8080"
+
+# The messages of a connection failure, the same in every client
+# (clients/testdata/connection_errors.json); the cause says more.
+_NO_RESPONSE = "Could not get a response from the API."
+_TIMED_OUT = "The API did not respond within the timeout."
 
 # Methods that change state, and so always carry an Idempotency-Key.
 _WRITE_METHODS = frozenset({"POST", "PATCH", "DELETE"})
@@ -28,8 +52,10 @@ _WRITE_METHODS = frozenset({"POST", "PATCH", "DELETE"})
 
 def path_segment(value: str) -> str:
     """Quote an object id for use in a URL path, refusing what would change the route."""
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("an object id must be a non-empty string, got %r" % (value,))
+    if not isinstance(value, str):
+        raise TypeError("an object id must be a string, got %r" % (value,))
+    if not value.strip():
+        raise missing_id()
     return quote(value, safe="")
 
 
@@ -40,9 +66,14 @@ class Requester:
     is never reused, and nothing has to be locked between threads.
     """
 
-    def __init__(self, api_key: str, base_url: str, max_retries: int, timeout: float) -> None:
-        if not isinstance(api_key, str) or not api_key.strip():
-            raise ValueError("api_key must be a non-empty string")
+    def __init__(self, api_key: Optional[str], base_url: Optional[str], max_retries: int, timeout: float) -> None:
+        if not api_key:
+            # Checked at each call, as in the other clients: AuthenticationError.
+            api_key = os.environ.get("DOCSAPI_API_KEY") or None
+        if api_key is not None and not isinstance(api_key, str):
+            raise TypeError("api_key must be a string")
+        if not base_url:
+            base_url = os.environ.get("DOCSAPI_BASE_URL") or DEFAULT_BASE_URL
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ValueError("max_retries must be a non-negative integer")
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
@@ -75,6 +106,20 @@ class Requester:
         body: Optional[Mapping[str, Any]] = None,
         idempotency_key: Optional[str] = None,
     ) -> T:
+        if self.api_key is None:
+            raise AuthenticationError(
+                "No API key: pass one to the client or set DOCSAPI_API_KEY.",
+                type="authentication_error",
+                code="authentication_failed",
+            )
+        if idempotency_key == "" and method in _WRITE_METHODS:
+            # Replacing it with a generated key would make a repeated write run twice.
+            raise InvalidRequestError(
+                "Idempotency-Key must not be empty; leave it out to have one generated.",
+                type="invalid_request_error",
+                code="parameter_invalid",
+                param="Idempotency-Key",
+            )
         target = self._path_prefix + path
         params = {k: str(v) for k, v in (query or {}).items() if v is not None}
         if params:
@@ -100,9 +145,7 @@ class Requester:
                 status, response_headers, raw = self._send(method, target, payload, headers)
             except (OSError, http.client.HTTPException) as exc:
                 status, response_headers = None, Headers()
-                error: DocsAPIError = APIConnectionError(
-                    "Could not get a response from the API at %s: %s" % (self.base_url, _describe(exc))
-                )
+                error: DocsAPIError = APIConnectionError(_TIMED_OUT if isinstance(exc, socket.timeout) else _NO_RESPONSE)
                 error.__cause__ = exc
             else:
                 if 200 <= status <= 299:
@@ -203,14 +246,9 @@ class _DeadlineResponse(http.client.HTTPResponse):
         super().__init__(_DeadlineSocket(sock, deadline), debuglevel, method, url)  # type: ignore[arg-type]
 
 
-def _describe(exc: BaseException) -> str:
-    text = str(exc)
-    return "%s: %s" % (type(exc).__name__, text) if text else type(exc).__name__
-
-
 def _decode(status: int, headers: Headers, raw: bytes, parse: Callable[[Any], T]) -> T:
     try:
-        return parse(json.loads(raw.decode("utf-8")))
+        result = parse(json.loads(raw.decode("utf-8")))
     except (ValueError, KeyError, TypeError) as exc:
         # A 2xx that is not the expected object (a misconfigured proxy, say).
         # Not retried: the request may well have been carried out.
@@ -222,3 +260,6 @@ def _decode(status: int, headers: Headers, raw: bytes, parse: Callable[[Any], T]
             headers=headers,
         )
         raise error from exc
+    # Every object a call returns carries its response; they are frozen dataclasses.
+    object.__setattr__(result, "last_response", APIResponse(status, headers, headers.get("Request-Id")))
+    return result
