@@ -29,12 +29,14 @@ type dashKeyRow struct {
 
 // dashKeyForm is what the creation form was sent with, shown again on error.
 type dashKeyForm struct {
-	Name      string
-	Scopes    []string
-	RateLimit string
+	Name           string
+	Scopes         []string
+	RateLimit      string
+	IdempotencyKey string
 }
 
-// dashKeyCreated is the page that shows a new key's secret, once.
+// dashKeyCreated is the page that shows a new key's secret, once. A
+// replayed creation has no secret to show.
 type dashKeyCreated struct {
 	Key    apiKeyJSON
 	Secret string
@@ -76,6 +78,9 @@ func (s *Server) renderKeys(w http.ResponseWriter, r *http.Request, status int, 
 	}
 	page.Pager = newDashPager(r, p, keys, more, func(k *docsapi.APIKey) string { return k.ID })
 	page.Scopes = docsapi.Scopes
+	if page.Form.IdempotencyKey == "" {
+		page.Form.IdempotencyKey = docsapi.RandomBase62(24)
+	}
 	if page.Form.RateLimit == "" {
 		page.Form.RateLimit = strconv.Itoa(docsapi.DefaultRateLimit)
 	}
@@ -86,7 +91,8 @@ func (s *Server) renderKeys(w http.ResponseWriter, r *http.Request, status int, 
 // API's rules (scopes and rate limit no more than the creating key's) hold
 // here unchanged.
 func (s *Server) handleDashCreateKey(w http.ResponseWriter, r *http.Request) {
-	form := dashKeyForm{Name: r.PostForm.Get("name"), Scopes: r.PostForm["scopes"], RateLimit: strings.TrimSpace(r.PostForm.Get("rate_limit"))}
+	form := dashKeyForm{Name: r.PostForm.Get("name"), Scopes: r.PostForm["scopes"], RateLimit: strings.TrimSpace(r.PostForm.Get("rate_limit")),
+		IdempotencyKey: r.PostForm.Get("idempotency_key")}
 	fields := map[string]any{"name": form.Name, "scopes": form.Scopes}
 	if form.Scopes == nil {
 		fields["scopes"] = []string{}
@@ -98,7 +104,9 @@ func (s *Server) handleDashCreateKey(w http.ResponseWriter, r *http.Request) {
 			fields["rate_limit"] = form.RateLimit // the API explains what is wrong
 		}
 	}
-	status, body := s.callAPI(w, r, s.handleCreateAPIKey, fields)
+	// The form's Idempotency-Key makes a resent form (a reload, a double
+	// click) replay the first creation instead of making a second key.
+	status, body := s.callAPI(w, r, s.handleCreateAPIKey, fields, r.PostForm.Get("idempotency_key"))
 	if status != http.StatusCreated {
 		s.renderKeys(w, r, status, dashKeysPage{Form: form, Error: apiError(body)})
 		return
@@ -124,7 +132,7 @@ func (s *Server) handleDashRevokeKey(w http.ResponseWriter, r *http.Request) {
 // handleDashRevokeKeyPost revokes through the API's own handler. Revoking
 // the key that the session signed in with ends the session.
 func (s *Server) handleDashRevokeKeyPost(w http.ResponseWriter, r *http.Request) {
-	status, body := s.callAPI(w, r, s.handleRevokeAPIKey, map[string]any{})
+	status, body := s.callAPI(w, r, s.handleRevokeAPIKey, map[string]any{}, "")
 	if status != http.StatusOK {
 		e := apiError(body)
 		s.render(w, r, status, "error", http.StatusText(status), dashErrorPage{Status: status, Error: *e})
@@ -140,17 +148,23 @@ func (s *Server) handleDashRevokeKeyPost(w http.ResponseWriter, r *http.Request)
 }
 
 // callAPI runs an API handler for a Dashboard form, with fields as its JSON
-// body and without an Idempotency-Key, and returns the status and body that
-// the API would have sent. The rules of the API thus live in one place.
-func (s *Server) callAPI(w http.ResponseWriter, r *http.Request, h http.HandlerFunc, fields map[string]any) (int, []byte) {
+// body and idemKey (if any) as its Idempotency-Key, and returns the status
+// and body that the API would have sent. The rules of the API thus live in
+// one place.
+func (s *Server) callAPI(w http.ResponseWriter, r *http.Request, h http.HandlerFunc, fields map[string]any, idemKey string) (int, []byte) {
 	raw, err := json.Marshal(fields)
 	if err != nil {
 		return s.renderError(r, err)
 	}
+	st := stateFrom(r.Context())
+	if idemKey != "" {
+		if st.idempotencyKey, err = parseIdempotencyKey([]string{idemKey}); err != nil {
+			return s.renderError(r, err)
+		}
+	}
 	ar := r.Clone(r.Context())
 	ar.Body = io.NopCloser(bytes.NewReader(raw))
 	ar.Header.Set("Content-Type", "application/json")
-	st := stateFrom(r.Context())
 	if st.body, err = readBody(w, ar); err != nil {
 		return s.renderError(r, err)
 	}

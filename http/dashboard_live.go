@@ -3,6 +3,7 @@ package http
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -90,7 +91,7 @@ func (s *Server) streamLogs(w http.ResponseWriter, r *http.Request, f docsapi.Re
 			continue
 		} else if err != nil {
 			if ctx.Err() == nil {
-				s.logger(ctx).Error("live tail", "error", err.Error())
+				s.logger(ctx).Error("live tail", slog.String("error", err.Error()))
 			}
 			send("error", "", map[string]string{"message": "The live tail stopped; reload to try again."})
 			rc.Flush()

@@ -356,12 +356,23 @@ func TestDashboardKeys(t *testing.T) {
 	d := e.dashClient()
 	d.signIn(e.rootKey)
 	d.get("/dashboard/keys").want(t, 200).contains(t, "root", "this session")
-	r := d.post("/dashboard/keys", url.Values{"name": {"ci deploys"}, "scopes": {"resources:read", "logs:read"}, "rate_limit": {"7"}}).want(t, 201)
+	idem := regexp.MustCompile(`name="idempotency_key" value="([^"]+)"`).FindSubmatch(d.get("/dashboard/keys").body)
+	if idem == nil {
+		t.Fatal("the creation form has no idempotency key")
+	}
+	form := url.Values{"name": {"ci deploys"}, "scopes": {"resources:read", "logs:read"}, "rate_limit": {"7"}, "idempotency_key": {string(idem[1])}}
+	r := d.post("/dashboard/keys", form).want(t, 201)
 	secret := regexp.MustCompile(`<code id="secret">(sk_live_[0-9A-Za-z]{32})</code>`).FindSubmatch(r.body)
 	if secret == nil {
 		t.Fatalf("no secret on the page: %s", r.body)
 	}
 	r.contains(t, "shown only this once", `data-copy="secret"`, "logs:read resources:read", "7 requests per second")
+	// The form sent again (a reload) replays the creation, without the secret.
+	form.Del("csrf_token")
+	d.post("/dashboard/keys", form).want(t, 201).contains(t, `id="already-created"`).lacks(t, string(secret[1]))
+	if n := len(e.do("GET", "/v1/api_keys", e.rootKey, nil).want(t, 200).json(t)["data"].([]any)); n != 2 {
+		t.Errorf("%d keys after a resent form, want 2", n)
+	}
 	// The secret works, and is never shown again.
 	e.do("GET", "/v1/resources", string(secret[1]), nil).want(t, 200)
 	e.do("GET", "/v1/resources", string(secret[1]), nil, "User-Agent", "usage-test").want(t, 200)
