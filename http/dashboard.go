@@ -320,8 +320,7 @@ type dashErrorPage struct {
 	Error  errorObject
 }
 
-// dashError writes err as an HTML page. Like (*Server).Error, it goes
-// through toErrorObject, so the code is logged and internal causes are hidden.
+// dashError writes err as an HTML page holding the API's error object.
 func (s *Server) dashError(w http.ResponseWriter, r *http.Request, err error) {
 	status, obj := s.dashErrorObject(w, r, err)
 	s.render(w, r, status, "error", http.StatusText(status), dashErrorPage{Status: status, Error: obj})
@@ -362,12 +361,14 @@ func newDashPager[T any](r *http.Request, p docsapi.ListParams, items []T, more 
 	return pg
 }
 
-// dashErrorObject is toErrorObject for a page, which also sets the
-// Retry-After of a 429.
+// dashErrorObject turns err into a status and the error object exactly as
+// the API would return it (through renderError, which logs internal causes
+// and notes the error for the request log), and sets a 429's Retry-After.
 func (s *Server) dashErrorObject(w http.ResponseWriter, r *http.Request, err error) (int, errorObject) {
 	var ra *retryAfterError
 	if errors.As(err, &ra) {
 		w.Header().Set("Retry-After", strconv.Itoa(ra.after))
 	}
-	return s.toErrorObject(r, err)
+	status, body := s.renderError(r, err)
+	return status, *apiError(body)
 }

@@ -169,8 +169,16 @@ func (s *Server) handleDashLog(w http.ResponseWriter, r *http.Request) {
 	}
 	d := dashLogDetail{Log: l}
 	if l.ErrorCode != "" {
-		obj := newErrorObject(&docsapi.Error{Code: l.ErrorCode, Message: l.ErrorMessage, Param: l.ErrorParam}, l.ID)
-		raw, _ := json.MarshalIndent(errorBody{Error: obj}, "", "  ")
+		// The fields the log keeps of the error object (its link to the
+		// docs is on the page, next to it).
+		obj := struct {
+			Type      string `json:"type"`
+			Code      string `json:"code"`
+			Message   string `json:"message"`
+			Param     string `json:"param,omitempty"`
+			RequestID string `json:"request_id"`
+		}{l.ErrorType(), l.ErrorCode, l.ErrorMessage, l.ErrorParam, l.ID}
+		raw, _ := json.MarshalIndent(map[string]any{"error": obj}, "", "  ")
 		d.ErrorJSON = string(raw)
 	}
 	s.render(w, r, http.StatusOK, "log", l.ID, d)

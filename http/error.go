@@ -23,17 +23,9 @@ type errorObject struct {
 }
 
 // renderError turns err into the status and body of an error response.
+// Anything that is not a *docsapi.Error is logged and becomes an api_error,
+// so no driver message, path or secret reaches the caller.
 func (s *Server) renderError(r *http.Request, err error) (int, []byte) {
-	status, obj := s.toErrorObject(r, err)
-	body, _ := json.Marshal(errorBody{Error: obj})
-	return status, append(body, '\n')
-}
-
-// toErrorObject turns err into a status and the error object, and notes
-// the code for the request log. Anything that is not a *docsapi.Error is
-// logged and becomes an api_error, so no driver message, path or secret
-// reaches the caller.
-func (s *Server) toErrorObject(r *http.Request, err error) (int, errorObject) {
 	st := stateFrom(r.Context())
 	var e *docsapi.Error
 	if !errors.As(err, &e) {
@@ -44,14 +36,12 @@ func (s *Server) toErrorObject(r *http.Request, err error) (int, errorObject) {
 		}
 		e = docsapi.Errorf(docsapi.EINTERNAL, "An unexpected error occurred on our side; support can trace it with the request_id.")
 	}
+	class := e.Class()
 	st.apiErr = e
-	return e.Class().Status, newErrorObject(e, st.id)
-}
-
-// newErrorObject is the error object as the API returns it; the Dashboard
-// shows logged errors through it too.
-func newErrorObject(e *docsapi.Error, requestID string) errorObject {
-	return errorObject{Type: e.Class().Type, Code: e.Code, Message: e.Message, Param: e.Param, RequestID: requestID}
+	body, _ := json.Marshal(errorBody{Error: errorObject{
+		Type: class.Type, Code: e.Code, Message: e.Message, Param: e.Param, RequestID: st.id,
+	}})
+	return class.Status, append(body, '\n')
 }
 
 // Error writes err as the contract's error object. It is the one place where

@@ -41,10 +41,6 @@ type Server struct {
 	RateLimiter        docsapi.RateLimiter
 	SessionService     docsapi.SessionService
 
-	// PublicURL is the URL users reach the server at (DOCSAPI_PUBLIC_URL);
-	// when it is https, the Dashboard's cookies are marked Secure.
-	PublicURL string
-
 	// SharedRateLimit, when set, is where the rate-limit state that several
 	// instances share lives (Redis); /healthz reports whether it answers.
 	SharedRateLimit Pinger
@@ -57,15 +53,19 @@ type Server struct {
 	AuthFailures     docsapi.RateLimiter
 	AuthFailureLimit int
 
+	// PublicURL is the URL users reach the server at (DOCSAPI_PUBLIC_URL),
+	// e.g. https://api.example.com; error objects' doc_url is built from it.
+	PublicURL string
+
 	// BeforeWork, when set, runs inside the work of every write; tests use it
 	// to make the work fail.
 	BeforeWork func(ctx context.Context) error
 
 	keys     *keyCache
-	dashStop chan struct{} // closed on shutdown: live tails end
 	log      *requestLogger
 	metrics  *metrics
 	Registry *prometheus.Registry
+	dashStop chan struct{} // closed on shutdown: live tails end
 }
 
 // route is one endpoint: its pattern, the scope it needs and its handler.
@@ -159,6 +159,7 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) registerRoutes() {
+	s.registerDashboard()
 	s.routes = []route{
 		{method: "POST", path: "/v1/resources", scope: docsapi.ScopeResourcesWrite, handler: s.handleCreateResource},
 		{method: "GET", path: "/v1/resources", scope: docsapi.ScopeResourcesRead, query: listQuery, handler: s.handleListResources},
@@ -182,7 +183,6 @@ func (s *Server) registerRoutes() {
 		}
 		s.mux.Handle(rt.method+" "+rt.path, s.instrument(rt.method+" "+rt.path, h))
 	}
-	s.registerDashboard()
 	// Everything else, unknown paths and unknown methods alike, is a 404.
 	s.mux.Handle("/", s.instrument("unmatched", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, docsapi.Errorf(docsapi.ENOTFOUND, "Unrecognized request URL (%s: %s).", r.Method, r.URL.Path))
