@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/docsapi/docsapi"
@@ -124,7 +125,8 @@ func (s *Server) Open(addr string) error {
 	s.log = newRequestLogger(s.RequestLogService, s.APIKeyService, s.Logger, s.metrics)
 	s.server.ErrorLog = slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn)
 	s.dashStop = make(chan struct{})
-	s.server.RegisterOnShutdown(func() { close(s.dashStop) })
+	var stopDash sync.Once // Shutdown may run more than once
+	s.server.RegisterOnShutdown(func() { stopDash.Do(func() { close(s.dashStop) }) })
 	if s.ln == nil {
 		if err := s.Listen(addr); err != nil {
 			return err
