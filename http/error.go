@@ -39,7 +39,7 @@ func (s *Server) renderError(r *http.Request, err error) (int, []byte) {
 		e = docsapi.Errorf(docsapi.EINTERNAL, "An unexpected error occurred on our side; support can trace it with the request_id.")
 	}
 	class := e.Class()
-	st.errorCode = e.Code
+	st.apiErr = e
 	body, _ := json.Marshal(errorBody{Error: errorObject{
 		Type: class.Type, Code: e.Code, Message: e.Message, Param: e.Param, RequestID: st.id,
 		DocURL: s.DocURL(e.Code),

@@ -172,7 +172,7 @@ func (s *Server) replay(w http.ResponseWriter, st *state, stored *docsapi.Stored
 	if stored.Status >= 400 {
 		var eb errorBody
 		if json.Unmarshal(stored.Body, &eb) == nil {
-			st.errorCode = eb.Error.Code
+			st.apiErr = &docsapi.Error{Code: eb.Error.Code, Message: eb.Error.Message, Param: eb.Error.Param}
 		}
 	}
 	w.Header().Set("Idempotent-Replayed", "true")

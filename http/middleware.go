@@ -20,11 +20,16 @@ import (
 
 // state is what the middleware learns about one request as it passes.
 type state struct {
-	id        string
-	start     time.Time
-	logger    *slog.Logger
-	key       *docsapi.APIKey
-	errorCode string
+	id     string
+	start  time.Time
+	logger *slog.Logger
+	key    *docsapi.APIKey
+	// apiErr is the error object the response carried, nil for a success.
+	apiErr *docsapi.Error
+	// source is docsapi.SourceDashboard for a request that a Dashboard page
+	// serves (its handler sets it, with key, to have the request logged as
+	// the Dashboard's); empty means docsapi.SourceAPI.
+	source string
 
 	idempotencyKey string
 	replayed       bool
@@ -102,30 +107,35 @@ func (s *Server) finish(r *http.Request, st *state, status int) {
 	d := time.Since(st.start)
 	if r.Context().Err() != nil && status >= 500 {
 		// The client went away and the work was cut short: not our failure.
-		status, st.errorCode = statusClientClosed, ""
+		status, st.apiErr = statusClientClosed, nil
+	}
+	var apiErr docsapi.Error
+	if st.apiErr != nil {
+		apiErr = *st.apiErr
 	}
 	st.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),
-		slog.Int("status", status), slog.Float64("duration_ms", durationMS(d)), slog.String("error_code", st.errorCode))
+		slog.Int("status", status), slog.Float64("duration_ms", durationMS(d)), slog.String("error_code", apiErr.Code))
 	if st.key == nil {
 		return
 	}
+	source := st.source
+	if source == "" {
+		source = docsapi.SourceAPI
+	}
 	s.log.Enqueue(&docsapi.RequestLog{
-		ID: st.id, AccountID: st.key.AccountID, Method: r.Method, Path: loggablePath(r.URL.Path), Status: status,
-		ErrorCode: st.errorCode, APIKeyID: st.key.ID, IdempotencyKey: st.idempotencyKey,
-		IdempotentReplayed: st.replayed, Duration: d, CreatedAt: st.start.UTC(),
+		ID: st.id, AccountID: st.key.AccountID, Method: r.Method, Path: docsapi.LoggableText(r.URL.Path, 0),
+		Route: r.Pattern, Status: status,
+		ErrorCode: apiErr.Code, ErrorMessage: apiErr.Message, ErrorParam: apiErr.Param,
+		APIKeyID: st.key.ID, IdempotencyKey: st.idempotencyKey, IdempotentReplayed: st.replayed, Duration: d,
+		IP: clientIP(r), UserAgent: docsapi.LoggableText(r.UserAgent(), docsapi.MaxUserAgentLen), Source: source,
+		CreatedAt: st.start.UTC(),
 	})
 }
 
 // statusClientClosed is what the logs record for a request whose client
 // hung up before it was answered (nginx's convention; never sent).
 const statusClientClosed = 499
-
-// loggablePath makes a decoded URL path storable as text: valid UTF-8
-// without NUL, which PostgreSQL refuses.
-func loggablePath(p string) string {
-	return strings.ReplaceAll(strings.ToValidUTF8(p, "\uFFFD"), "\x00", "\uFFFD")
-}
 
 func durationMS(d time.Duration) float64 {
 	return math.Round(float64(d.Microseconds())/10) / 100

@@ -20,6 +20,20 @@ type requestLogJSON struct {
 	IdempotentReplayed bool    `json:"idempotent_replayed"`
 	DurationMS         float64 `json:"duration_ms"`
 	CreatedAt          string  `json:"created_at"`
+	// Added in v1.4.1.
+	Error     *requestLogErrorJSON `json:"error"`
+	IP        *string              `json:"ip"`
+	UserAgent *string              `json:"user_agent"`
+	Source    string               `json:"source"`
+}
+
+// requestLogErrorJSON is the error object as returned, without request_id
+// (the entry's own id) and doc_url.
+type requestLogErrorJSON struct {
+	Type    string `json:"type"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Param   string `json:"param,omitempty"`
 }
 
 func optional(s string) *string {
@@ -30,9 +44,14 @@ func optional(s string) *string {
 }
 
 func newRequestLogJSON(l *docsapi.RequestLog) requestLogJSON {
-	return requestLogJSON{ID: l.ID, Object: "request", Method: l.Method, Path: l.Path, Status: l.Status,
+	j := requestLogJSON{ID: l.ID, Object: "request", Method: l.Method, Path: l.Path, Status: l.Status,
 		ErrorCode: optional(l.ErrorCode), APIKeyID: l.APIKeyID, IdempotencyKey: optional(l.IdempotencyKey),
-		IdempotentReplayed: l.IdempotentReplayed, DurationMS: durationMS(l.Duration), CreatedAt: timeJSON(l.CreatedAt)}
+		IdempotentReplayed: l.IdempotentReplayed, DurationMS: durationMS(l.Duration), CreatedAt: timeJSON(l.CreatedAt),
+		IP: optional(l.IP), UserAgent: optional(l.UserAgent), Source: l.Source}
+	if l.ErrorCode != "" {
+		j.Error = &requestLogErrorJSON{Type: l.ErrorType(), Code: l.ErrorCode, Message: l.ErrorMessage, Param: l.ErrorParam}
+	}
+	return j
 }
 
 var (

@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -82,4 +83,88 @@ func TestRequestLog(t *testing.T) {
 	}
 	logsOnly, _ := e.newKey(0, docsapi.ScopeResourcesRead)
 	e.do("GET", "/v1/requests", logsOnly, nil).wantError(t, 403, docsapi.EFORBIDDEN, "")
+}
+
+// TestRequestLogDashboardFields: each entry keeps the error object as it
+// was returned, the client's address and User-Agent, and its source.
+func TestRequestLogDashboardFields(t *testing.T) {
+	e := newEnv(t)
+	longUA := strings.Repeat("é", docsapi.MaxUserAgentLen+100)
+	tests := []struct {
+		name      string
+		method    string
+		path      string
+		body      any
+		headers   []string
+		status    int
+		wantError map[string]any // nil for a success
+		wantUA    any
+		wantRoute string
+	}{
+		{name: "param error", method: "POST", path: "/v1/resources", body: map[string]any{"name": ""},
+			headers: []string{"User-Agent", "docsapi-test/1.0"}, status: 400,
+			wantError: map[string]any{"type": "invalid_request_error", "code": "parameter_missing", "message": "Missing required parameter: name.", "param": "name"},
+			wantUA:    "docsapi-test/1.0", wantRoute: "POST /v1/resources"},
+		{name: "error without param", method: "GET", path: "/v1/requests", headers: []string{"User-Agent", "x"}, status: 403,
+			wantError: map[string]any{"type": "permission_error", "code": "permission_denied", "message": "This API key lacks the scope logs:read that this request needs."},
+			wantUA:    "x", wantRoute: "GET /v1/requests"},
+		{name: "no User-Agent", method: "GET", path: "/v1/resources/res_missing0000000000000000", headers: []string{"User-Agent", ""}, status: 404,
+			wantError: map[string]any{"type": "invalid_request_error", "code": "resource_missing", "message": "No such resource: 'res_missing0000000000000000'.", "param": "id"},
+			wantUA:    nil, wantRoute: "GET /v1/resources/{id}"},
+		{name: "long User-Agent", method: "GET", path: "/v1/resources", headers: []string{"User-Agent", longUA}, status: 200,
+			wantUA: strings.Repeat("é", docsapi.MaxUserAgentLen), wantRoute: "GET /v1/resources"},
+		{name: "invalid UTF-8 User-Agent", method: "GET", path: "/v1/resources", headers: []string{"User-Agent", "a\xffb"}, status: 200,
+			wantUA: "a\uFFFDb", wantRoute: "GET /v1/resources"},
+	}
+	resourcesOnly, _ := e.newKey(0, docsapi.ScopeResourcesRead)
+	root, err := e.srv.APIKeyService.FindAPIKeyByHash(context.Background(), docsapi.HashSecret(e.rootKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			key := e.rootKey
+			if tt.status == 403 {
+				key = resourcesOnly
+			}
+			r := e.do(tt.method, tt.path, key, tt.body, tt.headers...).want(t, tt.status)
+			id := r.header.Get("Request-Id")
+			got := e.do("GET", "/v1/requests/"+id, e.rootKey, nil).want(t, 200).json(t)
+			if tt.wantError == nil {
+				if v, ok := got["error"]; !ok || v != nil {
+					t.Errorf("error = %v (present %v), want null", v, ok)
+				}
+			} else if fmt.Sprint(got["error"]) != fmt.Sprint(tt.wantError) {
+				t.Errorf("error = %v, want %v", got["error"], tt.wantError)
+			}
+			if v, ok := got["user_agent"]; !ok || v != tt.wantUA {
+				t.Errorf("user_agent = %q (present %v), want %q", v, ok, tt.wantUA)
+			}
+			if got["ip"] != "127.0.0.1" || got["source"] != "api" {
+				t.Errorf("ip %v, source %v", got["ip"], got["source"])
+			}
+			// The matched route is kept for grouping errors by endpoint.
+			l, err := e.srv.RequestLogService.FindRequestLogByID(context.Background(), root.AccountID, id)
+			if err != nil || l.Route != tt.wantRoute {
+				t.Errorf("route %q (%v), want %q", l.Route, err, tt.wantRoute)
+			}
+		})
+	}
+
+	// The list carries the same fields.
+	list := e.do("GET", "/v1/requests?status=parameter_missing", e.rootKey, nil).want(t, 200).json(t)
+	first := list["data"].([]any)[0].(map[string]any)
+	if first["error"].(map[string]any)["param"] != "name" || first["ip"] != "127.0.0.1" || first["source"] != "api" {
+		t.Errorf("list entry %v", first)
+	}
+
+	// A replayed error keeps the stored error object.
+	for i := range 2 {
+		r := e.do("DELETE", "/v1/resources/res_gone0000000000000000000", e.rootKey, nil, "Idempotency-Key", "gone").want(t, 404)
+		got := e.do("GET", "/v1/requests/"+r.header.Get("Request-Id"), e.rootKey, nil).want(t, 200).json(t)
+		want := map[string]any{"type": "invalid_request_error", "code": "resource_missing", "message": "No such resource: 'res_gone0000000000000000000'.", "param": "id"}
+		if fmt.Sprint(got["error"]) != fmt.Sprint(want) || got["idempotent_replayed"] != (i == 1) {
+			t.Errorf("attempt %d: error %v, replayed %v", i, got["error"], got["idempotent_replayed"])
+		}
+	}
 }

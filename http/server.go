@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"runtime"
+	"sync"
 	"time"
 
 	"github.com/docsapi/docsapi"
@@ -39,6 +40,7 @@ type Server struct {
 	RequestLogService  docsapi.RequestLogService
 	IdempotencyService docsapi.IdempotencyService
 	RateLimiter        docsapi.RateLimiter
+	SessionService     docsapi.SessionService
 
 	// SharedRateLimit, when set, is where the rate-limit state that several
 	// instances share lives (Redis); /healthz reports whether it answers.
@@ -65,6 +67,7 @@ type Server struct {
 	log      *requestLogger
 	metrics  *metrics
 	Registry *prometheus.Registry
+	dashStop chan struct{} // closed on shutdown: live tails end
 }
 
 // route is one endpoint: its pattern, the scope it needs and its handler.
@@ -113,7 +116,7 @@ func (s *Server) Listen(addr string) error {
 // or else on addr. It returns once the listener is bound, so Addr is known.
 func (s *Server) Open(addr string) error {
 	if s.APIKeyService == nil || s.ResourceService == nil || s.RequestLogService == nil ||
-		s.IdempotencyService == nil || s.RateLimiter == nil || s.Storage == nil {
+		s.IdempotencyService == nil || s.RateLimiter == nil || s.SessionService == nil || s.Storage == nil {
 		return errors.New("http: server is missing a service")
 	}
 	if s.AuthFailureLimit > 0 && s.AuthFailures == nil {
@@ -122,6 +125,9 @@ func (s *Server) Open(addr string) error {
 	s.keys = newKeyCache(s.APIKeyService)
 	s.log = newRequestLogger(s.RequestLogService, s.APIKeyService, s.Logger, s.metrics)
 	s.server.ErrorLog = slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn)
+	s.dashStop = make(chan struct{})
+	var stopDash sync.Once // Shutdown may run more than once
+	s.server.RegisterOnShutdown(func() { stopDash.Do(func() { close(s.dashStop) }) })
 	if s.ln == nil {
 		if err := s.Listen(addr); err != nil {
 			return err
@@ -156,6 +162,7 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) registerRoutes() {
+	s.registerDashboard()
 	s.routes = []route{
 		{method: "POST", path: "/v1/resources", scope: docsapi.ScopeResourcesWrite, handler: s.handleCreateResource},
 		{method: "GET", path: "/v1/resources", scope: docsapi.ScopeResourcesRead, query: listQuery, handler: s.handleListResources},

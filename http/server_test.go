@@ -56,7 +56,7 @@ func newEnv(t *testing.T, configure ...func(*dhttp.Server)) *env {
 		e.closeDB, s.Storage = db.Close, db
 		st = storetest.Store{Accounts: postgres.NewAccountService(db), APIKeys: postgres.NewAPIKeyService(db),
 			Resources: postgres.NewResourceService(db), RequestLogs: postgres.NewRequestLogService(db),
-			Idempotency: postgres.NewIdempotencyService(db)}
+			Idempotency: postgres.NewIdempotencyService(db), Sessions: postgres.NewSessionService(db)}
 	} else {
 		e.path = filepath.Join(t.TempDir(), "docsapi.db")
 		db, err := sqlite.Open(e.path)
@@ -69,10 +69,11 @@ func newEnv(t *testing.T, configure ...func(*dhttp.Server)) *env {
 		e.closeDB, s.Storage = db.Close, db
 		st = storetest.Store{Accounts: sqlite.NewAccountService(db), APIKeys: sqlite.NewAPIKeyService(db),
 			Resources: sqlite.NewResourceService(db), RequestLogs: sqlite.NewRequestLogService(db),
-			Idempotency: sqlite.NewIdempotencyService(db)}
+			Idempotency: sqlite.NewIdempotencyService(db), Sessions: sqlite.NewSessionService(db)}
 	}
 	e.accounts = st.Accounts
 	s.APIKeyService, s.ResourceService, s.RequestLogService, s.IdempotencyService = st.APIKeys, st.Resources, st.RequestLogs, st.Idempotency
+	s.SessionService = st.Sessions
 	_, _, secret, err := e.accounts.CreateAccount(ctx, "test", "")
 	if err != nil {
 		t.Fatal(err)

@@ -86,8 +86,11 @@ func (s *APIKeyService) FindAPIKeys(ctx context.Context, accountID string, p doc
 // RevokeAPIKey revokes one of the account's keys; revoking twice keeps the
 // first time. One statement, so concurrent revocations agree on that time.
 func (s *APIKeyService) RevokeAPIKey(ctx context.Context, accountID, id string) (*docsapi.APIKey, error) {
+	// Its Dashboard sessions end with it, in the same statement.
 	k, err := scanAPIKey(s.db.conn(ctx).QueryRow(ctx,
-		`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE account_id = $2 AND id = $3 RETURNING `+apiKeyColumns,
+		`WITH k AS (UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE account_id = $2 AND id = $3 RETURNING `+apiKeyColumns+`),
+		 ended AS (DELETE FROM sessions WHERE api_key_id IN (SELECT id FROM k))
+		 SELECT `+apiKeyColumns+` FROM k`,
 		docsapi.Now(), accountID, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, docsapi.NotFound("API key", id)

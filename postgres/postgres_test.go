@@ -41,6 +41,7 @@ func TestStore(t *testing.T) {
 			Resources:   NewResourceService(db),
 			RequestLogs: NewRequestLogService(db),
 			Idempotency: NewIdempotencyService(db),
+			Sessions:    NewSessionService(db),
 		}
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/docsapi/docsapi"
@@ -17,23 +18,31 @@ type RequestLogService struct{ db *DB }
 // NewRequestLogService returns a RequestLogService on db.
 func NewRequestLogService(db *DB) *RequestLogService { return &RequestLogService{db: db} }
 
-const requestLogColumns = `id, account_id, method, path, status, error_code, api_key_id, idempotency_key, idempotent_replayed, duration_us, created_at`
+const requestLogColumns = `id, account_id, method, path, route, status, error_code, error_message, error_param, api_key_id,
+	idempotency_key, idempotent_replayed, duration_us, ip, user_agent, source, created_at`
 
 func scanRequestLog(row pgx.Row) (*docsapi.RequestLog, error) {
 	var l docsapi.RequestLog
-	var code, idemKey pgtype.Text
+	var code, message, param, idemKey, ip, ua pgtype.Text
 	var durationUS int64
-	if err := row.Scan(&l.ID, &l.AccountID, &l.Method, &l.Path, &l.Status, &code, &l.APIKeyID, &idemKey,
-		&l.IdempotentReplayed, &durationUS, &l.CreatedAt); err != nil {
+	if err := row.Scan(&l.ID, &l.AccountID, &l.Method, &l.Path, &l.Route, &l.Status, &code, &message, &param, &l.APIKeyID,
+		&idemKey, &l.IdempotentReplayed, &durationUS, &ip, &ua, &l.Source, &l.CreatedAt); err != nil {
 		return nil, err
 	}
-	l.ErrorCode, l.IdempotencyKey = code.String, idemKey.String
+	l.ErrorCode, l.ErrorMessage, l.ErrorParam = code.String, message.String, param.String
+	l.IdempotencyKey, l.IP, l.UserAgent = idemKey.String, ip.String, ua.String
 	l.Duration = time.Duration(durationUS) * time.Microsecond
 	return &l, nil
 }
 
 // nullText stores "" as NULL.
 func nullText(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != ""} }
+
+// requestLogLock takes the advisory lock, one per schema, that request-log
+// batches hold from before their first seq is drawn until they commit, so
+// that seq order is commit order across instances: a tail that read up to
+// one seq can never later find a smaller one committed.
+const requestLogLock = `SELECT pg_advisory_xact_lock(hashtext('docsapi.request_logs.' || current_schema()))`
 
 // CreateRequestLogs stores a batch of entries in one transaction, sent in
 // one round trip.
@@ -43,10 +52,14 @@ func (s *RequestLogService) CreateRequestLogs(ctx context.Context, logs []*docsa
 	}
 	return s.db.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var b pgx.Batch
+		b.Queue(requestLogLock)
 		for _, l := range logs {
-			b.Queue(`INSERT INTO request_logs (`+requestLogColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-				l.ID, l.AccountID, l.Method, l.Path, l.Status, nullText(l.ErrorCode),
-				l.APIKeyID, nullText(l.IdempotencyKey), l.IdempotentReplayed, l.Duration.Microseconds(), l.CreatedAt)
+			b.Queue(`INSERT INTO request_logs (`+requestLogColumns+`)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+				l.ID, l.AccountID, l.Method, l.Path, l.Route, l.Status,
+				nullText(l.ErrorCode), nullText(l.ErrorMessage), nullText(l.ErrorParam), l.APIKeyID,
+				nullText(l.IdempotencyKey), l.IdempotentReplayed, l.Duration.Microseconds(),
+				nullText(l.IP), nullText(l.UserAgent), l.Source, l.CreatedAt)
 		}
 		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 			return fmt.Errorf("insert request logs: %w", err)
@@ -67,6 +80,42 @@ func (s *RequestLogService) FindRequestLogByID(ctx context.Context, accountID, i
 	return l, nil
 }
 
+// filterWhere returns the condition selecting the account's entries that
+// match f, with its arguments added to args. Each field is an equality or
+// range on an indexed column, so that each page is an index range scan.
+func filterWhere(f docsapi.RequestLogFilter, args pgx.NamedArgs) string {
+	where := `account_id = @account_id`
+	add := func(cond, name string, v any) {
+		where += ` AND ` + cond
+		args[name] = v
+	}
+	if f.Status > 0 {
+		add(`status = @status`, "status", f.Status)
+	}
+	if f.StatusClass > 0 {
+		add(`status_class = @status_class`, "status_class", f.StatusClass)
+	}
+	if f.ErrorCode != "" {
+		add(`error_code = @error_code`, "error_code", f.ErrorCode)
+	}
+	if f.Method != "" {
+		add(`method = @method`, "method", f.Method)
+	}
+	if f.Path != "" {
+		add(`path = @path`, "path", f.Path)
+	}
+	if f.APIKeyID != "" {
+		add(`api_key_id = @api_key_id`, "api_key_id", f.APIKeyID)
+	}
+	if !f.Since.IsZero() {
+		add(`created_at >= @since`, "since", f.Since)
+	}
+	if !f.Until.IsZero() {
+		add(`created_at < @until`, "until", f.Until)
+	}
+	return where
+}
+
 // FindRequestLogs returns one page of the account's entries matching f.
 func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID string, f docsapi.RequestLogFilter, p docsapi.ListParams) ([]*docsapi.RequestLog, bool, error) {
 	args := pgx.NamedArgs{"account_id": accountID}
@@ -74,27 +123,128 @@ func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID strin
 	if err != nil {
 		return nil, false, err
 	}
-	where := `account_id = @account_id`
-	// Equality on an indexed column keeps each page an index range scan.
-	if f.Status > 0 {
-		where += ` AND status = @status`
-		args["status"] = f.Status
-	}
-	if f.StatusClass > 0 {
-		where += ` AND status_class = @status_class`
-		args["status_class"] = f.StatusClass
-	}
-	if f.ErrorCode != "" {
-		where += ` AND error_code = @error_code`
-		args["error_code"] = f.ErrorCode
-	}
 	items, err := queryAll(ctx, s.db.conn(ctx), scanRequestLog,
-		`SELECT `+requestLogColumns+` FROM request_logs WHERE `+where+suffix, args)
+		`SELECT `+requestLogColumns+` FROM request_logs WHERE `+filterWhere(f, args)+suffix, args)
 	if err != nil {
 		return nil, false, fmt.Errorf("list request logs: %w", err)
 	}
 	items, more := docsapi.FinishPage(items, p.Limit, backwards)
 	return items, more, nil
+}
+
+// TailRequestLogs returns the entries matching f stored after the entry
+// after, oldest first.
+func (s *RequestLogService) TailRequestLogs(ctx context.Context, accountID string, f docsapi.RequestLogFilter, after string, limit int) ([]*docsapi.RequestLog, error) {
+	args := pgx.NamedArgs{"account_id": accountID, "limit": limit}
+	where, order := filterWhere(f, args), ` ORDER BY seq DESC LIMIT @limit`
+	if after != "" {
+		var seq int64
+		err := s.db.conn(ctx).QueryRow(ctx,
+			`SELECT seq FROM request_logs WHERE account_id = $1 AND id = $2`, accountID, after).Scan(&seq)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil, docsapi.CursorNotFound("after", after)
+		} else if err != nil {
+			return nil, fmt.Errorf("find tail cursor: %w", err)
+		}
+		where, args["after"] = where+` AND seq > @after`, seq
+		order = ` ORDER BY seq ASC LIMIT @limit`
+	}
+	items, err := queryAll(ctx, s.db.conn(ctx), scanRequestLog,
+		`SELECT `+requestLogColumns+` FROM request_logs WHERE `+where+order, args)
+	if err != nil {
+		return nil, fmt.Errorf("tail request logs: %w", err)
+	}
+	if after == "" {
+		slices.Reverse(items)
+	}
+	return items, nil
+}
+
+// RequestLogTimeline counts the account's requests per bucket, in one
+// aggregate over an index-only range scan.
+func (s *RequestLogService) RequestLogTimeline(ctx context.Context, accountID string, since, until time.Time, bucket time.Duration) ([]docsapi.RequestLogBucket, error) {
+	starts, err := docsapi.TimelineBuckets(since, until, bucket)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.conn(ctx).Query(ctx,
+		`SELECT floor(extract(epoch FROM created_at - @first) / @width)::int AS b,
+		        count(*) FILTER (WHERE status < 400),
+		        count(*) FILTER (WHERE status >= 400 AND status < 500 AND status <> 429),
+		        count(*) FILTER (WHERE status = 429),
+		        count(*) FILTER (WHERE status >= 500),
+		        percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_us),
+		        percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_us)
+		 FROM request_logs
+		 WHERE account_id = @account_id AND created_at >= @first AND created_at < @until
+		 GROUP BY b`,
+		pgx.NamedArgs{"account_id": accountID, "first": starts[0], "until": until, "width": bucket.Seconds()})
+	if err != nil {
+		return nil, fmt.Errorf("request timeline: %w", err)
+	}
+	out := make([]docsapi.RequestLogBucket, len(starts))
+	for i := range out {
+		out[i].Start = starts[i]
+	}
+	var i int
+	var b docsapi.RequestLogBucket
+	var p50, p99 float64
+	_, err = pgx.ForEachRow(rows, []any{&i, &b.Success, &b.ClientError, &b.RateLimited, &b.ServerError, &p50, &p99}, func() error {
+		b.Start, b.P50, b.P99 = starts[i], docsapi.MicrosDuration(p50), docsapi.MicrosDuration(p99)
+		out[i] = b
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("request timeline: %w", err)
+	}
+	return out, nil
+}
+
+// FindErrorGroups groups the account's failures since then by code and
+// route, with each group's newest examples from a lateral index scan.
+func (s *RequestLogService) FindErrorGroups(ctx context.Context, accountID string, since time.Time, limit int) ([]*docsapi.ErrorGroup, error) {
+	rows, err := s.db.conn(ctx).Query(ctx,
+		`SELECT g.error_code, g.route, g.n, g.first_seen, g.last_seen, e.ids
+		 FROM (SELECT error_code, route, count(*) AS n, min(created_at) AS first_seen, max(created_at) AS last_seen
+		       FROM request_logs
+		       WHERE account_id = @account_id AND error_code IS NOT NULL AND created_at >= @since
+		       GROUP BY error_code, route ORDER BY last_seen DESC, error_code, route LIMIT @limit) g
+		 CROSS JOIN LATERAL (SELECT array_agg(id) AS ids FROM (
+		       SELECT id FROM request_logs
+		       WHERE account_id = @account_id AND error_code IS NOT NULL AND error_code = g.error_code
+		         AND route = g.route AND created_at >= @since
+		       ORDER BY seq DESC LIMIT @examples) x) e
+		 ORDER BY g.last_seen DESC, g.error_code, g.route`,
+		pgx.NamedArgs{"account_id": accountID, "since": since, "limit": limit, "examples": docsapi.ErrorGroupExamples})
+	if err != nil {
+		return nil, fmt.Errorf("find error groups: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*docsapi.ErrorGroup, error) {
+		var g docsapi.ErrorGroup
+		return &g, row.Scan(&g.ErrorCode, &g.Route, &g.Count, &g.FirstSeen, &g.LastSeen, &g.ExampleIDs)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find error groups: %w", err)
+	}
+	return out, nil
+}
+
+// FindKeyUsage counts the account's requests since then per key.
+func (s *RequestLogService) FindKeyUsage(ctx context.Context, accountID string, since time.Time) ([]*docsapi.KeyUsage, error) {
+	rows, err := s.db.conn(ctx).Query(ctx,
+		`SELECT api_key_id, count(*), count(*) FILTER (WHERE status = 429) FROM request_logs
+		 WHERE account_id = $1 AND created_at >= $2 GROUP BY api_key_id`, accountID, since)
+	if err != nil {
+		return nil, fmt.Errorf("find key usage: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*docsapi.KeyUsage, error) {
+		var u docsapi.KeyUsage
+		return &u, row.Scan(&u.APIKeyID, &u.Requests, &u.RateLimited)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("find key usage: %w", err)
+	}
+	return out, nil
 }
 
 // PurgeRequestLogs deletes entries created before t.

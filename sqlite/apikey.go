@@ -98,6 +98,10 @@ func (s *APIKeyService) RevokeAPIKey(ctx context.Context, accountID, id string) 
 			micros(docsapi.Now()), accountID, id); err != nil {
 			return fmt.Errorf("revoke api key: %w", err)
 		}
+		// Its Dashboard sessions end with it.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE api_key_id = ? AND account_id = ?`, id, accountID); err != nil {
+			return fmt.Errorf("end sessions of revoked key: %w", err)
+		}
 		k, err := s.FindAPIKeyByID(ctx, accountID, id)
 		out = k
 		return err

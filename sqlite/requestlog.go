@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/docsapi/docsapi"
@@ -16,17 +17,19 @@ type RequestLogService struct{ db *DB }
 // NewRequestLogService returns a RequestLogService on db.
 func NewRequestLogService(db *DB) *RequestLogService { return &RequestLogService{db: db} }
 
-const requestLogColumns = `id, account_id, method, path, status, error_code, api_key_id, idempotency_key, idempotent_replayed, duration_us, created_at`
+const requestLogColumns = `id, account_id, method, path, route, status, error_code, error_message, error_param, api_key_id,
+	idempotency_key, idempotent_replayed, duration_us, ip, user_agent, source, created_at`
 
 func scanRequestLog(s scanner) (*docsapi.RequestLog, error) {
 	var l docsapi.RequestLog
-	var code, idemKey sql.NullString
+	var code, message, param, idemKey, ip, ua sql.NullString
 	var durationUS, created int64
-	if err := s.Scan(&l.ID, &l.AccountID, &l.Method, &l.Path, &l.Status, &code, &l.APIKeyID, &idemKey,
-		&l.IdempotentReplayed, &durationUS, &created); err != nil {
+	if err := s.Scan(&l.ID, &l.AccountID, &l.Method, &l.Path, &l.Route, &l.Status, &code, &message, &param, &l.APIKeyID,
+		&idemKey, &l.IdempotentReplayed, &durationUS, &ip, &ua, &l.Source, &created); err != nil {
 		return nil, err
 	}
-	l.ErrorCode, l.IdempotencyKey = code.String, idemKey.String
+	l.ErrorCode, l.ErrorMessage, l.ErrorParam = code.String, message.String, param.String
+	l.IdempotencyKey, l.IP, l.UserAgent = idemKey.String, ip.String, ua.String
 	l.Duration = time.Duration(durationUS) * time.Microsecond
 	l.CreatedAt = fromMicros(created)
 	return &l, nil
@@ -34,17 +37,21 @@ func scanRequestLog(s scanner) (*docsapi.RequestLog, error) {
 
 func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
 
-// CreateRequestLogs stores a batch of entries in one transaction.
+// CreateRequestLogs stores a batch of entries in one transaction. SQLite
+// has one writer, so seq follows the order in which batches commit.
 func (s *RequestLogService) CreateRequestLogs(ctx context.Context, logs []*docsapi.RequestLog) error {
 	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO request_logs (`+requestLogColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO request_logs (`+requestLogColumns+`)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 		if err != nil {
 			return fmt.Errorf("prepare request log insert: %w", err)
 		}
 		defer stmt.Close()
 		for _, l := range logs {
-			if _, err := stmt.ExecContext(ctx, l.ID, l.AccountID, l.Method, l.Path, l.Status, nullString(l.ErrorCode),
-				l.APIKeyID, nullString(l.IdempotencyKey), l.IdempotentReplayed, l.Duration.Microseconds(), micros(l.CreatedAt)); err != nil {
+			if _, err := stmt.ExecContext(ctx, l.ID, l.AccountID, l.Method, l.Path, l.Route, l.Status,
+				nullString(l.ErrorCode), nullString(l.ErrorMessage), nullString(l.ErrorParam), l.APIKeyID,
+				nullString(l.IdempotencyKey), l.IdempotentReplayed, l.Duration.Microseconds(),
+				nullString(l.IP), nullString(l.UserAgent), l.Source, micros(l.CreatedAt)); err != nil {
 				return fmt.Errorf("insert request log: %w", err)
 			}
 		}
@@ -64,23 +71,49 @@ func (s *RequestLogService) FindRequestLogByID(ctx context.Context, accountID, i
 	return l, nil
 }
 
+// filterWhere returns the condition selecting the account's entries that
+// match f, and its arguments. Each field is an equality or range on an
+// indexed column, so that each page is an index range scan.
+func filterWhere(accountID string, f docsapi.RequestLogFilter) (string, []any) {
+	where, args := `account_id = ?`, []any{accountID}
+	add := func(cond string, arg any) {
+		where += ` AND ` + cond
+		args = append(args, arg)
+	}
+	if f.Status > 0 {
+		add(`status = ?`, f.Status)
+	}
+	if f.StatusClass > 0 {
+		add(`status_class = ?`, f.StatusClass)
+	}
+	if f.ErrorCode != "" {
+		add(`error_code = ?`, f.ErrorCode)
+	}
+	if f.Method != "" {
+		add(`method = ?`, f.Method)
+	}
+	if f.Path != "" {
+		add(`path = ?`, f.Path)
+	}
+	if f.APIKeyID != "" {
+		add(`api_key_id = ?`, f.APIKeyID)
+	}
+	if !f.Since.IsZero() {
+		add(`created_at >= ?`, micros(f.Since))
+	}
+	if !f.Until.IsZero() {
+		add(`created_at < ?`, micros(f.Until))
+	}
+	return where, args
+}
+
 // FindRequestLogs returns one page of the account's entries matching f.
 func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID string, f docsapi.RequestLogFilter, p docsapi.ListParams) ([]*docsapi.RequestLog, bool, error) {
 	suffix, args, backwards, err := s.db.page(ctx, "request_logs", accountID, p)
 	if err != nil {
 		return nil, false, err
 	}
-	where, wargs := `account_id = ?`, []any{accountID}
-	// Equality on an indexed column keeps each page an index range scan.
-	if f.Status > 0 {
-		where, wargs = where+` AND status = ?`, append(wargs, f.Status)
-	}
-	if f.StatusClass > 0 {
-		where, wargs = where+` AND status_class = ?`, append(wargs, f.StatusClass)
-	}
-	if f.ErrorCode != "" {
-		where, wargs = where+` AND error_code = ?`, append(wargs, f.ErrorCode)
-	}
+	where, wargs := filterWhere(accountID, f)
 	items, err := queryAll(ctx, s.db.reader(ctx), scanRequestLog,
 		`SELECT `+requestLogColumns+` FROM request_logs WHERE `+where+suffix, append(wargs, args...)...)
 	if err != nil {
@@ -88,6 +121,122 @@ func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID strin
 	}
 	items, more := docsapi.FinishPage(items, p.Limit, backwards)
 	return items, more, nil
+}
+
+// TailRequestLogs returns the entries matching f stored after the entry
+// after, oldest first.
+func (s *RequestLogService) TailRequestLogs(ctx context.Context, accountID string, f docsapi.RequestLogFilter, after string, limit int) ([]*docsapi.RequestLog, error) {
+	where, args := filterWhere(accountID, f)
+	order := ` ORDER BY seq DESC LIMIT ?`
+	if after != "" {
+		var seq int64
+		err := s.db.reader(ctx).QueryRowContext(ctx,
+			`SELECT seq FROM request_logs WHERE account_id = ? AND id = ?`, accountID, after).Scan(&seq)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, docsapi.CursorNotFound("after", after)
+		} else if err != nil {
+			return nil, fmt.Errorf("find tail cursor: %w", err)
+		}
+		where, args = where+` AND seq > ?`, append(args, seq)
+		order = ` ORDER BY seq ASC LIMIT ?`
+	}
+	items, err := queryAll(ctx, s.db.reader(ctx), scanRequestLog,
+		`SELECT `+requestLogColumns+` FROM request_logs WHERE `+where+order, append(args, limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("tail request logs: %w", err)
+	}
+	if after == "" {
+		slices.Reverse(items)
+	}
+	return items, nil
+}
+
+// RequestLogTimeline counts the account's requests per bucket. SQLite has
+// no percentile function, so the window's rows, read from the covering
+// index, are bucketed and their percentiles computed here.
+func (s *RequestLogService) RequestLogTimeline(ctx context.Context, accountID string, since, until time.Time, bucket time.Duration) ([]docsapi.RequestLogBucket, error) {
+	starts, err := docsapi.TimelineBuckets(since, until, bucket)
+	if err != nil {
+		return nil, err
+	}
+	first, width := micros(starts[0]), bucket.Microseconds()
+	rows, err := s.db.reader(ctx).QueryContext(ctx,
+		`SELECT (created_at - ?) / ?, status, duration_us FROM request_logs
+		 WHERE account_id = ? AND created_at >= ? AND created_at < ?`,
+		first, width, accountID, first, micros(until))
+	if err != nil {
+		return nil, fmt.Errorf("request timeline: %w", err)
+	}
+	defer rows.Close()
+	out := make([]docsapi.RequestLogBucket, len(starts))
+	durations := make([][]time.Duration, len(starts))
+	for rows.Next() {
+		var i, status int
+		var us int64
+		if err := rows.Scan(&i, &status, &us); err != nil {
+			return nil, fmt.Errorf("request timeline: %w", err)
+		}
+		out[i].Count(status)
+		durations[i] = append(durations[i], time.Duration(us)*time.Microsecond)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("request timeline: %w", err)
+	}
+	for i := range out {
+		out[i].Start = starts[i]
+		slices.Sort(durations[i])
+		out[i].P50, out[i].P99 = docsapi.Percentile(durations[i], 0.5), docsapi.Percentile(durations[i], 0.99)
+	}
+	return out, nil
+}
+
+// FindErrorGroups groups the account's failures since then by code and
+// route. The planner would rather walk the (error_code, route) index, whose
+// order matches the grouping, but that reads every failure ever logged;
+// the window's range of the created_at index reads only its own.
+func (s *RequestLogService) FindErrorGroups(ctx context.Context, accountID string, since time.Time, limit int) ([]*docsapi.ErrorGroup, error) {
+	groups, err := queryAll(ctx, s.db.reader(ctx), func(sc scanner) (*docsapi.ErrorGroup, error) {
+		var g docsapi.ErrorGroup
+		var first, last int64
+		if err := sc.Scan(&g.ErrorCode, &g.Route, &g.Count, &first, &last); err != nil {
+			return nil, err
+		}
+		g.FirstSeen, g.LastSeen = fromMicros(first), fromMicros(last)
+		return &g, nil
+	}, `SELECT error_code, route, COUNT(*), MIN(created_at), MAX(created_at)
+		FROM request_logs INDEXED BY request_logs_account_errors
+		WHERE account_id = ? AND error_code IS NOT NULL AND created_at >= ?
+		GROUP BY error_code, route ORDER BY MAX(created_at) DESC, error_code, route LIMIT ?`,
+		accountID, micros(since), limit)
+	if err != nil {
+		return nil, fmt.Errorf("find error groups: %w", err)
+	}
+	for _, g := range groups {
+		g.ExampleIDs, err = queryAll(ctx, s.db.reader(ctx), func(sc scanner) (string, error) {
+			var id string
+			return id, sc.Scan(&id)
+		}, `SELECT id FROM request_logs
+			WHERE account_id = ? AND error_code IS NOT NULL AND error_code = ? AND route = ? AND created_at >= ?
+			ORDER BY seq DESC LIMIT ?`,
+			accountID, g.ErrorCode, g.Route, micros(since), docsapi.ErrorGroupExamples)
+		if err != nil {
+			return nil, fmt.Errorf("find error group examples: %w", err)
+		}
+	}
+	return groups, nil
+}
+
+// FindKeyUsage counts the account's requests since then per key.
+func (s *RequestLogService) FindKeyUsage(ctx context.Context, accountID string, since time.Time) ([]*docsapi.KeyUsage, error) {
+	out, err := queryAll(ctx, s.db.reader(ctx), func(sc scanner) (*docsapi.KeyUsage, error) {
+		var u docsapi.KeyUsage
+		return &u, sc.Scan(&u.APIKeyID, &u.Requests, &u.RateLimited)
+	}, `SELECT api_key_id, COUNT(*), SUM(status = 429) FROM request_logs
+		WHERE account_id = ? AND created_at >= ? GROUP BY api_key_id`, accountID, micros(since))
+	if err != nil {
+		return nil, fmt.Errorf("find key usage: %w", err)
+	}
+	return out, nil
 }
 
 // PurgeRequestLogs deletes entries created before t.

@@ -35,6 +35,7 @@ func TestStore(t *testing.T) {
 			Resources:   sqlite.NewResourceService(db),
 			RequestLogs: sqlite.NewRequestLogService(db),
 			Idempotency: sqlite.NewIdempotencyService(db),
+			Sessions:    sqlite.NewSessionService(db),
 		}
 	})
 }

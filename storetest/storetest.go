@@ -19,6 +19,7 @@ type Store struct {
 	Resources   docsapi.ResourceService
 	RequestLogs docsapi.RequestLogService
 	Idempotency docsapi.IdempotencyService
+	Sessions    docsapi.SessionService
 }
 
 // Run runs the suite; open returns a Store over a new empty database that
@@ -34,6 +35,13 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Resources", testResources},
 		{"ResourcePages", testResourcePages},
 		{"RequestLogs", testRequestLogs},
+		{"RequestLogFields", testRequestLogFields},
+		{"RequestLogFilters", testRequestLogFilters},
+		{"RequestLogTail", testRequestLogTail},
+		{"RequestLogTimeline", testRequestLogTimeline},
+		{"ErrorGroups", testErrorGroups},
+		{"KeyUsage", testKeyUsage},
+		{"Sessions", testSessions},
 		{"IdempotencyReplay", testIdempotencyReplay},
 		{"IdempotencyRollback", testIdempotencyRollback},
 	}

@@ -240,6 +240,7 @@ type store struct {
 	resources   docsapi.ResourceService
 	requestLogs docsapi.RequestLogService
 	idempotency docsapi.IdempotencyService
+	sessions    docsapi.SessionService
 	ping        http.Pinger
 	close       func() error
 	name        string
@@ -284,7 +285,7 @@ func openStore(ctx context.Context) (*store, error) {
 		return &store{
 			accounts: postgres.NewAccountService(db), apiKeys: postgres.NewAPIKeyService(db),
 			resources: postgres.NewResourceService(db), requestLogs: postgres.NewRequestLogService(db),
-			idempotency: postgres.NewIdempotencyService(db), ping: db, close: db.Close, name: "postgres", migrated: pending,
+			idempotency: postgres.NewIdempotencyService(db), sessions: postgres.NewSessionService(db), ping: db, close: db.Close, name: "postgres", migrated: pending,
 		}, nil
 	}
 	path, err := sqlite.ParsePath(dsn)
@@ -306,7 +307,7 @@ func openStore(ctx context.Context) (*store, error) {
 	return &store{
 		accounts: sqlite.NewAccountService(db), apiKeys: sqlite.NewAPIKeyService(db),
 		resources: sqlite.NewResourceService(db), requestLogs: sqlite.NewRequestLogService(db),
-		idempotency: sqlite.NewIdempotencyService(db), ping: db, close: db.Close, name: "sqlite:" + path, migrated: pending,
+		idempotency: sqlite.NewIdempotencyService(db), sessions: sqlite.NewSessionService(db), ping: db, close: db.Close, name: "sqlite:" + path, migrated: pending,
 	}, nil
 }
 
@@ -656,6 +657,8 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	s.ResourceService = st.resources
 	s.RequestLogService = st.requestLogs
 	s.IdempotencyService = st.idempotency
+	s.SessionService = st.sessions
+	s.PublicURL = os.Getenv("DOCSAPI_PUBLIC_URL")
 	s.RateLimiter = lim.perKey
 	s.AuthFailures = lim.authFailures
 	s.AuthFailureLimit = cfg.authLimit

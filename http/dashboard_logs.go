@@ -1,0 +1,185 @@
+package http
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/docsapi/docsapi"
+)
+
+// dashLogFilter is the logs search form as sent (a plain GET form, so that
+// a search can be bookmarked and shared).
+type dashLogFilter struct {
+	ID, Status, ErrorCode, Method, Path, Key, Since, Until string
+}
+
+// dashFilterForm is what the filter form needs besides the values.
+type dashFilterForm struct {
+	dashLogFilter
+	StatusChoices []string
+	Codes         []string
+	Methods       []string
+}
+
+var dashMethods = []string{"GET", "POST", "PATCH", "DELETE"}
+
+func newDashFilterForm(f dashLogFilter) dashFilterForm {
+	return dashFilterForm{dashLogFilter: f, StatusChoices: []string{"2xx", "4xx", "5xx", "429"}, Codes: slices.Sorted(func(yield func(string) bool) {
+		for code := range docsapi.ErrorClasses {
+			if !yield(code) {
+				return
+			}
+		}
+	}), Methods: dashMethods}
+}
+
+// Query returns the filter as a query string, for links that keep it.
+func (f dashLogFilter) Query() string {
+	return string(dashQuery("status", f.Status, "error_code", f.ErrorCode, "method", f.Method, "path", f.Path,
+		"key", f.Key, "since", f.Since, "until", f.Until))
+}
+
+// parseDashLogFilter reads the logs filters; each bad value is a 400 that
+// names its field.
+func parseDashLogFilter(r *http.Request) (dashLogFilter, docsapi.RequestLogFilter, error) {
+	q := r.URL.Query()
+	form := dashLogFilter{
+		ID: strings.TrimSpace(q.Get("id")), Status: q.Get("status"), ErrorCode: q.Get("error_code"),
+		Method: strings.ToUpper(q.Get("method")), Path: strings.TrimSpace(q.Get("path")), Key: strings.TrimSpace(q.Get("key")),
+		Since: q.Get("since"), Until: q.Get("until"),
+	}
+	var f docsapi.RequestLogFilter
+	if form.Status != "" {
+		var err error
+		if f, err = parseStatusFilter(r); err != nil {
+			return form, f, err
+		}
+	}
+	if form.ErrorCode != "" {
+		if _, ok := docsapi.ErrorClasses[form.ErrorCode]; !ok {
+			return form, f, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "error_code", "Unknown error code: %s.", form.ErrorCode)
+		}
+		if f.ErrorCode != "" && f.ErrorCode != form.ErrorCode {
+			return form, f, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "error_code", "The status filter already names another error code.")
+		}
+		f.ErrorCode = form.ErrorCode
+	}
+	if form.Method != "" {
+		if !slices.Contains(dashMethods, form.Method) {
+			return form, f, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "method", "Invalid method: use one of %s.", strings.Join(dashMethods, ", "))
+		}
+		f.Method = form.Method
+	}
+	if form.Path != "" {
+		if !strings.HasPrefix(form.Path, "/") {
+			return form, f, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "path", "Invalid path: it starts with a slash, e.g. /v1/resources.")
+		}
+		f.Path = form.Path
+	}
+	if form.Key != "" {
+		if !strings.HasPrefix(form.Key, docsapi.PrefixAPIKey) || !docsapi.WellFormedID(form.Key) {
+			return form, f, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "key", "Invalid key: give an API key id such as key_….")
+		}
+		f.APIKeyID = form.Key
+	}
+	var err error
+	if f.Since, err = parseDashTime("since", form.Since); err != nil {
+		return form, f, err
+	}
+	if f.Until, err = parseDashTime("until", form.Until); err != nil {
+		return form, f, err
+	}
+	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
+		return form, f, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "until", "The end of the time range must come after its start.")
+	}
+	return form, f, nil
+}
+
+// parseDashTime reads a time from a datetime-local input (taken as UTC) or
+// an RFC 3339 string.
+func parseDashTime(param, v string) (time.Time, error) {
+	if v = strings.TrimSpace(v); v == "" {
+		return time.Time{}, nil
+	}
+	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", time.RFC3339} {
+		if t, err := time.Parse(layout, v); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, docsapi.ParamErrorf(docsapi.EPARAMINVALID, param, "Invalid %s: give a UTC time such as 2026-11-24T21:09.", param)
+}
+
+// dashLogsPage is the logs page's data.
+type dashLogsPage struct {
+	Filter dashFilterForm
+	Logs   []*docsapi.RequestLog
+	Pager  dashPager
+	Error  *errorObject
+}
+
+// handleDashLogs searches the log. A pasted request id lands on its page.
+func (s *Server) handleDashLogs(w http.ResponseWriter, r *http.Request) {
+	form, f, err := parseDashLogFilter(r)
+	if err == nil && form.ID != "" {
+		if strings.HasPrefix(form.ID, docsapi.PrefixRequest) && docsapi.WellFormedID(form.ID) {
+			http.Redirect(w, r, "/dashboard/logs/"+form.ID, http.StatusSeeOther)
+			return
+		}
+		err = docsapi.ParamErrorf(docsapi.EPARAMINVALID, "id", "That is not a request id; they look like req_ followed by letters and digits.")
+	}
+	page := dashLogsPage{Filter: newDashFilterForm(form)}
+	var p docsapi.ListParams
+	if err == nil {
+		p, err = dashListParams(r, 50)
+	}
+	if err == nil {
+		s.log.Flush(r.Context())
+		var more bool
+		page.Logs, more, err = s.RequestLogService.FindRequestLogs(r.Context(), stateFrom(r.Context()).key.AccountID, f, p)
+		page.Pager = newDashPager(r, p, page.Logs, more, func(l *docsapi.RequestLog) string { return l.ID })
+	}
+	status := http.StatusOK
+	if err != nil {
+		var obj errorObject
+		status, obj = s.dashErrorObject(w, r, err)
+		page.Error = &obj
+		if status >= 500 {
+			s.dashError(w, r, err)
+			return
+		}
+	}
+	s.render(w, r, status, "logs", "Logs", page)
+}
+
+// dashLogDetail is a request's page: everything the log holds.
+type dashLogDetail struct {
+	Log       *docsapi.RequestLog
+	ErrorJSON string // the error object as the API returned it
+}
+
+func (s *Server) handleDashLog(w http.ResponseWriter, r *http.Request) {
+	s.log.Flush(r.Context())
+	l, err := s.RequestLogService.FindRequestLogByID(r.Context(), stateFrom(r.Context()).key.AccountID, r.PathValue("id"))
+	if err != nil {
+		s.dashError(w, r, err)
+		return
+	}
+	d := dashLogDetail{Log: l}
+	if l.ErrorCode != "" {
+		// The fields the log keeps of the error object (its link to the
+		// docs is on the page, next to it).
+		obj := struct {
+			Type      string `json:"type"`
+			Code      string `json:"code"`
+			Message   string `json:"message"`
+			Param     string `json:"param,omitempty"`
+			RequestID string `json:"request_id"`
+		}{l.ErrorType(), l.ErrorCode, l.ErrorMessage, l.ErrorParam, l.ID}
+		raw, _ := json.MarshalIndent(map[string]any{"error": obj}, "", "  ")
+		d.ErrorJSON = string(raw)
+	}
+	s.render(w, r, http.StatusOK, "log", l.ID, d)
+}
