@@ -86,6 +86,9 @@ var (
 		{regexp.MustCompile(`\bsk_live_[0-9A-Za-z]{4}\b`), "sk_live_PREFIX"},
 		{regexp.MustCompile(`\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ`), "TIME"},
 		{regexp.MustCompile(`"duration_ms":\s*[0-9.]+`), `"duration_ms":0`},
+		// Where the example ran from and with which client and version.
+		{regexp.MustCompile(`"ip":\s*"[^"]*"`), `"ip":"IP"`},
+		{regexp.MustCompile(`"user_agent":\s*"[^"]*"`), `"user_agent":"UA"`},
 		// Written off the request path, at most once a minute (docs/api.md).
 		{regexp.MustCompile(`"last_used_at":\s*(?:"TIME"|null)`), `"last_used_at":null`},
 	}
@@ -294,7 +297,7 @@ func (r *docRunner) run(ex *docExample, code, secret string) (string, error) {
 		return "", fmt.Errorf("no runner for %q blocks; mark it norun=\"why\"", ex.lang)
 	}
 	cmd.Dir = r.tmp
-	cmd.Env = append(r.env, "DOCSAPI_KEY="+secret)
+	cmd.Env = append(r.env, "DOCSAPI_API_KEY="+secret)
 	out, err := cmd.CombinedOutput()
 	return string(out), err
 }

@@ -361,7 +361,7 @@ func curlExample(rt route, params []*oaParameter, body json.RawMessage) string {
 	}
 	parts := []string{first + docsBaseURL + p}
 	if rt.scope != "" {
-		parts = append(parts, `-H "Authorization: Bearer $DOCSAPI_KEY"`)
+		parts = append(parts, `-H "Authorization: Bearer $DOCSAPI_API_KEY"`)
 	}
 	if len(body) > 0 {
 		var compact bytes.Buffer

@@ -658,7 +658,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	s.RequestLogService = st.requestLogs
 	s.IdempotencyService = st.idempotency
 	s.SessionService = st.sessions
-	s.PublicURL = os.Getenv("DOCSAPI_PUBLIC_URL")
 	s.RateLimiter = lim.perKey
 	s.AuthFailures = lim.authFailures
 	s.AuthFailureLimit = cfg.authLimit
