@@ -188,6 +188,12 @@ func (e *env) do(method, path, key string, body any, headers ...string) *respons
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	return e.send(req)
+}
+
+// send sends a request built by the caller and reads its response whole.
+func (e *env) send(req *http.Request) *response {
+	e.t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
@@ -198,7 +204,7 @@ func (e *env) do(method, path, key string, body any, headers ...string) *respons
 		e.t.Fatal(err)
 	}
 	if !requestIDPattern.MatchString(resp.Header.Get("Request-Id")) {
-		e.t.Errorf("%s %s: Request-Id %q is malformed", method, path, resp.Header.Get("Request-Id"))
+		e.t.Errorf("%s %s: Request-Id %q is malformed", req.Method, req.URL.Path, resp.Header.Get("Request-Id"))
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: raw}
 }
