@@ -44,7 +44,7 @@ func (s *RequestLogService) CreateRequestLogs(ctx context.Context, logs []*docsa
 	return s.db.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var b pgx.Batch
 		for _, l := range logs {
-			b.Queue(`INSERT INTO request_logs (`+requestLogColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+			b.Queue(`INSERT INTO request_logs (`+requestLogColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
 				l.ID, l.AccountID, l.Method, l.Path, l.Status, nullText(l.ErrorCode),
 				l.APIKeyID, nullText(l.IdempotencyKey), l.IdempotentReplayed, l.Duration.Microseconds(), l.CreatedAt)
 		}
