@@ -36,13 +36,33 @@ func (s *Server) renderError(r *http.Request, err error) (int, []byte) {
 		}
 		e = docsapi.Errorf(docsapi.EINTERNAL, "An unexpected error occurred on our side; support can trace it with the request_id.")
 	}
-	class := e.Class()
 	st.errorCode = e.Code
+	status, body := errorJSON(st.id, e)
+	var se *statusError
+	if errors.As(err, &se) {
+		status = se.status
+	}
+	return status, body
+}
+
+// errorJSON returns the status and body of e, answered as request id.
+func errorJSON(id string, e *docsapi.Error) (int, []byte) {
+	class := e.Class()
 	body, _ := json.Marshal(errorBody{Error: errorObject{
-		Type: class.Type, Code: e.Code, Message: e.Message, Param: e.Param, RequestID: st.id,
+		Type: class.Type, Code: e.Code, Message: e.Message, Param: e.Param, RequestID: id,
 	}})
 	return class.Status, append(body, '\n')
 }
+
+// statusError is an error answered with the status that HTTP prescribes for
+// it (431, 501, 505) rather than its code's; the body is the same.
+type statusError struct {
+	err    *docsapi.Error
+	status int
+}
+
+func (e *statusError) Error() string { return e.err.Error() }
+func (e *statusError) Unwrap() error { return e.err }
 
 // Error writes err as the contract's error object. It is the one place where
 // errors become responses.

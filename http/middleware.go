@@ -74,6 +74,17 @@ func (s *Server) outer(next http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 		w.Header().Set("Request-Id", st.id)
 		sw := &statusWriter{ResponseWriter: w}
+		if len(r.TransferEncoding) > 0 {
+			// net/http drops a Content-Length sent along with chunked, so
+			// such a request (a smuggling attempt, RFC 9112 §6.1) cannot be
+			// told apart: every chunked request ends its connection.
+			w.Header().Set("Connection", "close")
+		}
+		if headerSize(r) > MaxHeaderBytes {
+			s.Error(sw, r, &statusError{err: headersTooLarge(), status: http.StatusRequestHeaderFieldsTooLarge})
+			s.finish(r, st, sw.status)
+			return
+		}
 		if p := r.URL.Path; p != "/" && path.Clean(p) != p {
 			// ServeMux would redirect to the clean path with an HTML body;
 			// no route of this API has such a path.

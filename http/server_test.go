@@ -99,6 +99,7 @@ type response struct {
 	status int
 	header http.Header
 	body   []byte
+	close  bool // the server announced Connection: close
 }
 
 func (r *response) json(t *testing.T) map[string]any {
