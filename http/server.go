@@ -85,8 +85,8 @@ func NewServer() *Server {
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		// Writes may wait up to 10 s for an idempotent duplicate.
-		WriteTimeout:   30 * time.Second,
-		IdleTimeout:    120 * time.Second,
+		WriteTimeout: 30 * time.Second,
+		IdleTimeout:  120 * time.Second,
 		// The API's limit, MaxHeaderBytes, is enforced by outer, in JSON.
 		MaxHeaderBytes: http.DefaultMaxHeaderBytes,
 	}
