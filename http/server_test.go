@@ -27,7 +27,7 @@ import (
 // file, or PostgreSQL when DOCSAPI_TEST_HTTP_ENGINE=postgres (CI runs the
 // suite both ways).
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	srv      *dhttp.Server
 	accounts docsapi.AccountService
 	closeDB  func() error
@@ -38,7 +38,7 @@ type env struct {
 }
 
 // newEnv starts a server; configure, when given, changes it before Open.
-func newEnv(t *testing.T, configure ...func(*dhttp.Server)) *env {
+func newEnv(t testing.TB, configure ...func(*dhttp.Server)) *env {
 	t.Helper()
 	s := dhttp.NewServer()
 	e := &env{t: t, srv: s, logs: &testenv.SyncBuffer{}}
@@ -102,7 +102,7 @@ type response struct {
 	close  bool // the server announced Connection: close
 }
 
-func (r *response) json(t *testing.T) map[string]any {
+func (r *response) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
@@ -112,7 +112,7 @@ func (r *response) json(t *testing.T) map[string]any {
 }
 
 // str returns a top-level string field.
-func (r *response) str(t *testing.T, field string) string {
+func (r *response) str(t testing.TB, field string) string {
 	t.Helper()
 	s, _ := r.json(t)[field].(string)
 	return s
@@ -122,7 +122,7 @@ var requestIDPattern = regexp.MustCompile(`^req_[0-9A-Za-z]{10,24}$`)
 
 // wantError checks that r is the contract's error object with this status,
 // code and param, and returns the object.
-func (r *response) wantError(t *testing.T, status int, code, param string) map[string]any {
+func (r *response) wantError(t testing.TB, status int, code, param string) map[string]any {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status = %d, want %d; body %s", r.status, status, r.body)
@@ -211,7 +211,7 @@ func (e *env) send(req *http.Request) *response {
 }
 
 // want fails unless r has status.
-func (r *response) want(t *testing.T, status int) *response {
+func (r *response) want(t testing.TB, status int) *response {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status = %d, want %d; body %s", r.status, status, r.body)
