@@ -62,8 +62,11 @@ type errorConn struct {
 // net/http (400 malformed request, 431 headers over 1 MiB, 501 unknown
 // transfer coding, 505 HTTP version) into JSON with a Request-Id.
 func (c *errorConn) Write(p []byte) (int, error) {
+	if !bytes.HasPrefix(p, []byte("HTTP/1.1 ")) { // the cheap test first: most writes are bodies
+		return c.Conn.Write(p)
+	}
 	line, _, ok := bytes.Cut(p, []byte("\r\n"))
-	if !ok || !bytes.HasPrefix(line, []byte("HTTP/1.1 ")) || !bytes.HasPrefix(p[len(line):], []byte(goErrorHeaders)) {
+	if !ok || !bytes.HasPrefix(p[len(line):], []byte(goErrorHeaders)) {
 		return c.Conn.Write(p)
 	}
 	if _, err := c.Conn.Write(c.s.httpLayerError(string(line[len("HTTP/1.1 "):]))); err != nil {
