@@ -9,7 +9,7 @@ export DOCSAPI_BIN := $(BIN)
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 
 .PHONY: run build test test-server test-clients test-go-client test-python-client test-ts-client \
-	test-client-installs test-go-install test-python-install test-ts-install bench deps
+	test-client-installs test-go-install test-python-install test-ts-install bench deps fuzz soak
 
 run: build
 	$(BIN) serve
@@ -20,7 +20,7 @@ build: deps
 deps:
 	@./scripts/deps
 
-test: build test-server test-clients
+test: build test-server test-clients fuzz
 
 test-server:
 	$(GO) vet ./...
@@ -50,3 +50,20 @@ test-go-install test-python-install test-ts-install: build
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./inmem/
+
+# Each fuzz target for FUZZTIME (5 targets: under a minute in all). Their
+# seeds also run as plain tests; a failing input is saved under
+# http/testdata/fuzz/ and then replays as a test too.
+FUZZTIME ?= 8s
+FUZZ_TARGETS := FuzzRequestBody FuzzQuery FuzzID FuzzIdempotencyKey FuzzAuthorization
+fuzz:
+	@for f in $(FUZZ_TARGETS); do \
+		echo "fuzz $$f for $(FUZZTIME)"; \
+		$(GO) test ./http -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
+
+# The full crash soak: 20 kill -9 and 5 SIGTERM restarts under mixed load,
+# on SQLite and on PostgreSQL + Redis (set DOCSAPI_TEST_POSTGRES_URL and
+# DOCSAPI_TEST_REDIS_URL). `make test` runs a short one (3 and 1).
+soak: build
+	DOCSAPI_SOAK_KILLS=20 DOCSAPI_SOAK_TERMS=5 $(GO) test -count=1 -timeout 20m -run '^TestSoak' -v ./cmd/docsapi/

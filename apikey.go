@@ -62,6 +62,37 @@ func (k *APIKey) CanGrant(scopes []string) bool {
 	return true
 }
 
+// CheckGrant refuses a new key that would be stronger than k: a scope k
+// lacks, or a rate limit above k's own. A * key may grant anything.
+// Errors: EFORBIDDEN (param scopes or rate_limit).
+func (k *APIKey) CheckGrant(n *APIKey) error {
+	if !k.CanGrant(n.Scopes) {
+		return ParamErrorf(EFORBIDDEN, "scopes", "This API key cannot grant scopes that it does not hold itself.")
+	}
+	if !k.HasScope(ScopeAll) && n.RateLimit > k.RateLimit {
+		return ParamErrorf(EFORBIDDEN, "rate_limit", "This API key cannot grant a rate_limit above its own (%d).", k.RateLimit)
+	}
+	return nil
+}
+
+// CheckRevoke refuses to let k revoke a key holding a scope that k lacks.
+// Errors: EFORBIDDEN (param scopes).
+func (k *APIKey) CheckRevoke(target *APIKey) error {
+	if !k.CanGrant(target.Scopes) {
+		return ParamErrorf(EFORBIDDEN, "scopes", "This API key cannot revoke a key with scopes that it does not hold itself.")
+	}
+	return nil
+}
+
+// GrantedRateLimit is the rate limit of a key that k creates without naming
+// one: the default, but never more than a restricted k may grant.
+func (k *APIKey) GrantedRateLimit() int {
+	if k.HasScope(ScopeAll) {
+		return DefaultRateLimit
+	}
+	return min(DefaultRateLimit, k.RateLimit)
+}
+
 // NewSecret returns a new key secret.
 func NewSecret() string { return SecretPrefix + RandomBase62(secretRandomLen) }
 

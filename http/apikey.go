@@ -34,12 +34,13 @@ func newAPIKeyJSON(k *docsapi.APIKey) apiKeyJSON {
 		CreatedAt: timeJSON(k.CreatedAt), LastUsedAt: timePtrJSON(k.LastUsedAt), RevokedAt: timePtrJSON(k.RevokedAt)}
 }
 
-// parseAPIKeyCreate reads the fields of a key creation.
-func parseAPIKeyCreate(b body) (*docsapi.APIKey, error) {
+// parseAPIKeyCreate reads the fields of a key creation; rateLimit is the
+// rate limit when the body names none.
+func parseAPIKeyCreate(b body, rateLimit int) (*docsapi.APIKey, error) {
 	if err := b.only("name", "scopes", "rate_limit"); err != nil {
 		return nil, err
 	}
-	k := &docsapi.APIKey{}
+	k := &docsapi.APIKey{RateLimit: rateLimit}
 	name, _, _, err := b.string("name")
 	if err != nil {
 		return nil, err
@@ -62,9 +63,9 @@ func parseAPIKeyCreate(b body) (*docsapi.APIKey, error) {
 
 func (s *Server) handleCreateAPIKey(w http.ResponseWriter, r *http.Request) {
 	st := stateFrom(r.Context())
-	k, err := parseAPIKeyCreate(st.body)
-	if err == nil && !st.key.CanGrant(k.Scopes) {
-		err = docsapi.ParamErrorf(docsapi.EFORBIDDEN, "scopes", "This API key cannot grant scopes that it does not hold itself.")
+	k, err := parseAPIKeyCreate(st.body, st.key.GrantedRateLimit())
+	if err == nil {
+		err = st.key.CheckGrant(k)
 	}
 	if err != nil {
 		s.Error(w, r, err)
@@ -113,6 +114,19 @@ func (s *Server) handleRevokeAPIKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := r.PathValue("id")
+	// Checked before the idempotency lookup: a 403 is never stored. A
+	// missing key is left to the work, whose 404 is stored. Scopes never
+	// change, so the check cannot go stale before the revocation.
+	target, err := s.APIKeyService.FindAPIKeyByID(r.Context(), st.key.AccountID, id)
+	if err == nil {
+		err = st.key.CheckRevoke(target)
+	} else if docsapi.ErrorCode(err) == docsapi.ENOTFOUND {
+		err = nil
+	}
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
 	s.execute(w, r, func(ctx context.Context) (int, any, error) {
 		k, err := s.APIKeyService.RevokeAPIKey(ctx, st.key.AccountID, id)
 		if err != nil {

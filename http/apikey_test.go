@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docsapi/docsapi"
 )
@@ -113,4 +114,67 @@ func TestAPIKeySecretShownOnce(t *testing.T) {
 			t.Fatalf("%s holds the secret", f)
 		}
 	}
+}
+
+// TestRestrictedKeysCannotEscalate: a key may grant only what it holds (its
+// scopes, at most its rate limit) and revoke only keys no stronger than
+// itself; a * key may do all of it. Refusals are 403 naming the param.
+func TestRestrictedKeysCannotEscalate(t *testing.T) {
+	e := newEnv(t)
+	_, rootID := e.newKey(0, docsapi.ScopeAll)
+	admin, adminID := e.newKey(5, docsapi.ScopeKeysWrite, docsapi.ScopeKeysRead)
+	_, readerID := e.newKey(0, docsapi.ScopeResourcesRead)
+	_, peerID := e.newKey(0, docsapi.ScopeKeysWrite)
+	t.Run("grant", func(t *testing.T) {
+		tests := []struct {
+			name   string
+			body   map[string]any
+			status int
+			param  string
+			limit  float64
+		}{
+			{"a rate limit above its own", map[string]any{"name": "k", "scopes": []string{"keys:read"}, "rate_limit": 100000}, 403, "rate_limit", 0},
+			{"one more than its own", map[string]any{"name": "k", "scopes": []string{"keys:read"}, "rate_limit": 6}, 403, "rate_limit", 0},
+			{"a scope it lacks", map[string]any{"name": "k", "scopes": []string{"resources:read"}, "rate_limit": 1}, 403, "scopes", 0},
+			{"its own rate limit", map[string]any{"name": "k", "scopes": []string{"keys:read"}, "rate_limit": 5}, 201, "", 5},
+			{"no rate limit: the default, capped at its own", map[string]any{"name": "k", "scopes": []string{"keys:read"}}, 201, "", 5},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				r := e.do("POST", "/v1/api_keys", admin, tt.body)
+				if tt.status != 201 {
+					r.wantError(t, tt.status, docsapi.EFORBIDDEN, tt.param)
+					return
+				}
+				if got := r.want(t, 201).json(t)["rate_limit"]; got != tt.limit {
+					t.Errorf("rate_limit = %v, want %v", got, tt.limit)
+				}
+			})
+		}
+		// A * key grants above its own limit, and the default without one.
+		star, _ := e.newKey(1, docsapi.ScopeAll)
+		e.do("POST", "/v1/api_keys", star, map[string]any{"name": "k", "scopes": []string{"*"}, "rate_limit": 100000}).want(t, 201)
+		time.Sleep(time.Second) // star's limit is 1 a second
+		if got := e.do("POST", "/v1/api_keys", star, map[string]any{"name": "k", "scopes": []string{"*"}}).want(t, 201).json(t)["rate_limit"]; got != 100.0 {
+			t.Errorf("a * key's default grant: rate_limit %v", got)
+		}
+	})
+	t.Run("revoke", func(t *testing.T) {
+		time.Sleep(time.Second) // admin's limit is 5 a second
+		e.do("DELETE", "/v1/api_keys/"+rootID, admin, nil).wantError(t, 403, docsapi.EFORBIDDEN, "scopes")
+		e.do("DELETE", "/v1/api_keys/"+readerID, admin, nil, "Idempotency-Key", "rv").wantError(t, 403, docsapi.EFORBIDDEN, "scopes")
+		for _, id := range []string{rootID, readerID} {
+			if got := e.do("GET", "/v1/api_keys/"+id, e.rootKey, nil).want(t, 200).json(t)["revoked_at"]; got != nil {
+				t.Fatalf("%s was revoked by a weaker key", id)
+			}
+		}
+		// A key no stronger than the admin (a subset of its scopes) may go;
+		// so may the admin itself. A missing key is still a 404.
+		e.do("DELETE", "/v1/api_keys/"+peerID, admin, nil).want(t, 200)
+		e.do("DELETE", "/v1/api_keys/key_missing", admin, nil).wantError(t, 404, docsapi.ENOTFOUND, "id")
+		time.Sleep(time.Second)
+		e.do("DELETE", "/v1/api_keys/"+adminID, admin, nil).want(t, 200)
+		// The 403 was not stored: the same Idempotency-Key works for a * key.
+		e.do("DELETE", "/v1/api_keys/"+readerID, e.rootKey, nil, "Idempotency-Key", "rv").want(t, 200)
+	})
 }

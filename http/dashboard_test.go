@@ -20,7 +20,7 @@ import (
 // dash is a browser-like client of the Dashboard: a cookie jar, no
 // automatic redirects, and the CSRF token of the last page it read.
 type dash struct {
-	t    *testing.T
+	t    testing.TB
 	e    *env
 	c    *http.Client
 	csrf string

@@ -38,10 +38,20 @@ func (s *Server) renderError(r *http.Request, err error) (int, []byte) {
 		}
 		e = docsapi.Errorf(docsapi.EINTERNAL, "An unexpected error occurred on our side; support can trace it with the request_id.")
 	}
-	class := e.Class()
 	st.apiErr = e
+	status, body := s.errorJSON(st.id, e)
+	var se *statusError
+	if errors.As(err, &se) {
+		status = se.status
+	}
+	return status, body
+}
+
+// errorJSON returns the status and body of e, answered as request id.
+func (s *Server) errorJSON(id string, e *docsapi.Error) (int, []byte) {
+	class := e.Class()
 	body, _ := json.Marshal(errorBody{Error: errorObject{
-		Type: class.Type, Code: e.Code, Message: e.Message, Param: e.Param, RequestID: st.id,
+		Type: class.Type, Code: e.Code, Message: e.Message, Param: e.Param, RequestID: id,
 		DocURL: s.DocURL(e.Code),
 	}})
 	return class.Status, append(body, '\n')
@@ -52,6 +62,16 @@ func (s *Server) renderError(r *http.Request, err error) (int, []byte) {
 func (s *Server) DocURL(code string) string {
 	return strings.TrimSuffix(s.PublicURL, "/") + "/docs/errors#" + code
 }
+
+// statusError is an error answered with the status that HTTP prescribes for
+// it (431, 501, 505) rather than its code's; the body is the same.
+type statusError struct {
+	err    *docsapi.Error
+	status int
+}
+
+func (e *statusError) Error() string { return e.err.Error() }
+func (e *statusError) Unwrap() error { return e.err }
 
 // Error writes err as the contract's error object. It is the one place where
 // errors become responses.

@@ -38,7 +38,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "docsapi_idempotency_total", Help: "Idempotent requests by outcome (replayed, conflict, waited).",
 		}, []string{"outcome"}),
 		logDropped: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "docsapi_request_log_dropped_total", Help: "Request-log entries dropped because the queue was full.",
+			Name: "docsapi_request_log_dropped_total", Help: "Request-log entries dropped: the queue was full, or the store failed for longer than the retry buffer holds.",
 		}),
 		logWriteErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "docsapi_request_log_write_errors_total", Help: "Request-log entries that failed to be written.",

@@ -79,6 +79,17 @@ func (s *Server) outer(next http.Handler) http.Handler {
 		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 		w.Header().Set("Request-Id", st.id)
 		sw := &statusWriter{ResponseWriter: w}
+		if len(r.TransferEncoding) > 0 {
+			// net/http drops a Content-Length sent along with chunked, so
+			// such a request (a smuggling attempt, RFC 9112 §6.1) cannot be
+			// told apart: every chunked request ends its connection.
+			w.Header().Set("Connection", "close")
+		}
+		if headerSize(r) > MaxHeaderBytes {
+			s.Error(sw, r, &statusError{err: headersTooLarge(), status: http.StatusRequestHeaderFieldsTooLarge})
+			s.finish(r, st, sw.status)
+			return
+		}
 		if p := r.URL.Path; p != "/" && path.Clean(p) != p {
 			// ServeMux would redirect to the clean path with an HTML body;
 			// no route of this API has such a path.
@@ -205,34 +216,47 @@ func checkQuery(r *http.Request, known []string) error {
 	return nil
 }
 
-// authenticate returns the request's key. Failed attempts with a key count
-// against the client IP, so secrets cannot be guessed at line rate.
-func (s *Server) authenticate(r *http.Request) (*docsapi.APIKey, error) {
-	auth := r.Header.Get("Authorization")
-	if auth == "" {
-		return nil, docsapi.Errorf(docsapi.EUNAUTHORIZED, "You did not provide an API key; send it as 'Authorization: Bearer sk_live_...'.")
+// parseAuthorization returns the secret of the request's Authorization
+// headers. Anything ambiguous is refused: two headers (two identities, or a
+// key plus junk), or anything but one Bearer secret in the one header.
+func parseAuthorization(values []string) (string, error) {
+	if len(values) == 0 || len(values) == 1 && values[0] == "" {
+		return "", docsapi.Errorf(docsapi.EUNAUTHORIZED, "You did not provide an API key; send it as 'Authorization: Bearer sk_live_...'.")
 	}
-	scheme, secret, _ := strings.Cut(auth, " ")
+	if len(values) > 1 {
+		return "", docsapi.Errorf(docsapi.EUNAUTHORIZED, "Send one Authorization header, not several.")
+	}
+	scheme, secret, _ := strings.Cut(values[0], " ")
 	if !strings.EqualFold(scheme, "Bearer") {
-		return nil, docsapi.Errorf(docsapi.EUNAUTHORIZED, "Use the Bearer scheme: 'Authorization: Bearer sk_live_...'.")
+		return "", docsapi.Errorf(docsapi.EUNAUTHORIZED, "Use the Bearer scheme: 'Authorization: Bearer sk_live_...'.")
 	}
 	secret = strings.TrimSpace(secret)
 	if !docsapi.ValidSecret(secret) {
-		return nil, docsapi.Errorf(docsapi.EUNAUTHORIZED, "Invalid API key provided: it is not of the form sk_live_ followed by 32 characters.")
+		return "", docsapi.Errorf(docsapi.EUNAUTHORIZED, "Invalid API key provided: it is not of the form sk_live_ followed by 32 characters.")
 	}
-	// A key seen in the last second skips the per-IP check, which may cost
-	// a Redis round trip; only keys that must be looked up are guesses.
-	key, cached := s.keys.Cached(secret)
+	return secret, nil
+}
+
+// authenticate returns the request's key. Failed attempts with a key count
+// against the client IP, so secrets cannot be guessed at line rate.
+func (s *Server) authenticate(r *http.Request) (*docsapi.APIKey, error) {
+	secret, err := parseAuthorization(r.Header.Values("Authorization"))
+	if err != nil {
+		return nil, err
+	}
+	// Only secrets that must be looked up and did not name a valid key last
+	// time are possible guesses, checked against the per-IP limit (which may
+	// cost a Redis round trip). A valid key in use is never locked out.
+	key, fresh, known := s.keys.Cached(secret)
 	ip := clientIP(r)
-	if !cached {
-		if s.AuthFailureLimit > 0 {
+	if !fresh {
+		if s.AuthFailureLimit > 0 && !known {
 			if rl, err := s.AuthFailures.Peek(r.Context(), ip, s.AuthFailureLimit); err != nil {
 				return nil, err
 			} else if !rl.Allowed {
 				return nil, s.tooManyAuthFailures(rl)
 			}
 		}
-		var err error
 		if key, err = s.keys.Find(r.Context(), secret); err != nil {
 			return nil, err
 		}

@@ -2,11 +2,15 @@ package http_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/docsapi/docsapi"
+	dhttp "github.com/docsapi/docsapi/http"
 )
 
 func TestRequestLog(t *testing.T) {
@@ -166,5 +170,92 @@ func TestRequestLogDashboardFields(t *testing.T) {
 		if fmt.Sprint(got["error"]) != fmt.Sprint(want) || got["idempotent_replayed"] != (i == 1) {
 			t.Errorf("attempt %d: error %v, replayed %v", i, got["error"], got["idempotent_replayed"])
 		}
+	}
+}
+
+// outageLogs is the real request-log store behind a switch that makes its
+// writes fail, as a full disk or a lost database connection would.
+type outageLogs struct {
+	docsapi.RequestLogService
+	on      atomic.Bool
+	refused atomic.Int64 // entries refused while on
+}
+
+func (o *outageLogs) CreateRequestLogs(ctx context.Context, logs []*docsapi.RequestLog) error {
+	if o.on.Load() {
+		o.refused.Add(int64(len(logs)))
+		return errors.New("disk I/O error")
+	}
+	return o.RequestLogService.CreateRequestLogs(ctx, logs)
+}
+
+// waitRefused waits until the logger has tried, and failed, to write n entries.
+func (o *outageLogs) waitRefused(t *testing.T, n int64) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); o.refused.Load() < n; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the logger tried %d entries, want %d", o.refused.Load(), n)
+		}
+	}
+}
+
+// TestRequestLogSurvivesStoreOutage: the 5xx of a write outage are exactly
+// what support is asked about, so entries the store refused are kept and
+// written once it recovers, or when the server shuts down.
+func TestRequestLogSurvivesStoreOutage(t *testing.T) {
+	store := &outageLogs{}
+	e := newEnv(t, func(s *dhttp.Server) {
+		store.RequestLogService = s.RequestLogService
+		s.RequestLogService = store
+		s.BeforeWork = func(context.Context) error {
+			if store.on.Load() {
+				return errors.New("disk I/O error")
+			}
+			return nil
+		}
+	})
+	post := func(n int) []string {
+		var ids []string
+		for i := 0; i < n; i++ {
+			r := e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "during the outage"})
+			r.wantError(t, 500, docsapi.EINTERNAL, "")
+			ids = append(ids, r.header.Get("Request-Id"))
+		}
+		return ids
+	}
+	store.on.Store(true)
+	ids := post(5)
+	store.waitRefused(t, 5)
+	store.on.Store(false)
+	for _, id := range ids {
+		got := e.do("GET", "/v1/requests/"+id, e.rootKey, nil).want(t, 200).json(t)
+		if got["status"] != 500.0 || got["error_code"] != docsapi.EINTERNAL {
+			t.Errorf("entry %s: %v", id, got)
+		}
+	}
+
+	// Shutting down during an outage retries until the store is back.
+	store.on.Store(true)
+	before := store.refused.Load()
+	ids = post(3)
+	store.waitRefused(t, before+3)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		store.on.Store(false)
+	}()
+	if err := e.srv.Close(); err != nil {
+		t.Fatal(err)
+	}
+	root, err := e.srv.APIKeyService.FindAPIKeyByHash(context.Background(), docsapi.HashSecret(e.rootKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		if _, err := store.FindRequestLogByID(context.Background(), root.AccountID, id); err != nil {
+			t.Errorf("entry %s after shutdown: %v", id, err)
+		}
+	}
+	if !strings.Contains(e.logs.String(), "request log store failing; keeping entries to retry") {
+		t.Errorf("the outage was not logged")
 	}
 }

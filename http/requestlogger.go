@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/docsapi/docsapi"
@@ -17,6 +18,15 @@ const (
 	requestLogInterval  = 50 * time.Millisecond
 	// keyTouchInterval bounds how often a key's last_used_at is written.
 	keyTouchInterval = time.Minute
+
+	// Entries that the store failed to take are kept, up to
+	// requestLogRetryLimit, and retried with a backoff doubling from
+	// requestLogRetryMin to requestLogRetryMax. Close retries them for up to
+	// requestLogCloseTimeout.
+	requestLogRetryLimit   = 50_000
+	requestLogRetryMin     = 100 * time.Millisecond
+	requestLogRetryMax     = 5 * time.Second
+	requestLogCloseTimeout = 10 * time.Second
 )
 
 // requestLogger writes request-log entries in batches, off the request path.
@@ -31,6 +41,14 @@ type requestLogger struct {
 	done    chan struct{}
 	closing sync.Once
 	touched map[string]time.Time // key id → last written last_used_at
+
+	// The entries kept for retry, oldest first, and when to retry them.
+	pending    []*docsapi.RequestLog
+	retryLimit int
+	backoff    time.Duration
+	retryAt    time.Time
+	held       atomic.Int64 // len(pending), for the queue-depth gauge
+	dropLogged time.Time
 }
 
 func newRequestLogger(svc docsapi.RequestLogService, keys docsapi.APIKeyService, logger *slog.Logger, m *metrics) *requestLogger {
@@ -40,8 +58,10 @@ func newRequestLogger(svc docsapi.RequestLogService, keys docsapi.APIKeyService,
 		flushes: make(chan chan struct{}),
 		done:    make(chan struct{}),
 		touched: map[string]time.Time{},
+
+		retryLimit: requestLogRetryLimit,
 	}
-	m.queueDepth = func() float64 { return float64(len(l.queue)) }
+	m.queueDepth = func() float64 { return float64(len(l.queue)) + float64(l.held.Load()) }
 	go l.run()
 	return l
 }
@@ -72,7 +92,8 @@ func (l *requestLogger) Flush(ctx context.Context) {
 	}
 }
 
-// Close writes what is queued and stops; requests must have stopped first.
+// Close writes what is queued and what is kept for retry (retrying for up
+// to requestLogCloseTimeout), and stops; requests must have stopped first.
 // Closing twice is harmless.
 func (l *requestLogger) Close() {
 	l.closing.Do(func() { close(l.queue) })
@@ -89,13 +110,17 @@ func (l *requestLogger) run() {
 		case e, ok := <-l.queue:
 			if !ok {
 				l.write(batch)
+				l.retryUntil(time.Now().Add(requestLogCloseTimeout))
 				return
 			}
 			if batch = append(batch, e); len(batch) >= requestLogBatchSize {
 				batch = l.write(batch)
 			}
-		case <-ticker.C:
+		case now := <-ticker.C:
 			batch = l.write(batch)
+			if len(l.pending) > 0 && !now.Before(l.retryAt) {
+				l.retry()
+			}
 		case ack := <-l.flushes:
 			for drained := false; !drained; {
 				select {
@@ -112,29 +137,133 @@ func (l *requestLogger) run() {
 				}
 			}
 			batch = l.write(batch)
+			// A reader waits for the entries it may look for, backoff or not.
+			l.retry()
 			close(ack)
 		}
 	}
 }
 
-// write stores a batch and the last_used_at of its keys, and returns the
-// batch emptied for reuse.
+// write stores a batch, or keeps it for retry, and returns it emptied for
+// reuse.
 func (l *requestLogger) write(batch []*docsapi.RequestLog) []*docsapi.RequestLog {
 	if len(batch) == 0 {
 		return batch
 	}
+	if len(l.pending) > 0 {
+		// The store is failing: join the entries waiting for it, in order.
+		l.keep(batch, nil)
+	} else {
+		l.keep(l.store(batch))
+	}
+	return batch[:0]
+}
+
+// store writes entries and the last_used_at of their keys, and returns the
+// entries that the store failed to take, with why. An entry that fails on
+// its own while others are written is bad, not the store: it is logged and
+// dropped.
+func (l *requestLogger) store(entries []*docsapi.RequestLog) ([]*docsapi.RequestLog, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if err := l.svc.CreateRequestLogs(ctx, batch); err != nil {
-		// One bad entry must not cost the others: write them one by one.
-		for _, e := range batch {
-			if err := l.svc.CreateRequestLogs(ctx, []*docsapi.RequestLog{e}); err != nil {
-				l.metrics.logWriteErrors.Inc()
-				l.logger.Error("write request log", slog.String("request_id", e.ID), slog.String("error", err.Error()))
+	err := l.svc.CreateRequestLogs(ctx, entries)
+	if err == nil {
+		l.touch(ctx, entries)
+		return nil, nil
+	}
+	if len(entries) == 1 {
+		return entries, err
+	}
+	// One bad entry must not cost the others: write them one by one, unless
+	// the first few all fail, which is the store failing.
+	var written, failed []*docsapi.RequestLog
+	var errs []error
+	for i, e := range entries {
+		if err := l.svc.CreateRequestLogs(ctx, []*docsapi.RequestLog{e}); err != nil {
+			failed, errs = append(failed, e), append(errs, err)
+			if len(written) == 0 && len(failed) == 3 {
+				return append(failed, entries[i+1:]...), err
 			}
+		} else {
+			written = append(written, e)
 		}
 	}
-	for _, e := range batch {
+	l.touch(ctx, written)
+	if len(written) == 0 {
+		return failed, errs[0]
+	}
+	for i, e := range failed {
+		l.metrics.logWriteErrors.Inc()
+		l.logger.Error("write request log", slog.String("request_id", e.ID), slog.String("error", errs[i].Error()))
+	}
+	return nil, nil
+}
+
+// keep holds entries that the store failed to take (with err), for retry,
+// up to the retry limit; what does not fit is dropped and counted.
+func (l *requestLogger) keep(entries []*docsapi.RequestLog, err error) {
+	if len(entries) == 0 {
+		return
+	}
+	if len(l.pending) == 0 {
+		l.backoff = requestLogRetryMin
+		l.retryAt = time.Now().Add(l.backoff)
+		l.logger.Warn("request log store failing; keeping entries to retry", slog.Int("entries", len(entries)), slog.Any("error", err))
+	}
+	if over := len(l.pending) + len(entries) - l.retryLimit; over > 0 {
+		entries = entries[:len(entries)-over]
+		l.metrics.logDropped.Add(float64(over))
+		// At most one line every 10 s while the buffer stays full.
+		if now := time.Now(); now.Sub(l.dropLogged) >= 10*time.Second {
+			l.dropLogged = now
+			l.logger.Error("request log retry buffer full; newest entries dropped", slog.Int("dropped", over), slog.Int("held", len(l.pending)))
+		}
+	}
+	l.pending = append(l.pending, entries...)
+	l.held.Store(int64(len(l.pending)))
+}
+
+// retry writes the entries kept for retry, oldest first, and reports
+// whether all of them are written; on a failure it backs off.
+func (l *requestLogger) retry() bool {
+	if len(l.pending) == 0 {
+		return true
+	}
+	defer func() { l.held.Store(int64(len(l.pending))) }()
+	for len(l.pending) > 0 {
+		n := min(len(l.pending), requestLogBatchSize)
+		if failed, _ := l.store(l.pending[:n]); len(failed) > 0 {
+			rest := make([]*docsapi.RequestLog, 0, len(failed)+len(l.pending)-n)
+			l.pending = append(append(rest, failed...), l.pending[n:]...)
+			l.backoff = min(2*l.backoff, requestLogRetryMax)
+			l.retryAt = time.Now().Add(l.backoff)
+			return false
+		}
+		l.pending = l.pending[n:]
+	}
+	l.pending = nil
+	l.logger.Info("request log store recovered; kept entries written")
+	return true
+}
+
+// retryUntil retries the kept entries until they are written or deadline
+// passes; what is still kept then is lost, and counted.
+func (l *requestLogger) retryUntil(deadline time.Time) {
+	for !l.retry() {
+		if l.retryAt.After(deadline) {
+			l.metrics.logDropped.Add(float64(len(l.pending)))
+			l.logger.Error("request log store still failing at shutdown; kept entries dropped", slog.Int("dropped", len(l.pending)))
+			l.pending = nil
+			l.held.Store(0)
+			return
+		}
+		time.Sleep(time.Until(l.retryAt))
+	}
+}
+
+// touch writes the last_used_at of the keys of written entries.
+func (l *requestLogger) touch(ctx context.Context, entries []*docsapi.RequestLog) {
+	for _, e := range entries {
 		if last, ok := l.touched[e.APIKeyID]; ok && e.CreatedAt.Sub(last) < keyTouchInterval {
 			continue
 		}
@@ -146,5 +275,4 @@ func (l *requestLogger) write(batch []*docsapi.RequestLog) []*docsapi.RequestLog
 	if len(l.touched) > 100_000 {
 		clear(l.touched)
 	}
-	return batch[:0]
 }

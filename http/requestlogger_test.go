@@ -2,13 +2,16 @@ package http
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/docsapi/docsapi"
+	"github.com/docsapi/docsapi/internal/testenv"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
@@ -60,5 +63,54 @@ func TestRequestLoggerDropsWhenFull(t *testing.T) {
 	l.Close()
 	if store.written+dropped != total {
 		t.Errorf("written %d + dropped %d != %d enqueued", store.written, dropped, total)
+	}
+}
+
+// downLogs is a request-log store that is down until released, then records.
+type downLogs struct {
+	docsapi.RequestLogService
+	mu      sync.Mutex
+	up      bool
+	written int
+}
+
+func (s *downLogs) CreateRequestLogs(ctx context.Context, logs []*docsapi.RequestLog) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.up {
+		return errors.New("connection refused")
+	}
+	s.written += len(logs)
+	return nil
+}
+
+// TestRequestLoggerRetryIsBounded: while the store is down, entries are kept
+// up to the bound; the rest are dropped, counted and logged. The kept ones
+// are written when the store is back, by Close at the latest.
+func TestRequestLoggerRetryIsBounded(t *testing.T) {
+	store := &downLogs{}
+	m := newMetrics(prometheus.NewRegistry())
+	logs := &testenv.SyncBuffer{}
+	l := newRequestLogger(store, noTouch{}, slog.New(slog.NewTextHandler(logs, nil)), m)
+	l.retryLimit = 10
+	for i := 0; i < 25; i++ {
+		l.Enqueue(&docsapi.RequestLog{ID: "req_x", APIKeyID: "key_x", CreatedAt: time.Now()})
+		l.Flush(context.Background())
+	}
+	if dropped := testutil.ToFloat64(m.logDropped); dropped != 15 {
+		t.Errorf("dropped %v, want 15", dropped)
+	}
+	if depth := testutil.ToFloat64(m.logQueueDepth); depth != 10 {
+		t.Errorf("queue depth %v, want the 10 kept", depth)
+	}
+	if !strings.Contains(logs.String(), "request log retry buffer full") {
+		t.Errorf("no log line for the drops: %s", logs.String())
+	}
+	store.mu.Lock()
+	store.up = true
+	store.mu.Unlock()
+	l.Close()
+	if store.written != 10 {
+		t.Errorf("written %d after Close, want the 10 kept", store.written)
 	}
 }

@@ -93,9 +93,10 @@ func NewServer() *Server {
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		// Writes may wait up to 10 s for an idempotent duplicate.
-		WriteTimeout:   30 * time.Second,
-		IdleTimeout:    120 * time.Second,
-		MaxHeaderBytes: 64 << 10,
+		WriteTimeout: 30 * time.Second,
+		IdleTimeout:  120 * time.Second,
+		// The API's limit, MaxHeaderBytes, is enforced by outer, in JSON.
+		MaxHeaderBytes: http.DefaultMaxHeaderBytes,
 	}
 	return s
 }
@@ -135,7 +136,7 @@ func (s *Server) Open(addr string) error {
 	}
 	s.metrics.buildInfo.WithLabelValues(cmp.Or(s.Version, "unknown"), runtime.Version()).Set(1)
 	s.registerRoutes()
-	go s.server.Serve(s.ln)
+	go s.server.Serve(errorListener{Listener: s.ln, s: s})
 	return nil
 }
 

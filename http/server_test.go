@@ -27,7 +27,7 @@ import (
 // file, or PostgreSQL when DOCSAPI_TEST_HTTP_ENGINE=postgres (CI runs the
 // suite both ways).
 type env struct {
-	t        *testing.T
+	t        testing.TB
 	srv      *dhttp.Server
 	accounts docsapi.AccountService
 	closeDB  func() error
@@ -38,7 +38,7 @@ type env struct {
 }
 
 // newEnv starts a server; configure, when given, changes it before Open.
-func newEnv(t *testing.T, configure ...func(*dhttp.Server)) *env {
+func newEnv(t testing.TB, configure ...func(*dhttp.Server)) *env {
 	t.Helper()
 	s := dhttp.NewServer()
 	e := &env{t: t, srv: s, logs: &testenv.SyncBuffer{}}
@@ -100,9 +100,10 @@ type response struct {
 	status int
 	header http.Header
 	body   []byte
+	close  bool // the server announced Connection: close
 }
 
-func (r *response) json(t *testing.T) map[string]any {
+func (r *response) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
@@ -112,7 +113,7 @@ func (r *response) json(t *testing.T) map[string]any {
 }
 
 // str returns a top-level string field.
-func (r *response) str(t *testing.T, field string) string {
+func (r *response) str(t testing.TB, field string) string {
 	t.Helper()
 	s, _ := r.json(t)[field].(string)
 	return s
@@ -122,7 +123,7 @@ var requestIDPattern = regexp.MustCompile(`^req_[0-9A-Za-z]{10,24}$`)
 
 // wantError checks that r is the contract's error object with this status,
 // code and param, and returns the object.
-func (r *response) wantError(t *testing.T, status int, code, param string) map[string]any {
+func (r *response) wantError(t testing.TB, status int, code, param string) map[string]any {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status = %d, want %d; body %s", r.status, status, r.body)
@@ -192,6 +193,12 @@ func (e *env) do(method, path, key string, body any, headers ...string) *respons
 	for i := 0; i+1 < len(headers); i += 2 {
 		req.Header.Set(headers[i], headers[i+1])
 	}
+	return e.send(req)
+}
+
+// send sends a request built by the caller and reads its response whole.
+func (e *env) send(req *http.Request) *response {
+	e.t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		e.t.Fatal(err)
@@ -202,13 +209,13 @@ func (e *env) do(method, path, key string, body any, headers ...string) *respons
 		e.t.Fatal(err)
 	}
 	if !requestIDPattern.MatchString(resp.Header.Get("Request-Id")) {
-		e.t.Errorf("%s %s: Request-Id %q is malformed", method, path, resp.Header.Get("Request-Id"))
+		e.t.Errorf("%s %s: Request-Id %q is malformed", req.Method, req.URL.Path, resp.Header.Get("Request-Id"))
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: raw}
 }
 
 // want fails unless r has status.
-func (r *response) want(t *testing.T, status int) *response {
+func (r *response) want(t testing.TB, status int) *response {
 	t.Helper()
 	if r.status != status {
 		t.Fatalf("status = %d, want %d; body %s", r.status, status, r.body)

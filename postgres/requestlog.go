@@ -55,7 +55,8 @@ func (s *RequestLogService) CreateRequestLogs(ctx context.Context, logs []*docsa
 		b.Queue(requestLogLock)
 		for _, l := range logs {
 			b.Queue(`INSERT INTO request_logs (`+requestLogColumns+`)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+				ON CONFLICT (id) DO NOTHING`,
 				l.ID, l.AccountID, l.Method, l.Path, l.Route, l.Status,
 				nullText(l.ErrorCode), nullText(l.ErrorMessage), nullText(l.ErrorParam), l.APIKeyID,
 				nullText(l.IdempotencyKey), l.IdempotentReplayed, l.Duration.Microseconds(),

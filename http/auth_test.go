@@ -1,0 +1,73 @@
+package http_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docsapi/docsapi"
+	dhttp "github.com/docsapi/docsapi/http"
+)
+
+// TestAmbiguousAuthorization: credentials that could be read two ways are
+// refused, never served as the first of them.
+func TestAmbiguousAuthorization(t *testing.T) {
+	e := newEnv(t)
+	other := e.newAccount()
+	e.createResource(e.rootKey, "mine")
+	tests := []struct {
+		name   string
+		values []string
+	}{
+		{"two accounts' keys", []string{"Bearer " + e.rootKey, "Bearer " + other}},
+		{"the same key twice", []string{"Bearer " + e.rootKey, "Bearer " + e.rootKey}},
+		{"a key then junk", []string{"Bearer " + e.rootKey, "junk"}},
+		{"a key then an empty header", []string{"Bearer " + e.rootKey, ""}},
+		{"junk after the key", []string{"Bearer " + e.rootKey + " junk"}},
+		{"two keys in one header", []string{"Bearer " + e.rootKey + ", Bearer " + other}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest("GET", e.url+"/v1/resources", nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, v := range tt.values {
+				req.Header.Add("Authorization", v)
+			}
+			e.send(req).wantError(t, 401, docsapi.EUNAUTHORIZED, "")
+		})
+	}
+}
+
+// TestValidKeyOutlivesAuthFailureLimit: an address that floods invalid keys
+// is cut off, but a valid key in use from the same address keeps working
+// after its cache entry goes stale, and stays revocable.
+func TestValidKeyOutlivesAuthFailureLimit(t *testing.T) {
+	e := newEnv(t, func(s *dhttp.Server) { s.AuthFailureLimit = 3 })
+	inUse, inUseID := e.newKey(0, docsapi.ScopeResourcesRead)
+	e.do("GET", "/v1/resources", inUse, nil).want(t, 200)
+	guess := "sk_live_" + strings.Repeat("c", 32)
+	for i := 0; i < 3; i++ {
+		e.do("GET", "/v1/resources", guess, nil).wantError(t, 401, docsapi.EUNAUTHORIZED, "")
+	}
+	e.do("GET", "/v1/resources", guess, nil).wantError(t, 429, docsapi.ERATELIMITED, "")
+	// Past the cache's freshness the key must be looked up again; that
+	// lookup must not be refused as a guess.
+	for i := 0; i < 3; i++ {
+		time.Sleep(600 * time.Millisecond)
+		e.do("GET", "/v1/resources", guess, nil).wantError(t, 429, docsapi.ERATELIMITED, "")
+		e.do("GET", "/v1/resources", inUse, nil).want(t, 200)
+	}
+	// A key this instance never saw valid is indistinguishable from a guess.
+	fresh, _ := e.newKey(0, docsapi.ScopeResourcesRead)
+	e.do("GET", "/v1/resources", fresh, nil).wantError(t, 429, docsapi.ERATELIMITED, "")
+	// Known is not trusted: the lookup still sees a revocation.
+	e.do("DELETE", "/v1/api_keys/"+inUseID, e.rootKey, nil).want(t, 200)
+	time.Sleep(1100 * time.Millisecond)
+	e.do("GET", "/v1/resources", inUse, nil).wantError(t, 401, docsapi.EUNAUTHORIZED, "")
+	// A revoked key is no longer known: it is checked like any guess.
+	time.Sleep(1100 * time.Millisecond)
+	e.do("GET", "/v1/resources", inUse, nil).wantError(t, 429, docsapi.ERATELIMITED, "")
+}

@@ -1,0 +1,116 @@
+package http
+
+import (
+	"bytes"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/docsapi/docsapi"
+)
+
+// MaxHeaderBytes is the most request-header bytes the API accepts. net/http
+// is let read up to its own default of 1 MiB, so that a request over this
+// limit still reaches the handler chain and is answered there, in JSON.
+const MaxHeaderBytes = 64 << 10
+
+// headerSize is the size of r's request line and headers, as sent.
+func headerSize(r *http.Request) int {
+	n := len(r.Method) + len(r.RequestURI) + len(r.Proto) + 4 + len("Host: \r\n") + len(r.Host)
+	for name, values := range r.Header {
+		for _, v := range values {
+			n += len(name) + len(v) + 4
+		}
+	}
+	return n
+}
+
+func headersTooLarge() *docsapi.Error {
+	return docsapi.Errorf(docsapi.EPARAMINVALID, "The request headers are too large; send at most %d KiB of headers.", MaxHeaderBytes>>10)
+}
+
+// goErrorHeaders is what follows the status line of the responses that
+// net/http writes itself, before any handler runs (server.go, conn.serve).
+// No handler response has it: net/http writes headers sorted, Connection
+// before Content-Type.
+const goErrorHeaders = "\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+
+// errorListener hands out connections whose net/http-written error
+// responses are rewritten as the contract's error object.
+type errorListener struct {
+	net.Listener
+	s *Server
+}
+
+func (l errorListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return &errorConn{Conn: c, s: l.s}, nil
+}
+
+type errorConn struct {
+	net.Conn
+	s *Server
+}
+
+// Write passes handler responses through and turns a plain-text error of
+// net/http (400 malformed request, 431 headers over 1 MiB, 501 unknown
+// transfer coding, 505 HTTP version) into JSON with a Request-Id.
+func (c *errorConn) Write(p []byte) (int, error) {
+	if !bytes.HasPrefix(p, []byte("HTTP/1.1 ")) { // the cheap test first: most writes are bodies
+		return c.Conn.Write(p)
+	}
+	line, _, ok := bytes.Cut(p, []byte("\r\n"))
+	if !ok || !bytes.HasPrefix(p[len(line):], []byte(goErrorHeaders)) {
+		return c.Conn.Write(p)
+	}
+	if _, err := c.Conn.Write(c.s.httpLayerError(string(line[len("HTTP/1.1 "):]))); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+// CloseWrite lets net/http half-close the connection after a 431, as it
+// does on a bare TCP connection.
+func (c *errorConn) CloseWrite() error {
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		return cw.CloseWrite()
+	}
+	return nil
+}
+
+// httpLayerError is the JSON response to net/http's status line "431 Request
+// Header Fields Too Large" or "400 Bad Request: missing required Host header".
+func (s *Server) httpLayerError(statusLine string) []byte {
+	code, detail, _ := strings.Cut(statusLine, " ")
+	status, err := strconv.Atoi(code)
+	if err != nil {
+		status = http.StatusBadRequest
+	}
+	var e *docsapi.Error
+	switch status {
+	case http.StatusRequestHeaderFieldsTooLarge:
+		e = headersTooLarge()
+	case http.StatusNotImplemented:
+		e = docsapi.ParamErrorf(docsapi.EPARAMINVALID, "Transfer-Encoding", "Unsupported Transfer-Encoding: only chunked is accepted.")
+	case http.StatusHTTPVersionNotSupported:
+		e = docsapi.Errorf(docsapi.EPARAMINVALID, "Unsupported HTTP version: use HTTP/1.1.")
+	default:
+		status = http.StatusBadRequest
+		e = docsapi.Errorf(docsapi.EPARAMINVALID, "The request is not valid HTTP/1.1.")
+		// net/http's own detail is a fixed text, never the client's bytes.
+		if _, why, ok := strings.Cut(detail, ": "); ok {
+			e.Message = fmt.Sprintf("The request is not valid HTTP/1.1: %s.", why)
+		}
+	}
+	id := docsapi.NewRequestID()
+	_, body := s.errorJSON(id, e)
+	s.Logger.Info("request refused by the HTTP layer", slog.String("request_id", id), slog.Int("status", status), slog.String("error_code", e.Code))
+	return fmt.Appendf(nil, "HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Length: %d\r\nContent-Type: application/json; charset=utf-8\r\nRequest-Id: %s\r\n\r\n%s",
+		status, http.StatusText(status), len(body), id, body)
+}

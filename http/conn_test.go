@@ -1,0 +1,98 @@
+package http_test
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docsapi/docsapi"
+)
+
+// raw sends req as bytes on a new TCP connection and reads one response;
+// the connection stays open for the caller to probe.
+func (e *env) raw(req string) (*response, *bufio.Reader, net.Conn) {
+	e.t.Helper()
+	conn, err := net.Dial("tcp", e.srv.Addr())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(10 * time.Second))
+	// A request that the server stops reading would block this write.
+	go io.WriteString(conn, req)
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, nil)
+	if err != nil {
+		e.t.Fatalf("read response: %v", err)
+	}
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		e.t.Fatalf("read body: %v", err)
+	}
+	return &response{status: resp.StatusCode, header: resp.Header, body: body, close: resp.Close}, br, conn
+}
+
+// TestHTTPLayerErrorsAreJSON: what net/http refuses before any handler runs
+// is still the contract's error object with a Request-Id.
+func TestHTTPLayerErrorsAreJSON(t *testing.T) {
+	e := newEnv(t)
+	auth := "Authorization: Bearer " + e.rootKey + "\r\n"
+	tests := []struct {
+		name    string
+		req     string
+		status  int
+		param   string
+		message string
+	}{
+		{"headers over the API's limit", "GET /v1/resources HTTP/1.1\r\nHost: x\r\n" + auth + "X-Big: " + strings.Repeat("a", 100<<10) + "\r\n\r\n",
+			431, "", "headers are too large"},
+		{"1 MB of headers", "GET /v1/resources HTTP/1.1\r\nHost: x\r\n" + strings.Repeat("X-Big: "+strings.Repeat("a", 1000)+"\r\n", 1000) + "\r\n",
+			431, "", "headers are too large"},
+		{"headers over net/http's limit", "GET /v1/resources HTTP/1.1\r\nHost: x\r\nX-Big: " + strings.Repeat("a", 2<<20) + "\r\n\r\n",
+			431, "", "headers are too large"},
+		{"unknown transfer coding", "POST /v1/resources HTTP/1.1\r\nHost: x\r\n" + auth + "Transfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+			501, "Transfer-Encoding", "Unsupported Transfer-Encoding"},
+		{"no Host", "GET /v1/resources HTTP/1.1\r\n" + auth + "\r\n",
+			400, "", "missing required Host header"},
+		{"garbage", "HELLO\r\n\r\n", 400, "", "not valid HTTP"},
+		{"bad header line", "GET /v1/resources HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n", 400, "", "not valid HTTP"},
+		{"HTTP/2.0 over HTTP/1", "GET /v1/resources HTTP/2.0\r\nHost: x\r\n\r\n", 505, "", "HTTP version"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, _, _ := e.raw(tt.req)
+			got := r.wantError(t, tt.status, docsapi.EPARAMINVALID, tt.param)
+			if msg, _ := got["message"].(string); !strings.Contains(msg, tt.message) {
+				t.Errorf("message %q lacks %q", msg, tt.message)
+			}
+		})
+	}
+	// A response to a handler is untouched, however it starts.
+	e.do("GET", "/v1/resources", e.rootKey, nil).want(t, 200)
+}
+
+// TestContentLengthWithChunkedClosesTheConnection: a request with both
+// Content-Length and Transfer-Encoding may be a smuggling attempt; after
+// the response the connection is closed (RFC 9112 §6.1).
+func TestContentLengthWithChunkedClosesTheConnection(t *testing.T) {
+	e := newEnv(t)
+	body := `{"name":"smuggled?"}`
+	req := "POST /v1/resources HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + e.rootKey + "\r\n" +
+		"Content-Type: application/json\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n" +
+		strconv.FormatInt(int64(len(body)), 16) + "\r\n" + body + "\r\n0\r\n\r\n" +
+		"GET /v1/resources HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + e.rootKey + "\r\n\r\n"
+	r, br, conn := e.raw(req)
+	r.want(t, 201)
+	if !r.close {
+		t.Error("the response does not say Connection: close")
+	}
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if rest, err := io.ReadAll(br); err != nil || len(rest) != 0 {
+		t.Fatalf("after the response: %q, %v; want the connection closed with nothing more", rest, err)
+	}
+}
