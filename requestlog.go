@@ -72,10 +72,17 @@ type RequestLogFilter struct {
 	Method      string
 	Path        string // exact match on the logged path
 	APIKeyID    string
-	// Since and Until bound created_at: Since <= created_at < Until.
+	// Since and Until bound created_at: Since <= created_at < Until. A
+	// listing with either is ordered by created_at (then storage order),
+	// which lets an index read the window from its newest end; without,
+	// by storage order alone. The two differ only among entries logged
+	// within moments of each other.
 	Since time.Time
 	Until time.Time
 }
+
+// TimeBounded reports whether f bounds created_at.
+func (f RequestLogFilter) TimeBounded() bool { return !f.Since.IsZero() || !f.Until.IsZero() }
 
 // RequestLogBucket is one interval of the request timeline.
 type RequestLogBucket struct {

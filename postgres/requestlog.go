@@ -120,7 +120,11 @@ func filterWhere(f docsapi.RequestLogFilter, args pgx.NamedArgs) string {
 // FindRequestLogs returns one page of the account's entries matching f.
 func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID string, f docsapi.RequestLogFilter, p docsapi.ListParams) ([]*docsapi.RequestLog, bool, error) {
 	args := pgx.NamedArgs{"account_id": accountID}
-	suffix, backwards, err := s.db.page(ctx, "request_logs", accountID, p, args)
+	page := s.db.page
+	if f.TimeBounded() {
+		page = s.timePage
+	}
+	suffix, backwards, err := page(ctx, "request_logs", accountID, p, args)
 	if err != nil {
 		return nil, false, err
 	}
@@ -131,6 +135,33 @@ func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID strin
 	}
 	items, more := docsapi.FinishPage(items, p.Limit, backwards)
 	return items, more, nil
+}
+
+// timePage is page for a time-bounded listing, ordered by (created_at,
+// seq): the created_at index then reads the window from its newest end,
+// where ordering by seq would read it whole, or everything newer than it.
+func (s *RequestLogService) timePage(ctx context.Context, table, accountID string, p docsapi.ListParams, args pgx.NamedArgs) (string, bool, error) {
+	cursor, param, backwards := p.Cursor()
+	args["limit"] = p.Limit + 1
+	if cursor == "" {
+		return ` ORDER BY created_at DESC, seq DESC LIMIT @limit`, false, nil
+	}
+	var created time.Time
+	var seq int64
+	err := s.db.conn(ctx).QueryRow(ctx,
+		`SELECT created_at, seq FROM `+table+` WHERE account_id = $1 AND id = $2`, accountID, cursor).Scan(&created, &seq)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", false, docsapi.CursorNotFound(param, cursor)
+	} else if err != nil {
+		return "", false, fmt.Errorf("find cursor: %w", err)
+	}
+	args["cursor_created"], args["cursor"] = created, seq
+	if backwards {
+		return ` AND created_at >= @cursor_created AND (created_at > @cursor_created OR seq > @cursor)
+			ORDER BY created_at ASC, seq ASC LIMIT @limit`, true, nil
+	}
+	return ` AND created_at <= @cursor_created AND (created_at < @cursor_created OR seq < @cursor)
+		ORDER BY created_at DESC, seq DESC LIMIT @limit`, false, nil
 }
 
 // TailRequestLogs returns the entries matching f stored after the entry

@@ -110,7 +110,11 @@ func filterWhere(accountID string, f docsapi.RequestLogFilter) (string, []any) {
 
 // FindRequestLogs returns one page of the account's entries matching f.
 func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID string, f docsapi.RequestLogFilter, p docsapi.ListParams) ([]*docsapi.RequestLog, bool, error) {
-	suffix, args, backwards, err := s.db.page(ctx, "request_logs", accountID, p)
+	page := s.db.page
+	if f.TimeBounded() {
+		page = s.timePage
+	}
+	suffix, args, backwards, err := page(ctx, "request_logs", accountID, p)
 	if err != nil {
 		return nil, false, err
 	}
@@ -122,6 +126,31 @@ func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID strin
 	}
 	items, more := docsapi.FinishPage(items, p.Limit, backwards)
 	return items, more, nil
+}
+
+// timePage is page for a time-bounded listing, ordered by (created_at,
+// seq): the created_at index then reads the window from its newest end,
+// where ordering by seq would read it whole, or everything newer than it.
+func (s *RequestLogService) timePage(ctx context.Context, table, accountID string, p docsapi.ListParams) (string, []any, bool, error) {
+	cursor, param, backwards := p.Cursor()
+	limit := p.Limit + 1
+	if cursor == "" {
+		return ` ORDER BY created_at DESC, seq DESC LIMIT ?`, []any{limit}, false, nil
+	}
+	var created, seq int64
+	err := s.db.reader(ctx).QueryRowContext(ctx,
+		`SELECT created_at, seq FROM `+table+` WHERE account_id = ? AND id = ?`, accountID, cursor).Scan(&created, &seq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, false, docsapi.CursorNotFound(param, cursor)
+	} else if err != nil {
+		return "", nil, false, fmt.Errorf("find cursor: %w", err)
+	}
+	if backwards {
+		return ` AND created_at >= ? AND (created_at > ? OR seq > ?) ORDER BY created_at ASC, seq ASC LIMIT ?`,
+			[]any{created, created, seq, limit}, true, nil
+	}
+	return ` AND created_at <= ? AND (created_at < ? OR seq < ?) ORDER BY created_at DESC, seq DESC LIMIT ?`,
+		[]any{created, created, seq, limit}, false, nil
 }
 
 // TailRequestLogs returns the entries matching f stored after the entry

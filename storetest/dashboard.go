@@ -132,6 +132,47 @@ func testRequestLogFilters(t *testing.T, s Store) {
 	}
 }
 
+// testRequestLogTimePages: a time-bounded listing runs by created_at, then
+// storage order, cursors included, even where storage order disagrees.
+func testRequestLogTimePages(t *testing.T, s Store) {
+	ctx := context.Background()
+	a, k, _ := newAccount(t, s)
+	base := docsapi.Now().Add(-time.Hour)
+	at := func(min int) time.Time { return base.Add(time.Duration(min) * time.Minute) }
+	// Stored in this order; e2 and e3 share a time.
+	e := []*docsapi.RequestLog{logAt(a, k, at(3), 200, nil), logAt(a, k, at(1), 200, nil), logAt(a, k, at(2), 200, nil),
+		logAt(a, k, at(2), 200, nil), logAt(a, k, at(0), 200, nil)}
+	for _, l := range e {
+		createLogs(t, s, l)
+	}
+	since := docsapi.RequestLogFilter{Since: at(0)}
+	tests := []struct {
+		name string
+		f    docsapi.RequestLogFilter
+		p    docsapi.ListParams
+		want []*docsapi.RequestLog
+		more bool
+	}{
+		{"first page", since, docsapi.ListParams{Limit: 2}, []*docsapi.RequestLog{e[0], e[3]}, true},
+		{"after a tie", since, docsapi.ListParams{Limit: 2, StartingAfter: e[3].ID}, []*docsapi.RequestLog{e[2], e[1]}, true},
+		{"last page", since, docsapi.ListParams{Limit: 2, StartingAfter: e[1].ID}, []*docsapi.RequestLog{e[4]}, false},
+		{"before", since, docsapi.ListParams{Limit: 2, EndingBefore: e[1].ID}, []*docsapi.RequestLog{e[3], e[2]}, true},
+		{"before a tie", since, docsapi.ListParams{Limit: 5, EndingBefore: e[2].ID}, []*docsapi.RequestLog{e[0], e[3]}, false},
+		{"until", docsapi.RequestLogFilter{Until: at(3)}, docsapi.ListParams{Limit: 10}, []*docsapi.RequestLog{e[3], e[2], e[1], e[4]}, false},
+		{"untimed runs in storage order", docsapi.RequestLogFilter{}, docsapi.ListParams{Limit: 10}, []*docsapi.RequestLog{e[4], e[3], e[2], e[1], e[0]}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, more, err := s.RequestLogs.FindRequestLogs(ctx, a.ID, tt.f, tt.p)
+			if err != nil || more != tt.more || logIDs(got) != logIDs(tt.want) {
+				t.Errorf("got %q more=%v %v, want %q more=%v", logIDs(got), more, err, logIDs(tt.want), tt.more)
+			}
+		})
+	}
+	_, _, err := s.RequestLogs.FindRequestLogs(ctx, a.ID, since, docsapi.ListParams{Limit: 2, StartingAfter: "req_nope"})
+	wantCode(t, err, docsapi.EPARAMINVALID)
+}
+
 func testRequestLogTail(t *testing.T, s Store) {
 	ctx := context.Background()
 	a, k, _ := newAccount(t, s)

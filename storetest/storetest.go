@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"RequestLogs", testRequestLogs},
 		{"RequestLogFields", testRequestLogFields},
 		{"RequestLogFilters", testRequestLogFilters},
+		{"RequestLogTimePages", testRequestLogTimePages},
 		{"RequestLogTail", testRequestLogTail},
 		{"RequestLogTimeline", testRequestLogTimeline},
 		{"ErrorGroups", testErrorGroups},

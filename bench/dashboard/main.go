@@ -270,6 +270,7 @@ func measure(ctx context.Context, svc docsapi.RequestLogService, runs int) {
 		{"logs, API key", list(docsapi.RequestLogFilter{APIKeyID: "key_bench3"}, page)},
 		{"logs, 4xx of one key in the last 24 h", list(docsapi.RequestLogFilter{StatusClass: 4, APIKeyID: "key_bench3", Since: now.Add(-24 * time.Hour)}, page)},
 		{"logs, the hour a day ago", list(docsapi.RequestLogFilter{Since: now.Add(-25 * time.Hour), Until: now.Add(-24 * time.Hour)}, page)},
+		{"logs, the day 15 days ago", list(docsapi.RequestLogFilter{Since: now.Add(-16 * 24 * time.Hour), Until: now.Add(-15 * 24 * time.Hour)}, page)},
 		{"logs, until 15 days ago", list(docsapi.RequestLogFilter{Until: now.Add(-15 * 24 * time.Hour)}, page)},
 		{"tail, after the 1000th newest", func() (int, error) {
 			l, err := svc.TailRequestLogs(ctx, account, docsapi.RequestLogFilter{}, newest[len(newest)-1].ID, 100)
