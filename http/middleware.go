@@ -137,7 +137,8 @@ func (s *Server) finish(r *http.Request, st *state, status int) {
 	s.log.Enqueue(&docsapi.RequestLog{
 		ID: st.id, AccountID: st.key.AccountID, Method: r.Method, Path: docsapi.LoggableText(r.URL.Path, 0),
 		Route: r.Pattern, Status: status,
-		ErrorCode: apiErr.Code, ErrorMessage: apiErr.Message, ErrorParam: apiErr.Param,
+		// The message may quote the request's bytes: keep it storable.
+		ErrorCode: apiErr.Code, ErrorMessage: docsapi.LoggableText(apiErr.Message, 0), ErrorParam: docsapi.LoggableText(apiErr.Param, 0),
 		APIKeyID: st.key.ID, IdempotencyKey: st.idempotencyKey, IdempotentReplayed: st.replayed, Duration: d,
 		IP: clientIP(r), UserAgent: docsapi.LoggableText(r.UserAgent(), docsapi.MaxUserAgentLen), Source: source,
 		CreatedAt: st.start.UTC(),
