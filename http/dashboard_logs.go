@@ -169,15 +169,9 @@ func (s *Server) handleDashLog(w http.ResponseWriter, r *http.Request) {
 	}
 	d := dashLogDetail{Log: l}
 	if l.ErrorCode != "" {
-		// The fields the log keeps of the error object (its link to the
-		// docs is on the page, next to it).
-		obj := struct {
-			Type      string `json:"type"`
-			Code      string `json:"code"`
-			Message   string `json:"message"`
-			Param     string `json:"param,omitempty"`
-			RequestID string `json:"request_id"`
-		}{l.ErrorType(), l.ErrorCode, l.ErrorMessage, l.ErrorParam, l.ID}
+		// The error object as the API wrote it, from the fields the log keeps.
+		obj := errorObject{Type: l.ErrorType(), Code: l.ErrorCode, Message: l.ErrorMessage, Param: l.ErrorParam,
+			RequestID: l.ID, DocURL: s.DocURL(l.ErrorCode)}
 		raw, _ := json.MarshalIndent(map[string]any{"error": obj}, "", "  ")
 		d.ErrorJSON = string(raw)
 	}

@@ -504,7 +504,7 @@ func TestDashboardLogs(t *testing.T) {
 	d.get("/dashboard/logs/"+failedID).want(t, 200).contains(t,
 		"POST /v1/resources", "400", "retry-1", "logs-test/1.0", "127.0.0.1", limitedID, "api",
 		`&#34;code&#34;: &#34;parameter_missing&#34;`, `&#34;message&#34;: &#34;Missing required parameter: name.&#34;`,
-		`&#34;param&#34;: &#34;name&#34;`, `&#34;request_id&#34;: &#34;`+failedID+`&#34;`, `href="/docs/errors#parameter_missing"`)
+		`&#34;param&#34;: &#34;name&#34;`, `&#34;request_id&#34;: &#34;`+failedID+`&#34;`, `&#34;doc_url&#34;: &#34;/docs/errors#parameter_missing&#34;`, `href="/docs/errors#parameter_missing"`)
 	d.get("/dashboard/logs/req_0000000000").want(t, 404)
 
 	for _, tc := range []struct {
