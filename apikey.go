@@ -69,7 +69,7 @@ func (k *APIKey) CheckGrant(n *APIKey) error {
 	if !k.CanGrant(n.Scopes) {
 		return ParamErrorf(EFORBIDDEN, "scopes", "This API key cannot grant scopes that it does not hold itself.")
 	}
-	if !k.HasScope(ScopeAll) && n.RateLimit > k.RateLimit {
+	if n.RateLimit > k.MaxGrantableRateLimit() {
 		return ParamErrorf(EFORBIDDEN, "rate_limit", "This API key cannot grant a rate_limit above its own (%d).", k.RateLimit)
 	}
 	return nil
@@ -91,6 +91,14 @@ func (k *APIKey) GrantedRateLimit() int {
 		return DefaultRateLimit
 	}
 	return min(DefaultRateLimit, k.RateLimit)
+}
+
+// MaxGrantableRateLimit is the highest rate limit k may give a new key.
+func (k *APIKey) MaxGrantableRateLimit() int {
+	if k.HasScope(ScopeAll) {
+		return MaxRateLimit
+	}
+	return k.RateLimit
 }
 
 // NewSecret returns a new key secret.

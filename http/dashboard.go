@@ -173,6 +173,9 @@ func (s *Server) registerDashboard() {
 	}
 }
 
+// dashMaxFormBytes bounds a Dashboard form's body.
+const dashMaxFormBytes = 64 << 10
+
 // dashSignedIn is the "scope" of pages that any signed-in key may see.
 const dashSignedIn = "signed-in"
 
@@ -194,6 +197,8 @@ func (s *Server) dashboard(rt route) http.Handler {
 			s.dashError(w, r, docsapi.Errorf(docsapi.EFORBIDDEN, "This form was sent from another site; reload the page and try again."))
 			return
 		}
+		// The Dashboard's forms are small; net/http alone would read 10 MB.
+		r.Body = http.MaxBytesReader(w, r.Body, dashMaxFormBytes)
 		if rt.scope == "" {
 			rt.handler(w, r)
 			return

@@ -19,7 +19,7 @@ type dashKeysPage struct {
 	Scopes  []string // every scope, for the creation form
 	Form    dashKeyForm
 	Error   *errorObject
-	Revoked string // id of a key just revoked
+	Revoked *docsapi.APIKey // the key just revoked, to confirm it
 }
 
 type dashKeyRow struct {
@@ -43,7 +43,16 @@ type dashKeyCreated struct {
 }
 
 func (s *Server) handleDashKeys(w http.ResponseWriter, r *http.Request) {
-	s.renderKeys(w, r, http.StatusOK, dashKeysPage{Revoked: r.URL.Query().Get("revoked")})
+	page := dashKeysPage{}
+	// The notice names only a key of this account that is revoked, so a
+	// crafted link cannot make the page announce anything else.
+	if id := r.URL.Query().Get("revoked"); docsapi.WellFormedID(id) {
+		k, err := s.APIKeyService.FindAPIKeyByID(r.Context(), stateFrom(r.Context()).key.AccountID, id)
+		if err == nil && k.RevokedAt != nil {
+			page.Revoked = k
+		}
+	}
+	s.renderKeys(w, r, http.StatusOK, page)
 }
 
 // renderKeys lists the account's keys, with each one's usage in the last hour.
@@ -82,7 +91,7 @@ func (s *Server) renderKeys(w http.ResponseWriter, r *http.Request, status int, 
 		page.Form.IdempotencyKey = docsapi.RandomBase62(24)
 	}
 	if page.Form.RateLimit == "" {
-		page.Form.RateLimit = strconv.Itoa(docsapi.DefaultRateLimit)
+		page.Form.RateLimit = strconv.Itoa(stateFrom(r.Context()).key.GrantedRateLimit())
 	}
 	s.render(w, r, status, "keys", "API keys", page)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/docsapi/docsapi"
@@ -19,7 +20,38 @@ const (
 	liveBacklog   = 20 // entries sent when a stream starts
 	liveBatch     = 200
 	liveKeepalive = 15 * time.Second
+	// liveMaxStreams bounds one account's open streams on an instance: each
+	// costs a query every livePoll.
+	liveMaxStreams = 10
 )
+
+// liveStreams counts each account's open streams.
+type liveStreams struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// acquire takes a stream slot for the account; release gives it back.
+func (l *liveStreams) acquire(accountID string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.n[accountID] >= liveMaxStreams {
+		return false
+	}
+	if l.n == nil {
+		l.n = map[string]int{}
+	}
+	l.n[accountID]++
+	return true
+}
+
+func (l *liveStreams) release(accountID string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.n[accountID]--; l.n[accountID] == 0 {
+		delete(l.n, accountID)
+	}
+}
 
 // Unwrap lets http.ResponseController reach the connection's Flusher and
 // write deadline through the middleware's writer.
@@ -43,6 +75,15 @@ func (s *Server) handleDashLive(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusOK, "live", "Live tail", dashLivePage{Filter: newDashFilterForm(form), StreamURL: "/dashboard/logs/live" + form.Query()})
 		return
 	}
+	accountID := stateFrom(r.Context()).key.AccountID
+	if !s.live.acquire(accountID) {
+		s.dashError(w, r, &retryAfterError{
+			err:   docsapi.Errorf(docsapi.ERATELIMITED, "This account has %d live tails open already; close one and try again.", liveMaxStreams),
+			after: int(liveKeepalive / time.Second),
+		})
+		return
+	}
+	defer s.live.release(accountID)
 	s.streamLogs(w, r, f)
 }
 

@@ -2,6 +2,8 @@ package http
 
 import (
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 
 	"github.com/docsapi/docsapi"
@@ -97,7 +99,14 @@ func landingPage(key *docsapi.APIKey) string {
 
 // safeNext keeps a post-sign-in redirect on the Dashboard.
 func safeNext(next string) string {
-	if next == "/dashboard" || strings.HasPrefix(next, "/dashboard/") && !strings.ContainsAny(next, "\\\r\n") {
+	// Only a clean path, so that no dot segment or odd byte leads out of
+	// /dashboard once the browser resolves it.
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || u.User != nil || path.Clean(u.Path) != u.Path ||
+		strings.ContainsFunc(next, func(r rune) bool { return r <= ' ' || r == '\\' || r == 0x7f }) {
+		return "/dashboard"
+	}
+	if u.Path == "/dashboard" || strings.HasPrefix(u.Path, "/dashboard/") {
 		return next
 	}
 	return "/dashboard"

@@ -689,3 +689,81 @@ func TestDashboardLiveTail(t *testing.T) {
 		}
 	})
 }
+
+// TestDashboardReviewFindings pins what a hostile review found: a sign-in's
+// next must not lead out of /dashboard, the revoked notice names only a
+// revoked key of the account, the form's rate limit fits the key, and form
+// bodies are bounded.
+func TestDashboardReviewFindings(t *testing.T) {
+	e := newEnv(t)
+	nexts := []struct{ next, want string }{
+		{"/dashboard/logs?status=4xx", "/dashboard/logs?status=4xx"},
+		{"/dashboard/../docs", "/dashboard"},
+		{"/dashboard/../..//evil.com", "/dashboard"},
+		{"/dashboard/../\t/evil.example/phish", "/dashboard"},
+		{"//evil.com/dashboard", "/dashboard"},
+		{"https://evil.com/dashboard", "/dashboard"},
+		{"/dashboard\\..\\docs", "/dashboard"},
+	}
+	for _, tt := range nexts {
+		d := e.dashClient()
+		d.get("/dashboard/login").want(t, 200)
+		r := d.post("/dashboard/login", url.Values{"key": {e.rootKey}, "next": {tt.next}})
+		if loc := r.header.Get("Location"); r.status != http.StatusSeeOther || loc != tt.want {
+			t.Errorf("next %q: status %d, Location %q; want %q", tt.next, r.status, loc, tt.want)
+		}
+	}
+
+	limited, _ := e.newKey(10, docsapi.ScopeKeysRead, docsapi.ScopeKeysWrite)
+	d := e.dashClient()
+	d.signIn(limited)
+	d.get("/dashboard/keys").want(t, 200).contains(t, `max="10" value="10"`)
+	d.get("/dashboard/keys?revoked=pwned+by+attacker").want(t, 200).lacks(t, "pwned", `id="revoked-notice"`)
+	victim := e.do("POST", "/v1/api_keys", e.rootKey, map[string]any{"name": "old", "scopes": []string{docsapi.ScopeKeysRead}}).want(t, 201).str(t, "id")
+	d.get("/dashboard/keys?revoked="+victim).want(t, 200).lacks(t, `id="revoked-notice"`)
+	e.do("DELETE", "/v1/api_keys/"+victim, e.rootKey, nil).want(t, 200)
+	d.get("/dashboard/keys?revoked="+victim).want(t, 200).contains(t, `id="revoked-notice"`, "Key old (<code>"+victim+"</code>) was revoked.")
+
+	root := e.dashClient()
+	root.signIn(e.rootKey)
+	root.get("/dashboard/keys").want(t, 200).contains(t, `max="100000" value="100"`)
+	big := url.Values{"name": {strings.Repeat("x", dhttp.DashMaxFormBytes+1)}, "scopes": {docsapi.ScopeKeysRead}}
+	root.post("/dashboard/keys", big).want(t, 400)
+}
+
+// TestDashboardLiveTailsAreBounded: an account may hold only so many open
+// streams on an instance; one more is a 429, and a closed one frees its slot.
+func TestDashboardLiveTailsAreBounded(t *testing.T) {
+	e := newEnv(t)
+	d := e.dashClient()
+	d.signIn(e.rootKey)
+	var stops []func()
+	for range dhttp.LiveMaxStreams {
+		_, stop := d.stream("")
+		stops = append(stops, stop)
+	}
+	over := d.send("GET", "/dashboard/logs/live", nil, "Accept", "text/event-stream")
+	if over.status != http.StatusTooManyRequests || over.header.Get("Retry-After") == "" {
+		t.Fatalf("stream %d: status %d, Retry-After %q", dhttp.LiveMaxStreams+1, over.status, over.header.Get("Retry-After"))
+	}
+	stops[0]()
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		// The server notices the closed stream at its next poll.
+		req, _ := http.NewRequest("GET", e.url+"/dashboard/logs/live", nil)
+		req.Header.Set("Accept", "text/event-stream")
+		r, err := d.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if r.StatusCode == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("a closed stream's slot was not freed")
+		}
+	}
+	for _, stop := range stops[1:] {
+		stop()
+	}
+}

@@ -15,3 +15,9 @@ func ParseCodeInfo(info string) (lang string, attrs map[string]string) {
 	ci := parseCodeInfo(info)
 	return ci.Lang, ci.Attrs
 }
+
+// DashMaxFormBytes is the bound on a Dashboard form's body.
+const DashMaxFormBytes = dashMaxFormBytes
+
+// LiveMaxStreams bounds one account's open live tails on an instance.
+const LiveMaxStreams = liveMaxStreams

@@ -68,6 +68,7 @@ type Server struct {
 	metrics  *metrics
 	Registry *prometheus.Registry
 	dashStop chan struct{} // closed on shutdown: live tails end
+	live     liveStreams
 }
 
 // route is one endpoint: its pattern, the scope it needs and its handler.
