@@ -2,7 +2,6 @@ package http
 
 import (
 	"context"
-	_ "embed"
 	"net/http"
 	"time"
 )
@@ -34,11 +33,4 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.writeJSON(w, r, http.StatusOK, body)
-}
-
-//go:embed openapi.json
-var openAPI []byte
-
-func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
-	writeBody(w, http.StatusOK, openAPI)
 }

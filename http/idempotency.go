@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/docsapi/docsapi"
@@ -178,4 +179,59 @@ func (s *Server) replay(w http.ResponseWriter, st *state, stored *docsapi.Stored
 	w.Header().Set("Idempotent-Replayed", "true")
 	w.Header().Set("Original-Request", stored.RequestID)
 	writeBody(w, stored.Status, stored.Body)
+}
+
+// parseIdempotencyKey returns the Idempotency-Key, without the quotes of its
+// structured-field form, or "" when there is none.
+func parseIdempotencyKey(values []string) (string, error) {
+	if len(values) == 0 {
+		return "", nil
+	}
+	invalid := func(msg string) error {
+		return docsapi.ParamErrorf(docsapi.EPARAMINVALID, "Idempotency-Key", "%s", msg)
+	}
+	if len(values) > 1 {
+		return "", invalid("Send one Idempotency-Key header, not several.")
+	}
+	v := values[0]
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		unq, ok := unquoteSFString(v[1 : len(v)-1])
+		if !ok {
+			return "", invalid("The quoted Idempotency-Key is not a valid structured-field string.")
+		}
+		v = unq
+	}
+	if v == "" {
+		return "", invalid("The Idempotency-Key must not be empty.")
+	}
+	if len(v) > 255 {
+		return "", invalid(fmt.Sprintf("The Idempotency-Key must be at most 255 characters; it has %d.", len(v)))
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x20 || v[i] > 0x7e {
+			return "", invalid("The Idempotency-Key must contain only printable ASCII characters.")
+		}
+	}
+	return v, nil
+}
+
+// unquoteSFString undoes the escapes of an RFC 8941 string, whose only
+// escapes are \" and \\, and which holds no other unescaped quote.
+func unquoteSFString(s string) (string, bool) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			i++
+			if i == len(s) || s[i] != '"' && s[i] != '\\' {
+				return "", false
+			}
+			b.WriteByte(s[i])
+		case '"':
+			return "", false
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), true
 }

@@ -1,0 +1,75 @@
+package http
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/docsapi/docsapi"
+)
+
+// parseAuthorization returns the secret of the request's Authorization
+// headers. Anything ambiguous is refused: two headers (two identities, or a
+// key plus junk), or anything but one Bearer secret in the one header.
+func parseAuthorization(values []string) (string, error) {
+	if len(values) == 0 || len(values) == 1 && values[0] == "" {
+		return "", docsapi.Errorf(docsapi.EUNAUTHORIZED, "You did not provide an API key; send it as 'Authorization: Bearer sk_live_...'.")
+	}
+	if len(values) > 1 {
+		return "", docsapi.Errorf(docsapi.EUNAUTHORIZED, "Send one Authorization header, not several.")
+	}
+	scheme, secret, _ := strings.Cut(values[0], " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", docsapi.Errorf(docsapi.EUNAUTHORIZED, "Use the Bearer scheme: 'Authorization: Bearer sk_live_...'.")
+	}
+	secret = strings.TrimSpace(secret)
+	if !docsapi.ValidSecret(secret) {
+		return "", docsapi.Errorf(docsapi.EUNAUTHORIZED, "Invalid API key provided: it is not of the form sk_live_ followed by 32 characters.")
+	}
+	return secret, nil
+}
+
+// authenticate returns the request's key. Failed attempts with a key count
+// against the client IP, so secrets cannot be guessed at line rate.
+func (s *Server) authenticate(r *http.Request) (*docsapi.APIKey, error) {
+	secret, err := parseAuthorization(r.Header.Values("Authorization"))
+	if err != nil {
+		return nil, err
+	}
+	// Only secrets that must be looked up and did not name a valid key last
+	// time are possible guesses, checked against the per-IP limit (which may
+	// cost a Redis round trip). A valid key in use is never locked out.
+	key, fresh, known := s.keys.Cached(secret)
+	ip := clientIP(r)
+	if !fresh {
+		if s.AuthFailureLimit > 0 && !known {
+			if rl, err := s.AuthFailures.Peek(r.Context(), ip, s.AuthFailureLimit); err != nil {
+				return nil, err
+			} else if !rl.Allowed {
+				return nil, s.tooManyAuthFailures(rl)
+			}
+		}
+		if key, err = s.keys.Find(r.Context(), secret); err != nil {
+			return nil, err
+		}
+	}
+	if key == nil || key.RevokedAt != nil {
+		if s.AuthFailureLimit > 0 {
+			if _, err := s.AuthFailures.Allow(r.Context(), ip, s.AuthFailureLimit); err != nil {
+				return nil, err
+			}
+		}
+		if key != nil {
+			return nil, docsapi.Errorf(docsapi.EUNAUTHORIZED, "This API key was revoked.")
+		}
+		return nil, docsapi.Errorf(docsapi.EUNAUTHORIZED, "Invalid API key provided.")
+	}
+	return key, nil
+}
+
+func (s *Server) tooManyAuthFailures(rl docsapi.RateLimit) error {
+	s.metrics.rateLimited.WithLabelValues("auth_failures").Inc()
+	return &retryAfterError{
+		err:   docsapi.Errorf(docsapi.ERATELIMITED, "Too many failed authentication attempts from this address; retry after %d seconds.", ceilSeconds(rl.Reset)),
+		after: ceilSeconds(rl.Reset),
+	}
+}
