@@ -1,11 +1,28 @@
 package http
 
 import (
+	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/docsapi/docsapi"
 )
+
+// requireKey answers 401 unless the request carries a live API key, which
+// it notes in the state for the checks and the handler that follow.
+func (s *Server) requireKey(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key, err := s.authenticate(r)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		st := stateFrom(r.Context())
+		st.key = key
+		st.logger = st.logger.With(slog.String("api_key_id", key.ID), slog.String("account_id", key.AccountID))
+		next.ServeHTTP(w, r)
+	})
+}
 
 // parseAuthorization returns the secret of the request's Authorization
 // headers. Anything ambiguous is refused: two headers (two identities, or a

@@ -143,11 +143,11 @@ func (s *Server) registerDashboard() {
 		panic(err)
 	}
 	files := http.StripPrefix("/dashboard/static/", http.FileServerFS(static))
-	s.mux.Handle("GET /dashboard/static/", s.instrument("GET /dashboard/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.mux.HandleFunc("GET /dashboard/static/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		files.ServeHTTP(w, r)
-	})))
+	})
 	for _, rt := range []route{
 		{method: "GET", path: "/dashboard/login", handler: s.handleDashLogin},
 		{method: "POST", path: "/dashboard/login", handler: s.handleDashLoginPost},
@@ -168,8 +168,7 @@ func (s *Server) registerDashboard() {
 			s.dashError(w, r, docsapi.Errorf(docsapi.ENOTFOUND, "There is no Dashboard page at %s.", r.URL.Path))
 		}},
 	} {
-		pattern := strings.TrimSpace(rt.method + " " + rt.path)
-		s.mux.Handle(pattern, s.instrument(pattern, s.dashboard(rt)))
+		s.mux.Handle(strings.TrimSpace(rt.method+" "+rt.path), s.dashboard(rt))
 	}
 }
 

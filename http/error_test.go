@@ -272,7 +272,8 @@ func TestHealthzFailsWhenStorageIsGone(t *testing.T) {
 	e.do("GET", "/healthz", "", nil).wantError(t, http.StatusInternalServerError, docsapi.EINTERNAL, "")
 }
 
-// TestMetricsCountEvents checks the counters that operators alert on.
+// TestMetricsCountEvents checks the counters that operators alert on. Every
+// request is counted, those refused before routing too (as "unmatched").
 func TestMetricsCountEvents(t *testing.T) {
 	e := newEnv(t)
 	limited, _ := e.newKey(1, docsapi.ScopeAll)
@@ -281,6 +282,10 @@ func TestMetricsCountEvents(t *testing.T) {
 	e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "a"}, "Idempotency-Key", "m").want(t, 201)
 	e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "a"}, "Idempotency-Key", "m").want(t, 201)
 	e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "b"}, "Idempotency-Key", "m").want(t, 409)
+	e.do("GET", "//v1/resources", e.rootKey, nil).want(t, 404)
+	e.do("GET", "/v1/nothing", e.rootKey, nil).want(t, 404)
+	e.do("GET", "/v1/resources", e.rootKey, nil, "X-Big", strings.Repeat("x", dhttp.MaxHeaderBytes)).want(t, 431)
+	e.do("GET", "/docs", "", nil).want(t, 200)
 	body := string(e.do("GET", "/metrics", "", nil).want(t, 200).body)
 	for _, want := range []string{
 		`docsapi_rate_limited_total{limit="api_key"} 1`,
@@ -290,6 +295,9 @@ func TestMetricsCountEvents(t *testing.T) {
 		`docsapi_request_log_queue_depth `,
 		`docsapi_http_requests_total{route="POST /v1/resources",status="201"} 3`,
 		`docsapi_http_requests_total{route="GET /v1/resources",status="429"} 1`,
+		`docsapi_http_requests_total{route="unmatched",status="404"} 2`,
+		`docsapi_http_requests_total{route="unmatched",status="431"} 1`,
+		`docsapi_http_requests_total{route="GET /docs",status="200"} 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q", want)

@@ -21,7 +21,10 @@ type state struct {
 	id     string
 	start  time.Time
 	logger *slog.Logger
-	key    *docsapi.APIKey
+	// resp is the one statusWriter of the request: every link reads the
+	// status it wrote from here.
+	resp *statusWriter
+	key  *docsapi.APIKey
 	// apiErr is the error object the response carried, nil for a success.
 	apiErr *docsapi.Error
 	// source is docsapi.SourceDashboard for a request that a Dashboard page
@@ -68,15 +71,45 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// outer gives every request an id, recovers panics, logs the request and
-// queues its request-log entry when it was authenticated.
-func (s *Server) outer(next http.Handler) http.Handler {
+// begin gives every request its id and state and, once it is answered,
+// logs it and queues its request-log entry.
+func (s *Server) begin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := &state{id: docsapi.NewRequestID(), start: time.Now()}
+		st := &state{id: docsapi.NewRequestID(), start: time.Now(), resp: &statusWriter{ResponseWriter: w}}
 		st.logger = s.Logger.With(slog.String("request_id", st.id))
 		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 		w.Header().Set("Request-Id", st.id)
-		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(st.resp, r)
+		s.finish(r, st, st.resp.status)
+	})
+}
+
+// recoverPanics answers a panic as an api_error, unless the response has
+// begun, and logs its stack. http.ErrAbortHandler is net/http's way to drop
+// a connection and is let through.
+func (s *Server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				st := stateFrom(r.Context())
+				st.logger.Error("panic", slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+				if st.resp.status == 0 {
+					s.Error(w, r, fmt.Errorf("panic: %v", v))
+				}
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// checkHeaderAndPath refuses, before routing, headers over MaxHeaderBytes
+// (431) and an unclean path (404), which ServeMux would redirect to the
+// clean path with an HTML body: no route of this API has such a path.
+func (s *Server) checkHeaderAndPath(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if len(r.TransferEncoding) > 0 {
 			// net/http drops a Content-Length sent along with chunked, so
 			// such a request (a smuggling attempt, RFC 9112 §6.1) cannot be
@@ -84,31 +117,20 @@ func (s *Server) outer(next http.Handler) http.Handler {
 			w.Header().Set("Connection", "close")
 		}
 		if headerSize(r) > MaxHeaderBytes {
-			s.Error(sw, r, &statusError{err: headersTooLarge(), status: http.StatusRequestHeaderFieldsTooLarge})
-			s.finish(r, st, sw.status)
+			s.Error(w, r, &statusError{err: headersTooLarge(), status: http.StatusRequestHeaderFieldsTooLarge})
 			return
 		}
 		if p := r.URL.Path; p != "/" && path.Clean(p) != p {
-			// ServeMux would redirect to the clean path with an HTML body;
-			// no route of this API has such a path.
-			s.Error(sw, r, docsapi.Errorf(docsapi.ENOTFOUND, "Unrecognized request URL (%s: %s).", r.Method, p))
-			s.finish(r, st, sw.status)
+			s.Error(w, r, unrecognizedURL(r))
 			return
 		}
-		defer func() {
-			if v := recover(); v != nil {
-				if v == http.ErrAbortHandler {
-					panic(v)
-				}
-				st.logger.Error("panic", slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
-				if sw.status == 0 {
-					s.Error(sw, r, fmt.Errorf("panic: %v", v))
-				}
-			}
-			s.finish(r, st, sw.status)
-		}()
-		next.ServeHTTP(sw, r)
+		next.ServeHTTP(w, r)
 	})
+}
+
+// unrecognizedURL is the 404 of a request that no route serves.
+func unrecognizedURL(r *http.Request) error {
+	return docsapi.Errorf(docsapi.ENOTFOUND, "Unrecognized request URL (%s: %s).", r.Method, r.URL.Path)
 }
 
 // finish logs the request and queues its entry in the request log.
@@ -151,27 +173,23 @@ func durationMS(d time.Duration) float64 {
 	return math.Round(float64(d.Microseconds())/10) / 100
 }
 
-// api runs the contract's checks in its order: authentication, rate limit,
-// scope, then query, Idempotency-Key and body parsing.
-func (s *Server) api(rt route, next http.Handler) http.Handler {
+// requireScope answers 403 unless the request's key holds scope.
+func (s *Server) requireScope(scope string, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !stateFrom(r.Context()).key.HasScope(scope) {
+			s.Error(w, r, docsapi.Errorf(docsapi.EFORBIDDEN, "This API key lacks the scope %s that this request needs.", scope))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// readInput checks the query, the id's form (404 for an id that cannot
+// exist), and on a write the Idempotency-Key and the JSON body, which it
+// leaves parsed in the state for the handler.
+func (s *Server) readInput(rt route, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := stateFrom(r.Context())
-		key, err := s.authenticate(r)
-		if err != nil {
-			s.Error(w, r, err)
-			return
-		}
-		st.key = key
-		st.logger = st.logger.With(slog.String("api_key_id", key.ID), slog.String("account_id", key.AccountID))
-
-		if err := s.rateLimit(w, r, key); err != nil {
-			s.Error(w, r, err)
-			return
-		}
-		if !key.HasScope(rt.scope) {
-			s.Error(w, r, docsapi.Errorf(docsapi.EFORBIDDEN, "This API key lacks the scope %s that this request needs.", rt.scope))
-			return
-		}
 		if err := checkQuery(r, rt.query); err != nil {
 			s.Error(w, r, err)
 			return
@@ -180,6 +198,7 @@ func (s *Server) api(rt route, next http.Handler) http.Handler {
 			s.Error(w, r, docsapi.NotFound(rt.kind, id))
 			return
 		}
+		var err error
 		if r.Method == http.MethodPost || r.Method == http.MethodPatch || r.Method == http.MethodDelete {
 			if st.idempotencyKey, err = parseIdempotencyKey(r.Header.Values("Idempotency-Key")); err != nil {
 				s.Error(w, r, err)

@@ -9,6 +9,17 @@ import (
 	"github.com/docsapi/docsapi"
 )
 
+// limitRate answers 429 once the key's rate limit is used up.
+func (s *Server) limitRate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := s.rateLimit(w, r, stateFrom(r.Context()).key); err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // rateLimit admits the request against its key's limit and sets the
 // RateLimit headers.
 func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, key *docsapi.APIKey) error {
