@@ -5,14 +5,12 @@ import (
 	"context"
 	"crypto/subtle"
 	"embed"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -364,10 +362,7 @@ func newDashPager[T any](r *http.Request, p docsapi.ListParams, items []T, more 
 // the API would return it (through renderError, which logs internal causes
 // and notes the error for the request log), and sets a 429's Retry-After.
 func (s *Server) dashErrorObject(w http.ResponseWriter, r *http.Request, err error) (int, errorObject) {
-	var ra *retryAfterError
-	if errors.As(err, &ra) {
-		w.Header().Set("Retry-After", strconv.Itoa(ra.after))
-	}
+	setRetryAfter(w, err)
 	status, body := s.renderError(r, err)
 	return status, *apiError(body)
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/docsapi/docsapi"
@@ -112,10 +111,7 @@ func (e *statusError) Unwrap() error { return e.err }
 // Error writes err as the contract's error object. It is the one place where
 // errors become responses.
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
-	var ra *retryAfterError
-	if errors.As(err, &ra) {
-		w.Header().Set("Retry-After", strconv.Itoa(ra.after))
-	}
+	setRetryAfter(w, err)
 	status, body := s.renderError(r, err)
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="Docs API"`)

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -37,13 +38,16 @@ func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, key *docsapi.
 	if !rl.Allowed {
 		s.metrics.rateLimited.WithLabelValues("api_key").Inc()
 		after := ceilSeconds(rl.Reset)
-		h.Set("Retry-After", strconv.Itoa(after))
-		return docsapi.Errorf(docsapi.ERATELIMITED, "Too many requests for this API key (limit %d per second); retry after %d second(s).", rl.Limit, after)
+		return &retryAfterError{
+			err:   docsapi.Errorf(docsapi.ERATELIMITED, "Too many requests for this API key (limit %d per second); retry after %d second(s).", rl.Limit, after),
+			after: after,
+		}
 	}
 	return nil
 }
 
-// retryAfterError is a 429 that knows its Retry-After.
+// retryAfterError is a 429 that knows its Retry-After, which setRetryAfter
+// sends: the one way that header is set.
 type retryAfterError struct {
 	err   *docsapi.Error
 	after int
@@ -51,6 +55,14 @@ type retryAfterError struct {
 
 func (e *retryAfterError) Error() string { return e.err.Error() }
 func (e *retryAfterError) Unwrap() error { return e.err }
+
+// setRetryAfter sets the Retry-After of a 429 that carries one.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	var ra *retryAfterError
+	if errors.As(err, &ra) {
+		w.Header().Set("Retry-After", strconv.Itoa(ra.after))
+	}
+}
 
 func ceilSeconds(d time.Duration) int {
 	n := int((d + time.Second - 1) / time.Second)
