@@ -58,7 +58,7 @@ func parseAPIKeyCreate(b body, rateLimit int) (*docsapi.APIKey, error) {
 		}
 		k.RateLimit = n
 	}
-	return k, k.Validate()
+	return k, k.Normalize()
 }
 
 func (s *Server) handleCreateAPIKey(w http.ResponseWriter, r *http.Request) {

@@ -425,7 +425,7 @@ func createKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *scopes == "" {
 		k.Scopes = nil
 	}
-	if err := k.Validate(); err != nil {
+	if err := k.Normalize(); err != nil {
 		return err
 	}
 	secret := docsapi.NewSecret()
