@@ -41,11 +41,11 @@ func parseAPIKeyCreate(b body, rateLimit int) (*docsapi.APIKey, error) {
 		return nil, err
 	}
 	k := &docsapi.APIKey{RateLimit: rateLimit}
-	name, _, _, err := b.string("name")
+	name, err := b.string("name")
 	if err != nil {
 		return nil, err
 	}
-	k.Name = name
+	k.Name = name.value
 	if raw, ok := b.fields["scopes"]; ok && !isNull(raw) {
 		if err := json.Unmarshal(raw, &k.Scopes); err != nil {
 			return nil, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "scopes", "Invalid scopes: it must be an array of strings.")

@@ -38,32 +38,34 @@ func parseResourceUpdate(b body) (docsapi.ResourceUpdate, error) {
 	if err := b.only("name", "description", "metadata"); err != nil {
 		return upd, err
 	}
-	name, present, null, err := b.string("name")
+	name, err := b.string("name")
 	if err != nil {
 		return upd, err
 	}
-	if present {
-		if null {
+	if name.set {
+		if name.null {
 			return upd, docsapi.ParamErrorf(docsapi.EPARAMMISSING, "name", "Missing required parameter: name.")
 		}
-		if name, err = docsapi.NormalizeName(name); err != nil {
+		n, err := docsapi.NormalizeName(name.value)
+		if err != nil {
 			return upd, err
 		}
-		upd.Name = &name
+		upd.Name = &n
 	}
-	desc, present, null, err := b.string("description")
+	desc, err := b.string("description")
 	if err != nil {
 		return upd, err
 	}
-	if present {
+	if desc.set {
 		upd.SetDescription = true
-		if !null {
-			if upd.Description, err = docsapi.NormalizeDescription(&desc); err != nil {
+		if !desc.null {
+			if upd.Description, err = docsapi.NormalizeDescription(&desc.value); err != nil {
 				return upd, err
 			}
 		}
 	}
-	upd.Metadata, _, upd.ClearMetadata, err = b.metadata()
+	md, err := b.metadata()
+	upd.Metadata, upd.ClearMetadata = md.value, md.null
 	return upd, err
 }
 
