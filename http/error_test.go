@@ -52,7 +52,7 @@ func TestErrorTable(t *testing.T) {
 func TestInternalErrorLeaksNothing(t *testing.T) {
 	var mode string
 	e := newEnv(t, func(s *dhttp.Server) {
-		s.BeforeWork = func(ctx context.Context) error {
+		dhttp.SetBeforeWork(s, func(ctx context.Context) error {
 			switch mode {
 			case "error":
 				return errors.New("sqlite: SELECT hash FROM api_keys failed at /var/lib/docsapi.db")
@@ -60,7 +60,7 @@ func TestInternalErrorLeaksNothing(t *testing.T) {
 				panic("boom at /var/lib/secret")
 			}
 			return nil
-		}
+		})
 	})
 	for _, m := range []string{"error", "panic"} {
 		t.Run(m, func(t *testing.T) {
@@ -343,10 +343,10 @@ func TestMalformedRequests(t *testing.T) {
 // logged as 499, not as a 5xx that would page someone.
 func TestClientGoneIsNotAServerError(t *testing.T) {
 	e := newEnv(t, func(s *dhttp.Server) {
-		s.BeforeWork = func(ctx context.Context) error {
+		dhttp.SetBeforeWork(s, func(ctx context.Context) error {
 			<-ctx.Done()
 			return ctx.Err()
-		}
+		})
 	})
 	for _, idem := range []string{"", "gone"} {
 		req, _ := http.NewRequest("POST", e.url+"/v1/resources", strings.NewReader(`{"name":"x"}`))
@@ -380,6 +380,6 @@ func TestClientGoneIsNotAServerError(t *testing.T) {
 		t.Errorf("%d 5xx entries", n)
 	}
 	// The abandoned idempotent request left its key free.
-	e.srv.BeforeWork = nil
+	dhttp.SetBeforeWork(e.srv, nil)
 	e.do("POST", "/v1/resources", e.rootKey, `{"name":"x"}`, "Idempotency-Key", "gone").want(t, 201)
 }

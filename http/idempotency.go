@@ -170,8 +170,8 @@ func (s *Server) doWork(ctx context.Context, fn work) (status int, v any, err er
 			err = fmt.Errorf("panic: %v", p)
 		}
 	}()
-	if s.BeforeWork != nil {
-		if err := s.BeforeWork(ctx); err != nil {
+	if s.beforeWork != nil {
+		if err := s.beforeWork(ctx); err != nil {
 			return 0, nil, err
 		}
 	}

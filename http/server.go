@@ -57,16 +57,19 @@ type Server struct {
 	// e.g. https://api.example.com; error objects' doc_url is built from it.
 	PublicURL string
 
-	// BeforeWork, when set, runs inside the work of every write; tests use it
-	// to make the work fail.
-	BeforeWork func(ctx context.Context) error
+	// Registry holds the metrics served on /metrics; the caller may add its
+	// own (cmd/docsapi adds whether Redis answers).
+	Registry *prometheus.Registry
 
 	docs     *docSite
 	keys     *keyCache
 	log      *requestLogger
 	metrics  *metrics
-	Registry *prometheus.Registry
 	dashStop chan struct{} // closed on shutdown: live tails end
+
+	// beforeWork, when set, runs inside the work of every write: tests make
+	// the work fail with it (export_test.go).
+	beforeWork func(ctx context.Context) error
 }
 
 // route is one endpoint: its pattern, the scope it needs and its handler.
