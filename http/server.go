@@ -19,6 +19,10 @@ import (
 // ShutdownTimeout bounds how long a drain waits for in-flight requests.
 const ShutdownTimeout = 30 * time.Second
 
+// DefaultAuthFailureLimit is the default of Server.AuthFailureLimit: failed
+// authentications per client IP per minute.
+const DefaultAuthFailureLimit = 60
+
 // Pinger reports whether storage answers.
 type Pinger interface {
 	Ping(ctx context.Context) error
@@ -86,7 +90,7 @@ func NewServer() *Server {
 	s := &Server{
 		mux:              http.NewServeMux(),
 		Logger:           slog.Default(),
-		AuthFailureLimit: 60,
+		AuthFailureLimit: DefaultAuthFailureLimit,
 		Registry:         prometheus.NewRegistry(),
 	}
 	s.metrics = newMetrics(s.Registry)
