@@ -120,7 +120,8 @@ type dashLogsPage struct {
 	Error  *errorObject
 }
 
-// handleDashLogs searches the log. A pasted request id lands on its page.
+// handleDashLogs serves GET /dashboard/logs. It searches the log. A pasted
+// request id lands on its page.
 func (s *Server) handleDashLogs(w http.ResponseWriter, r *http.Request) {
 	form, f, err := parseDashLogFilter(r)
 	if err == nil && form.ID != "" {
@@ -160,6 +161,7 @@ type dashLogDetail struct {
 	ErrorJSON string // the error object as the API returned it
 }
 
+// handleDashLog serves GET /dashboard/logs/{id}.
 func (s *Server) handleDashLog(w http.ResponseWriter, r *http.Request) {
 	s.log.Flush(r.Context())
 	l, err := s.RequestLogService.FindRequestLogByID(r.Context(), stateFrom(r.Context()).key.AccountID, r.PathValue("id"))

@@ -296,6 +296,7 @@ func (s *Server) registerDocs() {
 	s.mux.HandleFunc("GET /docs/{page...}", s.handleDocs)
 }
 
+// handleDocs serves GET /docs and GET /docs/{page...}.
 func (s *Server) handleDocs(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Security-Policy", docsCSP)

@@ -80,6 +80,7 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 	})
 }
 
+// handleMetrics serves GET /metrics.
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
 }

@@ -82,6 +82,8 @@ func parseStatusFilter(r *http.Request) (docsapi.RequestLogFilter, error) {
 	return f, nil
 }
 
+// handleGetRequestLog serves GET /v1/requests/{id}. It flushes the queued
+// entries first, so that a caller finds the requests it just made.
 func (s *Server) handleGetRequestLog(w http.ResponseWriter, r *http.Request) {
 	s.log.Flush(r.Context())
 	l, err := s.RequestLogService.FindRequestLogByID(r.Context(), stateFrom(r.Context()).key.AccountID, r.PathValue("id"))
@@ -92,6 +94,8 @@ func (s *Server) handleGetRequestLog(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, newRequestLogJSON(l))
 }
 
+// handleListRequestLogs serves GET /v1/requests, flushed like
+// handleGetRequestLog.
 func (s *Server) handleListRequestLogs(w http.ResponseWriter, r *http.Request) {
 	p, err := parseListParams(r)
 	if err != nil {

@@ -69,6 +69,7 @@ func parseResourceUpdate(b body) (docsapi.ResourceUpdate, error) {
 	return upd, err
 }
 
+// handleCreateResource serves POST /v1/resources.
 func (s *Server) handleCreateResource(w http.ResponseWriter, r *http.Request) {
 	st := stateFrom(r.Context())
 	upd, err := parseResourceUpdate(st.body)
@@ -92,6 +93,7 @@ func (s *Server) handleCreateResource(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// handleGetResource serves GET /v1/resources/{id}.
 func (s *Server) handleGetResource(w http.ResponseWriter, r *http.Request) {
 	res, err := s.ResourceService.FindResourceByID(r.Context(), stateFrom(r.Context()).key.AccountID, r.PathValue("id"))
 	if err != nil {
@@ -101,6 +103,7 @@ func (s *Server) handleGetResource(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, newResourceJSON(res))
 }
 
+// handleListResources serves GET /v1/resources.
 func (s *Server) handleListResources(w http.ResponseWriter, r *http.Request) {
 	p, err := parseListParams(r)
 	if err != nil {
@@ -115,6 +118,7 @@ func (s *Server) handleListResources(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, newList(r, items, more, newResourceJSON))
 }
 
+// handleUpdateResource serves PATCH /v1/resources/{id}.
 func (s *Server) handleUpdateResource(w http.ResponseWriter, r *http.Request) {
 	st := stateFrom(r.Context())
 	upd, err := parseResourceUpdate(st.body)
@@ -132,6 +136,7 @@ func (s *Server) handleUpdateResource(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// handleDeleteResource serves DELETE /v1/resources/{id}.
 func (s *Server) handleDeleteResource(w http.ResponseWriter, r *http.Request) {
 	st := stateFrom(r.Context())
 	if err := st.body.only(); err != nil {
