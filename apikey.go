@@ -123,18 +123,15 @@ func (k *APIKey) SetSecret(secret string) {
 	k.Prefix = secret[:displayPrefixLen]
 }
 
-// Validate checks the fields that a caller sets.
-func (k *APIKey) Validate() error {
-	k.Name = strings.TrimSpace(k.Name)
-	if k.Name == "" {
-		return ParamErrorf(EPARAMMISSING, "name", "Missing required parameter: name.")
+// Normalize checks the fields that a caller sets and puts them in their
+// stored form: the name trimmed, the scopes sorted without repeats, and the
+// default rate limit for none.
+func (k *APIKey) Normalize() error {
+	name, err := NormalizeName(k.Name)
+	if err != nil {
+		return err
 	}
-	if strings.ContainsRune(k.Name, 0) {
-		return ParamErrorf(EPARAMINVALID, "name", "Invalid name: it must not contain the NUL character.")
-	}
-	if n := len([]rune(k.Name)); n > 200 {
-		return ParamErrorf(EPARAMINVALID, "name", "Name must be at most 200 characters; it has %d.", n)
-	}
+	k.Name = name
 	if len(k.Scopes) == 0 {
 		return ParamErrorf(EPARAMMISSING, "scopes", "Missing required parameter: scopes.")
 	}

@@ -19,24 +19,6 @@ const (
 	EINTERNAL     = "api_error"
 )
 
-// ErrorClass is the HTTP status and error type that one code maps to.
-type ErrorClass struct {
-	Status int
-	Type   string
-}
-
-// ErrorClasses is the one table from error code to HTTP status and type.
-var ErrorClasses = map[string]ErrorClass{
-	EPARAMMISSING: {400, "invalid_request_error"},
-	EPARAMINVALID: {400, "invalid_request_error"},
-	ENOTFOUND:     {404, "invalid_request_error"},
-	EUNAUTHORIZED: {401, "authentication_error"},
-	EFORBIDDEN:    {403, "permission_error"},
-	ECONFLICT:     {409, "idempotency_error"},
-	ERATELIMITED:  {429, "rate_limit_error"},
-	EINTERNAL:     {500, "api_error"},
-}
-
 // Error is an error meant for the API's caller. Anything that is not an
 // *Error reaches the caller only as an api_error.
 type Error struct {
@@ -50,14 +32,6 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("docsapi error: code=%s param=%s message=%s", e.Code, e.Param, e.Message)
 	}
 	return fmt.Sprintf("docsapi error: code=%s message=%s", e.Code, e.Message)
-}
-
-// Class returns the status and type of the error's code.
-func (e *Error) Class() ErrorClass {
-	if c, ok := ErrorClasses[e.Code]; ok {
-		return c
-	}
-	return ErrorClasses[EINTERNAL]
 }
 
 // Errorf returns an *Error with a formatted message.

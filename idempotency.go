@@ -16,9 +16,15 @@ const (
 	IdempotencyLease = 10 * time.Second
 )
 
-// ErrIdempotencyInProgress is returned by Begin while another request holds
-// the key; the caller may wait and call Begin again.
-var ErrIdempotencyInProgress = errors.New("idempotency key in progress")
+var (
+	// ErrIdempotencyInProgress is returned by Begin while another request
+	// holds the key; the caller may wait and call Begin again.
+	ErrIdempotencyInProgress = errors.New("idempotency key in progress")
+
+	// ErrIdempotencyTakenOver is what Complete returns when the claim passed
+	// to another request because this one outlived its lease.
+	ErrIdempotencyTakenOver error = ParamErrorf(ECONFLICT, "Idempotency-Key", "This Idempotency-Key was taken over by another request after this one ran too long.")
+)
 
 // StoredResponse is a response kept for replay.
 type StoredResponse struct {
@@ -84,10 +90,4 @@ func (r *IdempotencyRecord) Resolve(fingerprint string) (*StoredResponse, error)
 		return nil, ErrIdempotencyInProgress
 	}
 	return nil, nil
-}
-
-// ErrIdempotencyTakenOver is what Complete returns when the claim passed to
-// another request because this one outlived its lease.
-func ErrIdempotencyTakenOver() error {
-	return ParamErrorf(ECONFLICT, "Idempotency-Key", "This Idempotency-Key was taken over by another request after this one ran too long.")
 }

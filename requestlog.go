@@ -44,14 +44,6 @@ type RequestLog struct {
 	CreatedAt          time.Time
 }
 
-// ErrorType returns the type of the entry's error, "" for a success.
-func (l *RequestLog) ErrorType() string {
-	if l.ErrorCode == "" {
-		return ""
-	}
-	return (&Error{Code: l.ErrorCode}).Class().Type
-}
-
 // LoggableText makes client-supplied text storable on every engine: valid
 // UTF-8 without NUL (which PostgreSQL refuses), at most max characters
 // (no limit when max is 0).

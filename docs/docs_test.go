@@ -8,27 +8,28 @@ import (
 
 	"github.com/docsapi/docsapi"
 	"github.com/docsapi/docsapi/docs"
+	dhttp "github.com/docsapi/docsapi/http"
 )
 
 // TestEveryCodeStatusAndScopeIsExplained fails when the server gains an error
 // code, status or scope that the docs do not explain, or the other way round.
 func TestEveryCodeStatusAndScopeIsExplained(t *testing.T) {
-	for code := range docsapi.ErrorClasses {
+	for code := range dhttp.ErrorClasses {
 		if d, ok := docs.Errors[code]; !ok || d.Description == "" || d.Advice == "" {
 			t.Errorf("error code %s has no description or advice in docs.Errors", code)
 		}
-		if _, ok := docs.StatusMeanings[docsapi.ErrorClasses[code].Status]; !ok {
-			t.Errorf("status %d (of %s) is not in docs.StatusMeanings", docsapi.ErrorClasses[code].Status, code)
+		if _, ok := docs.StatusMeanings[dhttp.ErrorClasses[code].Status]; !ok {
+			t.Errorf("status %d (of %s) is not in docs.StatusMeanings", dhttp.ErrorClasses[code].Status, code)
 		}
 	}
 	for code := range docs.Errors {
-		if _, ok := docsapi.ErrorClasses[code]; !ok {
+		if _, ok := dhttp.ErrorClasses[code]; !ok {
 			t.Errorf("docs.Errors explains %s, which the server never sends", code)
 		}
 	}
 	for status := range docs.StatusMeanings {
 		used := status == 200 || status == 201
-		for _, c := range docsapi.ErrorClasses {
+		for _, c := range dhttp.ErrorClasses {
 			used = used || c.Status == status
 		}
 		if !used {

@@ -6,7 +6,7 @@ type ErrorDoc struct {
 	Advice      string // what to do about it (Markdown)
 }
 
-// Errors describes every error code of docsapi.ErrorClasses; a test holds
+// Errors describes every error code of http.ErrorClasses; a test holds
 // the two to the same set of codes.
 var Errors = map[string]ErrorDoc{
 	"parameter_missing": {

@@ -41,11 +41,11 @@ func parseAPIKeyCreate(b body, rateLimit int) (*docsapi.APIKey, error) {
 		return nil, err
 	}
 	k := &docsapi.APIKey{RateLimit: rateLimit}
-	name, _, _, err := b.string("name")
+	name, err := b.string("name")
 	if err != nil {
 		return nil, err
 	}
-	k.Name = name
+	k.Name = name.value
 	if raw, ok := b.fields["scopes"]; ok && !isNull(raw) {
 		if err := json.Unmarshal(raw, &k.Scopes); err != nil {
 			return nil, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "scopes", "Invalid scopes: it must be an array of strings.")
@@ -58,9 +58,10 @@ func parseAPIKeyCreate(b body, rateLimit int) (*docsapi.APIKey, error) {
 		}
 		k.RateLimit = n
 	}
-	return k, k.Validate()
+	return k, k.Normalize()
 }
 
+// handleCreateAPIKey serves POST /v1/api_keys.
 func (s *Server) handleCreateAPIKey(w http.ResponseWriter, r *http.Request) {
 	st := stateFrom(r.Context())
 	k, err := parseAPIKeyCreate(st.body, st.key.GrantedRateLimit())
@@ -84,6 +85,7 @@ func (s *Server) handleCreateAPIKey(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// handleGetAPIKey serves GET /v1/api_keys/{id}.
 func (s *Server) handleGetAPIKey(w http.ResponseWriter, r *http.Request) {
 	k, err := s.APIKeyService.FindAPIKeyByID(r.Context(), stateFrom(r.Context()).key.AccountID, r.PathValue("id"))
 	if err != nil {
@@ -93,6 +95,7 @@ func (s *Server) handleGetAPIKey(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, newAPIKeyJSON(k))
 }
 
+// handleListAPIKeys serves GET /v1/api_keys.
 func (s *Server) handleListAPIKeys(w http.ResponseWriter, r *http.Request) {
 	p, err := parseListParams(r)
 	if err != nil {
@@ -107,6 +110,7 @@ func (s *Server) handleListAPIKeys(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, newList(r, items, more, newAPIKeyJSON))
 }
 
+// handleRevokeAPIKey serves DELETE /v1/api_keys/{id}.
 func (s *Server) handleRevokeAPIKey(w http.ResponseWriter, r *http.Request) {
 	st := stateFrom(r.Context())
 	if err := st.body.only(); err != nil {

@@ -1,91 +1,92 @@
 package http
 
 import (
-	"context"
-	"sync"
-	"time"
+	"log/slog"
+	"net/http"
+	"strings"
 
 	"github.com/docsapi/docsapi"
 )
 
-const (
-	// keyCacheTTL bounds how stale a cached key may be: a revocation reaches
-	// every instance within this time.
-	keyCacheTTL = time.Second
-	// keyKnownTTL is how long a secret that named a valid key stays known
-	// after its last use. A known secret is not a guess, so it skips the
-	// per-IP authentication-failure check even when its entry is stale.
-	keyKnownTTL = 24 * time.Hour
-)
-
-// keyCache keeps keys found by secret hash, so that a busy key costs one
-// store read a second rather than one a request.
-type keyCache struct {
-	svc   docsapi.APIKeyService
-	mu    sync.Mutex
-	m     map[string]cachedKey
-	swept time.Time
-	now   func() time.Time
+// requireKey answers 401 unless the request carries a live API key, which
+// it notes in the state for the checks and the handler that follow.
+func (s *Server) requireKey(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		key, err := s.authenticate(r)
+		if err != nil {
+			s.Error(w, r, err)
+			return
+		}
+		st := stateFrom(r.Context())
+		st.key = key
+		st.logger = st.logger.With(slog.String("api_key_id", key.ID), slog.String("account_id", key.AccountID))
+		next.ServeHTTP(w, r)
+	})
 }
 
-type cachedKey struct {
-	key     *docsapi.APIKey
-	fetched time.Time
-	used    time.Time
-}
-
-func newKeyCache(svc docsapi.APIKeyService) *keyCache {
-	return &keyCache{svc: svc, m: map[string]cachedKey{}, now: time.Now}
-}
-
-// Cached returns the key with this secret when the cache holds it fresh.
-// Otherwise it reports whether the secret is known: it named a valid key
-// when last fetched, so it must be looked up again but is not a guess.
-func (c *keyCache) Cached(secret string) (key *docsapi.APIKey, fresh, known bool) {
-	hash := docsapi.HashSecret(secret)
-	now := c.now()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.m[hash]
-	if !ok {
-		return nil, false, false
+// parseAuthorization returns the secret of the request's Authorization
+// headers. Anything ambiguous is refused: two headers (two identities, or a
+// key plus junk), or anything but one Bearer secret in the one header.
+func parseAuthorization(values []string) (string, error) {
+	if len(values) == 0 || len(values) == 1 && values[0] == "" {
+		return "", docsapi.Errorf(docsapi.EUNAUTHORIZED, "You did not provide an API key; send it as 'Authorization: Bearer sk_live_...'.")
 	}
-	e.used = now
-	c.m[hash] = e
-	if now.Sub(e.fetched) < keyCacheTTL {
-		return e.key, true, false
+	if len(values) > 1 {
+		return "", docsapi.Errorf(docsapi.EUNAUTHORIZED, "Send one Authorization header, not several.")
 	}
-	return nil, false, e.key.RevokedAt == nil
+	scheme, secret, _ := strings.Cut(values[0], " ")
+	if !strings.EqualFold(scheme, "Bearer") {
+		return "", docsapi.Errorf(docsapi.EUNAUTHORIZED, "Use the Bearer scheme: 'Authorization: Bearer sk_live_...'.")
+	}
+	secret = strings.TrimSpace(secret)
+	if !docsapi.ValidSecret(secret) {
+		return "", docsapi.Errorf(docsapi.EUNAUTHORIZED, "Invalid API key provided: it is not of the form sk_live_ followed by 32 characters.")
+	}
+	return secret, nil
 }
 
-// Find returns the key with this secret from the store, or nil when there
-// is none, and caches what it found.
-func (c *keyCache) Find(ctx context.Context, secret string) (*docsapi.APIKey, error) {
-	hash := docsapi.HashSecret(secret)
-	now := c.now()
-	key, err := c.svc.FindAPIKeyByHash(ctx, hash)
-	if docsapi.ErrorCode(err) == docsapi.ENOTFOUND {
-		// Unknown hashes are not cached: guesses would fill the cache.
-		return nil, nil
-	} else if err != nil {
+// authenticate returns the request's key. Failed attempts with a key count
+// against the client IP, so secrets cannot be guessed at line rate.
+func (s *Server) authenticate(r *http.Request) (*docsapi.APIKey, error) {
+	secret, err := parseAuthorization(r.Header.Values("Authorization"))
+	if err != nil {
 		return nil, err
 	}
-	c.mu.Lock()
-	if now.Sub(c.swept) >= time.Minute {
-		c.sweep(now)
+	// Only secrets that must be looked up and did not name a valid key last
+	// time are possible guesses, checked against the per-IP limit (which may
+	// cost a Redis round trip). A valid key in use is never locked out.
+	key, fresh, known := s.keys.Cached(secret)
+	ip := clientIP(r)
+	if !fresh {
+		if s.AuthFailureLimit > 0 && !known {
+			if rl, err := s.AuthFailures.Peek(r.Context(), ip, s.AuthFailureLimit); err != nil {
+				return nil, err
+			} else if !rl.Allowed {
+				return nil, s.tooManyAuthFailures(rl)
+			}
+		}
+		if key, err = s.keys.Find(r.Context(), secret); err != nil {
+			return nil, err
+		}
 	}
-	c.m[hash] = cachedKey{key: key, fetched: now, used: now}
-	c.mu.Unlock()
+	if key == nil || key.RevokedAt != nil {
+		if s.AuthFailureLimit > 0 {
+			if _, err := s.AuthFailures.Allow(r.Context(), ip, s.AuthFailureLimit); err != nil {
+				return nil, err
+			}
+		}
+		if key != nil {
+			return nil, docsapi.Errorf(docsapi.EUNAUTHORIZED, "This API key was revoked.")
+		}
+		return nil, docsapi.Errorf(docsapi.EUNAUTHORIZED, "Invalid API key provided.")
+	}
 	return key, nil
 }
 
-// sweep drops the entries of keys not used for keyKnownTTL, so the cache
-// holds at most the keys in use; the caller holds mu.
-func (c *keyCache) sweep(now time.Time) {
-	c.swept = now
-	for h, e := range c.m {
-		if now.Sub(e.used) >= keyKnownTTL {
-			delete(c.m, h)
-		}
+func (s *Server) tooManyAuthFailures(rl docsapi.RateLimit) error {
+	s.metrics.rateLimited.WithLabelValues("auth_failures").Inc()
+	return &retryAfterError{
+		err:   docsapi.Errorf(docsapi.ERATELIMITED, "Too many failed authentication attempts from this address; retry after %d seconds.", ceilSeconds(rl.Reset)),
+		after: ceilSeconds(rl.Reset),
 	}
 }

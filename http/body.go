@@ -86,51 +86,60 @@ func (b body) only(known ...string) error {
 
 func isNull(raw json.RawMessage) bool { return string(raw) == "null" }
 
-// string returns a string field; absent and null are reported separately.
-func (b body) string(name string) (v string, present, null bool, err error) {
+// field is one body field as sent: absent, null, or a value. An update
+// tells them apart: absent leaves a field as it is, null clears it.
+type field[T any] struct {
+	set   bool // the body has the field, null or not
+	null  bool
+	value T
+}
+
+// string returns a string field.
+func (b body) string(name string) (field[string], error) {
 	raw, ok := b.fields[name]
 	if !ok {
-		return "", false, false, nil
+		return field[string]{}, nil
 	}
 	if isNull(raw) {
-		return "", true, true, nil
+		return field[string]{set: true, null: true}, nil
 	}
+	var v string
 	if err := json.Unmarshal(raw, &v); err != nil {
-		return "", true, false, docsapi.ParamErrorf(docsapi.EPARAMINVALID, name, "Invalid %s: it must be a string.", name)
+		return field[string]{}, docsapi.ParamErrorf(docsapi.EPARAMINVALID, name, "Invalid %s: it must be a string.", name)
 	}
-	return v, true, false, nil
+	return field[string]{set: true, value: v}, nil
 }
 
 // metadata returns the metadata field as keys to values, a nil value
-// meaning null or "" (remove the key). null reports "metadata": null.
-func (b body) metadata() (m map[string]*string, present, null bool, err error) {
+// meaning null or "" (remove the key).
+func (b body) metadata() (field[map[string]*string], error) {
 	raw, ok := b.fields["metadata"]
 	if !ok {
-		return nil, false, false, nil
+		return field[map[string]*string]{}, nil
 	}
 	if isNull(raw) {
-		return nil, true, true, nil
+		return field[map[string]*string]{set: true, null: true}, nil
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &obj); err != nil {
-		return nil, true, false, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "metadata", "Invalid metadata: it must be an object of string keys and string values.")
+		return field[map[string]*string]{}, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "metadata", "Invalid metadata: it must be an object of string keys and string values.")
 	}
 	keys := make([]string, 0, len(obj))
 	for k := range obj {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	m = make(map[string]*string, len(obj))
+	m := make(map[string]*string, len(obj))
 	for _, k := range keys {
 		raw := obj[k]
 		var v string
 		if !isNull(raw) {
 			if err := json.Unmarshal(raw, &v); err != nil {
-				return nil, true, false, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "metadata["+k+"]", "Invalid metadata[%s]: metadata values must be strings.", k)
+				return field[map[string]*string]{}, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "metadata["+k+"]", "Invalid metadata[%s]: metadata values must be strings.", k)
 			}
 		}
 		if err := docsapi.ValidateMetadataPair(k, v); err != nil {
-			return nil, true, false, err
+			return field[map[string]*string]{}, err
 		}
 		if v == "" {
 			m[k] = nil
@@ -146,9 +155,9 @@ func (b body) metadata() (m map[string]*string, present, null bool, err error) {
 		}
 	}
 	if set > docsapi.MaxMetadataPairs {
-		return nil, true, false, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "metadata", "Metadata can have at most %d keys; it has %d.", docsapi.MaxMetadataPairs, set)
+		return field[map[string]*string]{}, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "metadata", "Metadata can have at most %d keys; it has %d.", docsapi.MaxMetadataPairs, set)
 	}
-	return m, true, false, nil
+	return field[map[string]*string]{set: true, value: m}, nil
 }
 
 // checkReadBody refuses a non-JSON body on a read; a JSON one is ignored.

@@ -5,14 +5,12 @@ import (
 	"context"
 	"crypto/subtle"
 	"embed"
-	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -143,11 +141,11 @@ func (s *Server) registerDashboard() {
 		panic(err)
 	}
 	files := http.StripPrefix("/dashboard/static/", http.FileServerFS(static))
-	s.mux.Handle("GET /dashboard/static/", s.instrument("GET /dashboard/static/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s.mux.HandleFunc("GET /dashboard/static/", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
 		files.ServeHTTP(w, r)
-	})))
+	})
 	for _, rt := range []route{
 		{method: "GET", path: "/dashboard/login", handler: s.handleDashLogin},
 		{method: "POST", path: "/dashboard/login", handler: s.handleDashLoginPost},
@@ -168,8 +166,7 @@ func (s *Server) registerDashboard() {
 			s.dashError(w, r, docsapi.Errorf(docsapi.ENOTFOUND, "There is no Dashboard page at %s.", r.URL.Path))
 		}},
 	} {
-		pattern := strings.TrimSpace(rt.method + " " + rt.path)
-		s.mux.Handle(pattern, s.instrument(pattern, s.dashboard(rt)))
+		s.mux.Handle(strings.TrimSpace(rt.method+" "+rt.path), s.dashboard(rt))
 	}
 }
 
@@ -370,10 +367,7 @@ func newDashPager[T any](r *http.Request, p docsapi.ListParams, items []T, more 
 // the API would return it (through renderError, which logs internal causes
 // and notes the error for the request log), and sets a 429's Retry-After.
 func (s *Server) dashErrorObject(w http.ResponseWriter, r *http.Request, err error) (int, errorObject) {
-	var ra *retryAfterError
-	if errors.As(err, &ra) {
-		w.Header().Set("Retry-After", strconv.Itoa(ra.after))
-	}
+	setRetryAfter(w, err)
 	status, body := s.renderError(r, err)
 	return status, *apiError(body)
 }

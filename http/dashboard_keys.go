@@ -42,6 +42,7 @@ type dashKeyCreated struct {
 	Secret string
 }
 
+// handleDashKeys serves GET /dashboard/keys.
 func (s *Server) handleDashKeys(w http.ResponseWriter, r *http.Request) {
 	page := dashKeysPage{}
 	// The notice names only a key of this account that is revoked, so a
@@ -96,9 +97,9 @@ func (s *Server) renderKeys(w http.ResponseWriter, r *http.Request, status int, 
 	s.render(w, r, status, "keys", "API keys", page)
 }
 
-// handleDashCreateKey creates a key through the API's own handler, so the
-// API's rules (scopes and rate limit no more than the creating key's) hold
-// here unchanged.
+// handleDashCreateKey serves POST /dashboard/keys. It creates a key through
+// the API's own handler, so the API's rules (scopes and rate limit no more
+// than the creating key's) hold here unchanged.
 func (s *Server) handleDashCreateKey(w http.ResponseWriter, r *http.Request) {
 	form := dashKeyForm{Name: r.PostForm.Get("name"), Scopes: r.PostForm["scopes"], RateLimit: strings.TrimSpace(r.PostForm.Get("rate_limit")),
 		IdempotencyKey: r.PostForm.Get("idempotency_key")}
@@ -128,7 +129,8 @@ func (s *Server) handleDashCreateKey(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusCreated, "key_created", "API key created", dashKeyCreated{Key: k, Secret: k.Secret})
 }
 
-// handleDashRevokeKey is the confirmation step before a revocation.
+// handleDashRevokeKey serves GET /dashboard/keys/{id}/revoke. It is the
+// confirmation step before a revocation.
 func (s *Server) handleDashRevokeKey(w http.ResponseWriter, r *http.Request) {
 	k, err := s.APIKeyService.FindAPIKeyByID(r.Context(), stateFrom(r.Context()).key.AccountID, r.PathValue("id"))
 	if err != nil {
@@ -138,8 +140,9 @@ func (s *Server) handleDashRevokeKey(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "key_revoke", "Revoke "+k.Name, k)
 }
 
-// handleDashRevokeKeyPost revokes through the API's own handler. Revoking
-// the key that the session signed in with ends the session.
+// handleDashRevokeKeyPost serves POST /dashboard/keys/{id}/revoke. It revokes
+// through the API's own handler. Revoking the key that the session signed in
+// with ends the session.
 func (s *Server) handleDashRevokeKeyPost(w http.ResponseWriter, r *http.Request) {
 	status, body := s.callAPI(w, r, s.handleRevokeAPIKey, map[string]any{}, "")
 	if status != http.StatusOK {

@@ -63,8 +63,9 @@ type dashLivePage struct {
 	StreamURL string
 }
 
-// handleDashLive answers Accept: text/event-stream with the stream, and
-// anything else with the page that opens it.
+// handleDashLive serves GET /dashboard/logs/live. It answers Accept:
+// text/event-stream with the stream, and anything else with the page that
+// opens it.
 func (s *Server) handleDashLive(w http.ResponseWriter, r *http.Request) {
 	form, f, err := parseDashLogFilter(r)
 	if err != nil {

@@ -28,7 +28,7 @@ var dashMethods = []string{"GET", "POST", "PATCH", "DELETE"}
 
 func newDashFilterForm(f dashLogFilter) dashFilterForm {
 	return dashFilterForm{dashLogFilter: f, StatusChoices: []string{"2xx", "4xx", "5xx", "429"}, Codes: slices.Sorted(func(yield func(string) bool) {
-		for code := range docsapi.ErrorClasses {
+		for code := range ErrorClasses {
 			if !yield(code) {
 				return
 			}
@@ -59,7 +59,7 @@ func parseDashLogFilter(r *http.Request) (dashLogFilter, docsapi.RequestLogFilte
 		}
 	}
 	if form.ErrorCode != "" {
-		if _, ok := docsapi.ErrorClasses[form.ErrorCode]; !ok {
+		if _, ok := ErrorClasses[form.ErrorCode]; !ok {
 			return form, f, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "error_code", "Unknown error code: %s.", form.ErrorCode)
 		}
 		if f.ErrorCode != "" && f.ErrorCode != form.ErrorCode {
@@ -120,7 +120,8 @@ type dashLogsPage struct {
 	Error  *errorObject
 }
 
-// handleDashLogs searches the log. A pasted request id lands on its page.
+// handleDashLogs serves GET /dashboard/logs. It searches the log. A pasted
+// request id lands on its page.
 func (s *Server) handleDashLogs(w http.ResponseWriter, r *http.Request) {
 	form, f, err := parseDashLogFilter(r)
 	if err == nil && form.ID != "" {
@@ -160,6 +161,7 @@ type dashLogDetail struct {
 	ErrorJSON string // the error object as the API returned it
 }
 
+// handleDashLog serves GET /dashboard/logs/{id}.
 func (s *Server) handleDashLog(w http.ResponseWriter, r *http.Request) {
 	s.log.Flush(r.Context())
 	l, err := s.RequestLogService.FindRequestLogByID(r.Context(), stateFrom(r.Context()).key.AccountID, r.PathValue("id"))
@@ -170,7 +172,7 @@ func (s *Server) handleDashLog(w http.ResponseWriter, r *http.Request) {
 	d := dashLogDetail{Log: l}
 	if l.ErrorCode != "" {
 		// The error object as the API wrote it, from the fields the log keeps.
-		obj := errorObject{Type: l.ErrorType(), Code: l.ErrorCode, Message: l.ErrorMessage, Param: l.ErrorParam,
+		obj := errorObject{Type: errorType(l.ErrorCode), Code: l.ErrorCode, Message: l.ErrorMessage, Param: l.ErrorParam,
 			RequestID: l.ID, DocURL: s.DocURL(l.ErrorCode)}
 		raw, _ := json.MarshalIndent(map[string]any{"error": obj}, "", "  ")
 		d.ErrorJSON = string(raw)

@@ -28,6 +28,7 @@ type dashTimeline struct {
 	RangeStart, End string
 }
 
+// handleDashOverview serves GET /dashboard.
 func (s *Server) handleDashOverview(w http.ResponseWriter, r *http.Request) {
 	accountID := stateFrom(r.Context()).key.AccountID
 	s.log.Flush(r.Context())
@@ -87,6 +88,7 @@ type dashErrorsPage struct {
 // dashRanges are the errors page's time ranges.
 var dashRanges = map[string]time.Duration{"1h": time.Hour, "24h": 24 * time.Hour, "7d": 7 * 24 * time.Hour, "30d": 30 * 24 * time.Hour}
 
+// handleDashErrors serves GET /dashboard/errors.
 func (s *Server) handleDashErrors(w http.ResponseWriter, r *http.Request) {
 	page := dashErrorsPage{Range: r.URL.Query().Get("range"), Ranges: []string{"1h", "24h", "7d", "30d"}}
 	if page.Range == "" {

@@ -12,6 +12,7 @@ type dashResourcesPage struct {
 	Pager     dashPager
 }
 
+// handleDashResources serves GET /dashboard/resources.
 func (s *Server) handleDashResources(w http.ResponseWriter, r *http.Request) {
 	p, err := dashListParams(r, 25)
 	if err != nil {
@@ -28,6 +29,7 @@ func (s *Server) handleDashResources(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// handleDashResource serves GET /dashboard/resources/{id}.
 func (s *Server) handleDashResource(w http.ResponseWriter, r *http.Request) {
 	res, err := s.ResourceService.FindResourceByID(r.Context(), stateFrom(r.Context()).key.AccountID, r.PathValue("id"))
 	if err != nil {

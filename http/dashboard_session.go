@@ -18,8 +18,9 @@ type dashLoginPage struct {
 	Error   *errorObject
 }
 
-// handleDashLogin shows the sign-in form, with a fresh CSRF token in a
-// cookie and in the form (there is no session to hold it yet).
+// handleDashLogin serves GET /dashboard/login. It shows the sign-in form,
+// with a fresh CSRF token in a cookie and in the form (there is no session to
+// hold it yet).
 func (s *Server) handleDashLogin(w http.ResponseWriter, r *http.Request) {
 	if _, err := s.dashSession(r); err == nil {
 		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
@@ -36,9 +37,10 @@ func (s *Server) renderLogin(w http.ResponseWriter, r *http.Request, status int,
 	s.render(w, r, status, "login", "Sign in", p)
 }
 
-// handleDashLoginPost checks the key exactly as an API call would (the same
-// authentication, per-IP failure limit and rate limit), then starts a
-// session. The secret goes no further than this handler.
+// handleDashLoginPost serves POST /dashboard/login. It checks the key exactly
+// as an API call would (the same authentication, per-IP failure limit and
+// rate limit), then starts a session. The secret goes no further than this
+// handler.
 func (s *Server) handleDashLoginPost(w http.ResponseWriter, r *http.Request) {
 	st := stateFrom(r.Context())
 	p := dashLoginPage{Next: r.PostFormValue("next")}
@@ -112,6 +114,7 @@ func safeNext(next string) string {
 	return "/dashboard"
 }
 
+// handleDashLogout serves POST /dashboard/logout.
 func (s *Server) handleDashLogout(w http.ResponseWriter, r *http.Request) {
 	c, _ := r.Cookie(sessionCookie)
 	if err := s.SessionService.DeleteSession(r.Context(), c.Value); err != nil {

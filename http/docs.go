@@ -292,10 +292,11 @@ func (s *Server) registerDocs() {
 		panic(fmt.Sprintf("docs: %v", err))
 	}
 	s.docs = site
-	s.mux.Handle("GET /docs", s.instrument("GET /docs", http.HandlerFunc(s.handleDocs)))
-	s.mux.Handle("GET /docs/{page...}", s.instrument("GET /docs/{page...}", http.HandlerFunc(s.handleDocs)))
+	s.mux.HandleFunc("GET /docs", s.handleDocs)
+	s.mux.HandleFunc("GET /docs/{page...}", s.handleDocs)
 }
 
+// handleDocs serves GET /docs and GET /docs/{page...}.
 func (s *Server) handleDocs(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	h.Set("Content-Security-Policy", docsCSP)

@@ -31,7 +31,7 @@ func TestDocsShowTheServersTables(t *testing.T) {
 		shown = append(shown, m[1])
 	}
 	var codes []string
-	for code, class := range docsapi.ErrorClasses {
+	for code, class := range ErrorClasses {
 		codes = append(codes, code)
 		row := regexp.MustCompile(fmt.Sprintf(`(?s)<tr id="%s">.*?</tr>`, code)).FindString(errorsPage)
 		if !strings.Contains(row, fmt.Sprintf("<td>%d</td>", class.Status)) || !strings.Contains(row, "<code>"+class.Type+"</code>") {

@@ -61,8 +61,8 @@ func statusTable() string {
 
 // errorCodes lists the server's codes by status, then name.
 func errorCodes() []string {
-	return slices.SortedFunc(maps.Keys(docsapi.ErrorClasses), func(a, b string) int {
-		return cmp.Or(cmp.Compare(docsapi.ErrorClasses[a].Status, docsapi.ErrorClasses[b].Status), cmp.Compare(a, b))
+	return slices.SortedFunc(maps.Keys(ErrorClasses), func(a, b string) int {
+		return cmp.Or(cmp.Compare(ErrorClasses[a].Status, ErrorClasses[b].Status), cmp.Compare(a, b))
 	})
 }
 
@@ -70,7 +70,7 @@ func errorCodeTable() string {
 	var b strings.Builder
 	b.WriteString("| Code | Status | Type | Description | What to do |\n|---|---|---|---|---|\n")
 	for _, code := range errorCodes() {
-		c, d := docsapi.ErrorClasses[code], docs.Errors[code]
+		c, d := ErrorClasses[code], docs.Errors[code]
 		fmt.Fprintf(&b, "| [`%s`](#%s) | %d | `%s` | %s | %s |\n", code, code, c.Status, c.Type, cell(d.Description), cell(d.Advice))
 	}
 	return b.String()
@@ -304,7 +304,7 @@ func (d *oaDoc) writeOperation(b *strings.Builder, rt route, op *oaOperation, pa
 		} else {
 			var codes []string
 			for _, code := range errorCodes() {
-				if fmt.Sprint(docsapi.ErrorClasses[code].Status) == st {
+				if fmt.Sprint(ErrorClasses[code].Status) == st {
 					codes = append(codes, fmt.Sprintf("[`%s`](/docs/errors#%s)", code, code))
 				}
 			}

@@ -5,11 +5,46 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/docsapi/docsapi"
 )
+
+// ErrorClass is the HTTP status and error type that one code maps to.
+type ErrorClass struct {
+	Status int
+	Type   string
+}
+
+// ErrorClasses is the one table from error code to HTTP status and type,
+// the contract's error table; the docs pages are generated from it.
+var ErrorClasses = map[string]ErrorClass{
+	docsapi.EPARAMMISSING: {400, "invalid_request_error"},
+	docsapi.EPARAMINVALID: {400, "invalid_request_error"},
+	docsapi.ENOTFOUND:     {404, "invalid_request_error"},
+	docsapi.EUNAUTHORIZED: {401, "authentication_error"},
+	docsapi.EFORBIDDEN:    {403, "permission_error"},
+	docsapi.ECONFLICT:     {409, "idempotency_error"},
+	docsapi.ERATELIMITED:  {429, "rate_limit_error"},
+	docsapi.EINTERNAL:     {500, "api_error"},
+}
+
+// errorClass returns the class of code; an unknown code is an api_error.
+func errorClass(code string) ErrorClass {
+	if c, ok := ErrorClasses[code]; ok {
+		return c
+	}
+	return ErrorClasses[docsapi.EINTERNAL]
+}
+
+// errorType returns the type of a request-log entry's error code, "" for a
+// success.
+func errorType(code string) string {
+	if code == "" {
+		return ""
+	}
+	return errorClass(code).Type
+}
 
 type errorBody struct {
 	Error errorObject `json:"error"`
@@ -49,7 +84,7 @@ func (s *Server) renderError(r *http.Request, err error) (int, []byte) {
 
 // errorJSON returns the status and body of e, answered as request id.
 func (s *Server) errorJSON(id string, e *docsapi.Error) (int, []byte) {
-	class := e.Class()
+	class := errorClass(e.Code)
 	body, _ := json.Marshal(errorBody{Error: errorObject{
 		Type: class.Type, Code: e.Code, Message: e.Message, Param: e.Param, RequestID: id,
 		DocURL: s.DocURL(e.Code),
@@ -76,10 +111,7 @@ func (e *statusError) Unwrap() error { return e.err }
 // Error writes err as the contract's error object. It is the one place where
 // errors become responses.
 func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
-	var ra *retryAfterError
-	if errors.As(err, &ra) {
-		w.Header().Set("Retry-After", strconv.Itoa(ra.after))
-	}
+	setRetryAfter(w, err)
 	status, body := s.renderError(r, err)
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="Docs API"`)

@@ -52,7 +52,7 @@ func TestErrorTable(t *testing.T) {
 func TestInternalErrorLeaksNothing(t *testing.T) {
 	var mode string
 	e := newEnv(t, func(s *dhttp.Server) {
-		s.BeforeWork = func(ctx context.Context) error {
+		dhttp.SetBeforeWork(s, func(ctx context.Context) error {
 			switch mode {
 			case "error":
 				return errors.New("sqlite: SELECT hash FROM api_keys failed at /var/lib/docsapi.db")
@@ -60,7 +60,7 @@ func TestInternalErrorLeaksNothing(t *testing.T) {
 				panic("boom at /var/lib/secret")
 			}
 			return nil
-		}
+		})
 	})
 	for _, m := range []string{"error", "panic"} {
 		t.Run(m, func(t *testing.T) {
@@ -272,7 +272,8 @@ func TestHealthzFailsWhenStorageIsGone(t *testing.T) {
 	e.do("GET", "/healthz", "", nil).wantError(t, http.StatusInternalServerError, docsapi.EINTERNAL, "")
 }
 
-// TestMetricsCountEvents checks the counters that operators alert on.
+// TestMetricsCountEvents checks the counters that operators alert on. Every
+// request is counted, those refused before routing too (as "unmatched").
 func TestMetricsCountEvents(t *testing.T) {
 	e := newEnv(t)
 	limited, _ := e.newKey(1, docsapi.ScopeAll)
@@ -281,6 +282,10 @@ func TestMetricsCountEvents(t *testing.T) {
 	e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "a"}, "Idempotency-Key", "m").want(t, 201)
 	e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "a"}, "Idempotency-Key", "m").want(t, 201)
 	e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": "b"}, "Idempotency-Key", "m").want(t, 409)
+	e.do("GET", "//v1/resources", e.rootKey, nil).want(t, 404)
+	e.do("GET", "/v1/nothing", e.rootKey, nil).want(t, 404)
+	e.do("GET", "/v1/resources", e.rootKey, nil, "X-Big", strings.Repeat("x", dhttp.MaxHeaderBytes)).want(t, 431)
+	e.do("GET", "/docs", "", nil).want(t, 200)
 	body := string(e.do("GET", "/metrics", "", nil).want(t, 200).body)
 	for _, want := range []string{
 		`docsapi_rate_limited_total{limit="api_key"} 1`,
@@ -290,6 +295,9 @@ func TestMetricsCountEvents(t *testing.T) {
 		`docsapi_request_log_queue_depth `,
 		`docsapi_http_requests_total{route="POST /v1/resources",status="201"} 3`,
 		`docsapi_http_requests_total{route="GET /v1/resources",status="429"} 1`,
+		`docsapi_http_requests_total{route="unmatched",status="404"} 2`,
+		`docsapi_http_requests_total{route="unmatched",status="431"} 1`,
+		`docsapi_http_requests_total{route="GET /docs",status="200"} 1`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("metrics lack %q", want)
@@ -335,10 +343,10 @@ func TestMalformedRequests(t *testing.T) {
 // logged as 499, not as a 5xx that would page someone.
 func TestClientGoneIsNotAServerError(t *testing.T) {
 	e := newEnv(t, func(s *dhttp.Server) {
-		s.BeforeWork = func(ctx context.Context) error {
+		dhttp.SetBeforeWork(s, func(ctx context.Context) error {
 			<-ctx.Done()
 			return ctx.Err()
-		}
+		})
 	})
 	for _, idem := range []string{"", "gone"} {
 		req, _ := http.NewRequest("POST", e.url+"/v1/resources", strings.NewReader(`{"name":"x"}`))
@@ -372,6 +380,6 @@ func TestClientGoneIsNotAServerError(t *testing.T) {
 		t.Errorf("%d 5xx entries", n)
 	}
 	// The abandoned idempotent request left its key free.
-	e.srv.BeforeWork = nil
+	dhttp.SetBeforeWork(e.srv, nil)
 	e.do("POST", "/v1/resources", e.rootKey, `{"name":"x"}`, "Idempotency-Key", "gone").want(t, 201)
 }

@@ -1,5 +1,10 @@
 package http
 
+import "context"
+
+// SetBeforeWork makes f run inside the work of every write, before it.
+func SetBeforeWork(s *Server, f func(ctx context.Context) error) { s.beforeWork = f }
+
 // DocsMarkdown returns each docs page's URL path and its Markdown with the
 // generated sections expanded: what the example runner executes.
 func (s *Server) DocsMarkdown() (paths []string, sources [][]byte) {

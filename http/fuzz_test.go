@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/docsapi/docsapi"
+	dhttp "github.com/docsapi/docsapi/http"
 )
 
 // The fuzz targets send whole requests to a real server over a real SQLite
@@ -78,7 +79,7 @@ func (r *response) wantContract(t testing.TB) {
 		t.Fatalf("status %d without an error object: %s", r.status, r.body)
 	}
 	e := body.Error
-	class, ok := docsapi.ErrorClasses[e.Code]
+	class, ok := dhttp.ErrorClasses[e.Code]
 	if !ok || class.Type != e.Type || class.Status != r.status || e.Message == "" || e.RequestID != r.header.Get("Request-Id") {
 		t.Fatalf("status %d with error %+v", r.status, e)
 	}

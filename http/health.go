@@ -2,7 +2,6 @@ package http
 
 import (
 	"context"
-	_ "embed"
 	"net/http"
 	"time"
 )
@@ -12,10 +11,10 @@ import (
 // probe.
 const sharedPingTimeout = time.Second
 
-// handleHealth answers 200 while storage answers. A failing shared
-// rate-limit state (Redis) does not fail it, since requests are then still
-// served and limited per instance; it is reported as rate_limit "degraded"
-// rather than "shared".
+// handleHealth serves GET /healthz. It answers 200 while storage answers. A
+// failing shared rate-limit state (Redis) does not fail it, since requests
+// are then still served and limited per instance; it is reported as
+// rate_limit "degraded" rather than "shared".
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 	if err := s.Storage.Ping(r.Context()); err != nil {
 		s.Error(w, r, err)
@@ -34,11 +33,4 @@ func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.writeJSON(w, r, http.StatusOK, body)
-}
-
-//go:embed openapi.json
-var openAPI []byte
-
-func (s *Server) handleOpenAPI(w http.ResponseWriter, r *http.Request) {
-	writeBody(w, http.StatusOK, openAPI)
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/docsapi/docsapi"
@@ -28,94 +29,106 @@ type work func(ctx context.Context) (int, any, error)
 // finished duplicate is replayed, and a running one is waited for.
 func (s *Server) execute(w http.ResponseWriter, r *http.Request, fn work) {
 	st := stateFrom(r.Context())
-	// shown is what this request's caller sees when it differs from what is
-	// stored for replays (a new key's secret is shown once, never stored).
-	var shown []byte
-	run := func(ctx context.Context) (*docsapi.StoredResponse, error) {
-		resp := &docsapi.StoredResponse{RequestID: st.id}
-		status, v, err := s.doWork(ctx, fn)
-		if err == nil {
-			resp.Body, err = marshal(v)
-		}
-		if rd, ok := v.(redactor); ok && err == nil {
-			shown = resp.Body
-			resp.Body, err = marshal(rd.redacted())
-		}
-		if err != nil {
-			shown = nil
-			status, resp.Body = s.renderError(r, err)
-		}
-		resp.Status = status
-		return resp, nil
-	}
-	respond := func(resp *docsapi.StoredResponse) {
-		if shown != nil {
-			writeBody(w, resp.Status, shown)
-		} else {
-			writeBody(w, resp.Status, resp.Body)
-		}
-	}
 	if st.idempotencyKey == "" {
-		resp, _ := run(r.Context())
-		respond(resp)
+		out := s.runWork(r.Context(), r, fn)
+		writeBody(w, out.stored.Status, out.shown)
 		return
 	}
+	claim, stored, err := s.waitForClaim(r, fingerprint(r, st.body))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	if stored != nil {
+		s.replay(w, st, stored)
+		return
+	}
+	stop := s.keepClaim(r.Context(), claim)
+	var out workOutcome // the last run's, should the store run the work again
+	resp, err := s.IdempotencyService.Complete(r.Context(), claim, func(ctx context.Context) (*docsapi.StoredResponse, error) {
+		out = s.runWork(ctx, r, fn)
+		return &out.stored, nil
+	})
+	stop()
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	writeBody(w, resp.Status, out.shown)
+}
 
-	key := st.key
-	sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(st.body.canonical)))
-	fingerprint := hex.EncodeToString(sum[:])
+// fingerprint identifies a request under its Idempotency-Key: the same
+// method, path and body, in canonical form so that key order and white
+// space don't matter.
+func fingerprint(r *http.Request, b body) string {
+	sum := sha256.Sum256([]byte(r.Method + " " + r.URL.Path + "\n" + string(b.canonical)))
+	return hex.EncodeToString(sum[:])
+}
+
+// waitForClaim claims the request's Idempotency-Key, or returns the stored
+// response of a finished duplicate. While a duplicate runs it polls, for up
+// to docsapi.IdempotencyWait, then gives up with a 409.
+func (s *Server) waitForClaim(r *http.Request, fingerprint string) (*docsapi.IdempotencyClaim, *docsapi.StoredResponse, error) {
+	st := stateFrom(r.Context())
 	// The deadline also bounds the wait for the store's write lock, which a
 	// slow first request may hold.
 	ctx, cancel := context.WithTimeout(r.Context(), docsapi.IdempotencyWait)
 	defer cancel()
 	waited := false
 	for {
-		claim, stored, err := s.IdempotencyService.Begin(ctx, key.AccountID, st.idempotencyKey, fingerprint, st.id)
+		claim, stored, err := s.IdempotencyService.Begin(ctx, st.key.AccountID, st.idempotencyKey, fingerprint, st.id)
 		// Past the deadline, a request that was waiting for a duplicate gets
 		// 409; one that never saw a duplicate met a slow store: a 500.
 		if ctx.Err() != nil && r.Context().Err() == nil && waited {
 			err = docsapi.ErrIdempotencyInProgress
 		}
-		if errors.Is(err, docsapi.ErrIdempotencyInProgress) {
-			if !waited {
-				waited = true
-				s.metrics.idempotency.WithLabelValues("waited").Inc()
-			}
-			if ctx.Err() != nil {
-				s.metrics.idempotency.WithLabelValues("conflict").Inc()
-				s.Error(w, r, docsapi.ParamErrorf(docsapi.ECONFLICT, "Idempotency-Key",
-					"A request with this Idempotency-Key is still in progress after %d seconds; retry later.", int(docsapi.IdempotencyWait/time.Second)))
-				return
-			}
-			select {
-			case <-time.After(idempotencyPoll):
-				continue
-			case <-r.Context().Done():
-				s.Error(w, r, r.Context().Err())
-				return
-			}
-		}
-		if err != nil {
+		if !errors.Is(err, docsapi.ErrIdempotencyInProgress) {
 			if docsapi.ErrorCode(err) == docsapi.ECONFLICT {
 				s.metrics.idempotency.WithLabelValues("conflict").Inc()
 			}
-			s.Error(w, r, err)
-			return
+			return claim, stored, err
 		}
-		if stored != nil {
-			s.replay(w, st, stored)
-			return
+		if !waited {
+			waited = true
+			s.metrics.idempotency.WithLabelValues("waited").Inc()
 		}
-		stop := s.keepClaim(r.Context(), claim)
-		resp, err := s.IdempotencyService.Complete(r.Context(), claim, run)
-		stop()
-		if err != nil {
-			s.Error(w, r, err)
-			return
+		if ctx.Err() != nil {
+			s.metrics.idempotency.WithLabelValues("conflict").Inc()
+			return nil, nil, docsapi.ParamErrorf(docsapi.ECONFLICT, "Idempotency-Key",
+				"A request with this Idempotency-Key is still in progress after %d seconds; retry later.", int(docsapi.IdempotencyWait/time.Second))
 		}
-		respond(resp)
-		return
+		select {
+		case <-time.After(idempotencyPoll):
+		case <-r.Context().Done():
+			return nil, nil, r.Context().Err()
+		}
 	}
+}
+
+// workOutcome is a write's rendered response: what is stored for replays,
+// and the body shown to this caller, which differs when the stored copy is
+// redacted (a new key's secret is shown once, never stored).
+type workOutcome struct {
+	stored docsapi.StoredResponse
+	shown  []byte
+}
+
+// runWork runs fn and renders its result, or its error, as a response.
+func (s *Server) runWork(ctx context.Context, r *http.Request, fn work) workOutcome {
+	status, v, err := s.doWork(ctx, fn)
+	var body, shown []byte
+	if err == nil {
+		body, err = marshal(v)
+		shown = body
+	}
+	if rd, ok := v.(redactor); ok && err == nil {
+		body, err = marshal(rd.redacted())
+	}
+	if err != nil {
+		status, body = s.renderError(r, err)
+		shown = body
+	}
+	return workOutcome{stored: docsapi.StoredResponse{Status: status, Body: body, RequestID: stateFrom(r.Context()).id}, shown: shown}
 }
 
 // keepClaim renews the claim's lease while the work runs, so that a slow
@@ -157,8 +170,8 @@ func (s *Server) doWork(ctx context.Context, fn work) (status int, v any, err er
 			err = fmt.Errorf("panic: %v", p)
 		}
 	}()
-	if s.BeforeWork != nil {
-		if err := s.BeforeWork(ctx); err != nil {
+	if s.beforeWork != nil {
+		if err := s.beforeWork(ctx); err != nil {
 			return 0, nil, err
 		}
 	}
@@ -178,4 +191,59 @@ func (s *Server) replay(w http.ResponseWriter, st *state, stored *docsapi.Stored
 	w.Header().Set("Idempotent-Replayed", "true")
 	w.Header().Set("Original-Request", stored.RequestID)
 	writeBody(w, stored.Status, stored.Body)
+}
+
+// parseIdempotencyKey returns the Idempotency-Key, without the quotes of its
+// structured-field form, or "" when there is none.
+func parseIdempotencyKey(values []string) (string, error) {
+	if len(values) == 0 {
+		return "", nil
+	}
+	invalid := func(msg string) error {
+		return docsapi.ParamErrorf(docsapi.EPARAMINVALID, "Idempotency-Key", "%s", msg)
+	}
+	if len(values) > 1 {
+		return "", invalid("Send one Idempotency-Key header, not several.")
+	}
+	v := values[0]
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		unq, ok := unquoteSFString(v[1 : len(v)-1])
+		if !ok {
+			return "", invalid("The quoted Idempotency-Key is not a valid structured-field string.")
+		}
+		v = unq
+	}
+	if v == "" {
+		return "", invalid("The Idempotency-Key must not be empty.")
+	}
+	if len(v) > 255 {
+		return "", invalid(fmt.Sprintf("The Idempotency-Key must be at most 255 characters; it has %d.", len(v)))
+	}
+	for i := 0; i < len(v); i++ {
+		if v[i] < 0x20 || v[i] > 0x7e {
+			return "", invalid("The Idempotency-Key must contain only printable ASCII characters.")
+		}
+	}
+	return v, nil
+}
+
+// unquoteSFString undoes the escapes of an RFC 8941 string, whose only
+// escapes are \" and \\, and which holds no other unescaped quote.
+func unquoteSFString(s string) (string, bool) {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '\\':
+			i++
+			if i == len(s) || s[i] != '"' && s[i] != '\\' {
+				return "", false
+			}
+			b.WriteByte(s[i])
+		case '"':
+			return "", false
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String(), true
 }

@@ -84,11 +84,11 @@ func TestIdempotencyEmptyBodyIsEmptyObject(t *testing.T) {
 func TestIdempotencyConcurrentDuplicates(t *testing.T) {
 	var works atomic.Int32
 	e := newEnv(t, func(s *dhttp.Server) {
-		s.BeforeWork = func(ctx context.Context) error {
+		dhttp.SetBeforeWork(s, func(ctx context.Context) error {
 			works.Add(1)
 			time.Sleep(50 * time.Millisecond) // keep the first in flight while the others arrive
 			return nil
-		}
+		})
 	})
 	bodies := make([]string, 50)
 	var wg sync.WaitGroup
@@ -114,12 +114,12 @@ func TestIdempotencyConcurrentDuplicates(t *testing.T) {
 func TestIdempotencyWhatIsStored(t *testing.T) {
 	fail := atomic.Bool{}
 	e := newEnv(t, func(s *dhttp.Server) {
-		s.BeforeWork = func(ctx context.Context) error {
+		dhttp.SetBeforeWork(s, func(ctx context.Context) error {
 			if fail.Load() {
 				return errors.New("disk on fire")
 			}
 			return nil
-		}
+		})
 	})
 	t.Run("validation 400 is not stored", func(t *testing.T) {
 		e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": ""}, "Idempotency-Key", "v").wantError(t, 400, docsapi.EPARAMMISSING, "name")
@@ -173,12 +173,12 @@ func TestIdempotencyWaitTimesOut(t *testing.T) {
 	defer releasing.Do(func() { close(release) })
 	var calls atomic.Int32
 	e := newEnv(t, func(s *dhttp.Server) {
-		s.BeforeWork = func(ctx context.Context) error {
+		dhttp.SetBeforeWork(s, func(ctx context.Context) error {
 			if calls.Add(1) == 1 { // only the first write is slow
 				<-release
 			}
 			return nil
-		}
+		})
 	})
 	firstDone := make(chan *response)
 	go func() {

@@ -60,20 +60,27 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	return m
 }
 
-// instrument counts and times the requests of one route pattern.
-func (s *Server) instrument(route string, next http.Handler) http.Handler {
+// instrument counts and times each request by the route pattern that
+// served it. A request refused before routing, or that no route matched, is
+// "unmatched". ServeMux sets r.Pattern on the request it is given, so the
+// links between here and the mux must pass r on as it is.
+func (s *Server) instrument(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := &statusWriter{ResponseWriter: w}
+		st := stateFrom(r.Context())
 		defer func() {
-			status := strconv.Itoa(sw.status)
+			route := r.Pattern
+			if route == "" || route == "/" {
+				route = "unmatched"
+			}
+			status := strconv.Itoa(st.resp.status)
 			s.metrics.requests.WithLabelValues(route, status).Inc()
-			s.metrics.duration.WithLabelValues(route, status).Observe(time.Since(start).Seconds())
+			s.metrics.duration.WithLabelValues(route, status).Observe(time.Since(st.start).Seconds())
 		}()
-		next.ServeHTTP(sw, r)
+		next.ServeHTTP(w, r)
 	})
 }
 
+// handleMetrics serves GET /metrics.
 func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 	promhttp.HandlerFor(s.Registry, promhttp.HandlerOpts{}).ServeHTTP(w, r)
 }

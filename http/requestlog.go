@@ -49,7 +49,7 @@ func newRequestLogJSON(l *docsapi.RequestLog) requestLogJSON {
 		IdempotentReplayed: l.IdempotentReplayed, DurationMS: durationMS(l.Duration), CreatedAt: timeJSON(l.CreatedAt),
 		IP: optional(l.IP), UserAgent: optional(l.UserAgent), Source: l.Source}
 	if l.ErrorCode != "" {
-		j.Error = &requestLogErrorJSON{Type: l.ErrorType(), Code: l.ErrorCode, Message: l.ErrorMessage, Param: l.ErrorParam}
+		j.Error = &requestLogErrorJSON{Type: errorType(l.ErrorCode), Code: l.ErrorCode, Message: l.ErrorMessage, Param: l.ErrorParam}
 	}
 	return j
 }
@@ -74,7 +74,7 @@ func parseStatusFilter(r *http.Request) (docsapi.RequestLogFilter, error) {
 	case statusCode.MatchString(v):
 		f.Status, _ = strconv.Atoi(v)
 	default:
-		if _, ok := docsapi.ErrorClasses[v]; !ok {
+		if _, ok := ErrorClasses[v]; !ok {
 			return f, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "status", "Invalid status: use a class such as 4xx, a status such as 404, or an error code such as parameter_missing.")
 		}
 		f.ErrorCode = v
@@ -82,6 +82,8 @@ func parseStatusFilter(r *http.Request) (docsapi.RequestLogFilter, error) {
 	return f, nil
 }
 
+// handleGetRequestLog serves GET /v1/requests/{id}. It flushes the queued
+// entries first, so that a caller finds the requests it just made.
 func (s *Server) handleGetRequestLog(w http.ResponseWriter, r *http.Request) {
 	s.log.Flush(r.Context())
 	l, err := s.RequestLogService.FindRequestLogByID(r.Context(), stateFrom(r.Context()).key.AccountID, r.PathValue("id"))
@@ -92,6 +94,8 @@ func (s *Server) handleGetRequestLog(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, newRequestLogJSON(l))
 }
 
+// handleListRequestLogs serves GET /v1/requests, flushed like
+// handleGetRequestLog.
 func (s *Server) handleListRequestLogs(w http.ResponseWriter, r *http.Request) {
 	p, err := parseListParams(r)
 	if err != nil {

@@ -213,12 +213,12 @@ func TestRequestLogSurvivesStoreOutage(t *testing.T) {
 	e := newEnv(t, func(s *dhttp.Server) {
 		store.RequestLogService = s.RequestLogService
 		s.RequestLogService = store
-		s.BeforeWork = func(context.Context) error {
+		dhttp.SetBeforeWork(s, func(context.Context) error {
 			if store.on.Load() {
 				return errors.New("disk I/O error")
 			}
 			return nil
-		}
+		})
 	})
 	post := func(n int) []string {
 		var ids []string

@@ -38,35 +38,38 @@ func parseResourceUpdate(b body) (docsapi.ResourceUpdate, error) {
 	if err := b.only("name", "description", "metadata"); err != nil {
 		return upd, err
 	}
-	name, present, null, err := b.string("name")
+	name, err := b.string("name")
 	if err != nil {
 		return upd, err
 	}
-	if present {
-		if null {
+	if name.set {
+		if name.null {
 			return upd, docsapi.ParamErrorf(docsapi.EPARAMMISSING, "name", "Missing required parameter: name.")
 		}
-		if name, err = docsapi.NormalizeName(name); err != nil {
+		n, err := docsapi.NormalizeName(name.value)
+		if err != nil {
 			return upd, err
 		}
-		upd.Name = &name
+		upd.Name = &n
 	}
-	desc, present, null, err := b.string("description")
+	desc, err := b.string("description")
 	if err != nil {
 		return upd, err
 	}
-	if present {
+	if desc.set {
 		upd.SetDescription = true
-		if !null {
-			if upd.Description, err = docsapi.NormalizeDescription(&desc); err != nil {
+		if !desc.null {
+			if upd.Description, err = docsapi.NormalizeDescription(&desc.value); err != nil {
 				return upd, err
 			}
 		}
 	}
-	upd.Metadata, _, upd.ClearMetadata, err = b.metadata()
+	md, err := b.metadata()
+	upd.Metadata, upd.ClearMetadata = md.value, md.null
 	return upd, err
 }
 
+// handleCreateResource serves POST /v1/resources.
 func (s *Server) handleCreateResource(w http.ResponseWriter, r *http.Request) {
 	st := stateFrom(r.Context())
 	upd, err := parseResourceUpdate(st.body)
@@ -90,6 +93,7 @@ func (s *Server) handleCreateResource(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// handleGetResource serves GET /v1/resources/{id}.
 func (s *Server) handleGetResource(w http.ResponseWriter, r *http.Request) {
 	res, err := s.ResourceService.FindResourceByID(r.Context(), stateFrom(r.Context()).key.AccountID, r.PathValue("id"))
 	if err != nil {
@@ -99,6 +103,7 @@ func (s *Server) handleGetResource(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, newResourceJSON(res))
 }
 
+// handleListResources serves GET /v1/resources.
 func (s *Server) handleListResources(w http.ResponseWriter, r *http.Request) {
 	p, err := parseListParams(r)
 	if err != nil {
@@ -113,6 +118,7 @@ func (s *Server) handleListResources(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, r, http.StatusOK, newList(r, items, more, newResourceJSON))
 }
 
+// handleUpdateResource serves PATCH /v1/resources/{id}.
 func (s *Server) handleUpdateResource(w http.ResponseWriter, r *http.Request) {
 	st := stateFrom(r.Context())
 	upd, err := parseResourceUpdate(st.body)
@@ -130,6 +136,7 @@ func (s *Server) handleUpdateResource(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// handleDeleteResource serves DELETE /v1/resources/{id}.
 func (s *Server) handleDeleteResource(w http.ResponseWriter, r *http.Request) {
 	st := stateFrom(r.Context())
 	if err := st.body.only(); err != nil {

@@ -1,4 +1,3 @@
-// Package http serves the Docs API over HTTP: routing, middleware, handlers.
 package http
 
 import (
@@ -19,6 +18,10 @@ import (
 
 // ShutdownTimeout bounds how long a drain waits for in-flight requests.
 const ShutdownTimeout = 30 * time.Second
+
+// DefaultAuthFailureLimit is the default of Server.AuthFailureLimit: failed
+// authentications per client IP per minute.
+const DefaultAuthFailureLimit = 60
 
 // Pinger reports whether storage answers.
 type Pinger interface {
@@ -58,17 +61,20 @@ type Server struct {
 	// e.g. https://api.example.com; error objects' doc_url is built from it.
 	PublicURL string
 
-	// BeforeWork, when set, runs inside the work of every write; tests use it
-	// to make the work fail.
-	BeforeWork func(ctx context.Context) error
+	// Registry holds the metrics served on /metrics; the caller may add its
+	// own (cmd/docsapi adds whether Redis answers).
+	Registry *prometheus.Registry
 
 	docs     *docSite
 	keys     *keyCache
 	log      *requestLogger
 	metrics  *metrics
-	Registry *prometheus.Registry
 	dashStop chan struct{} // closed on shutdown: live tails end
 	live     liveStreams
+
+	// beforeWork, when set, runs inside the work of every write: tests make
+	// the work fail with it (export_test.go).
+	beforeWork func(ctx context.Context) error
 }
 
 // route is one endpoint: its pattern, the scope it needs and its handler.
@@ -85,18 +91,18 @@ func NewServer() *Server {
 	s := &Server{
 		mux:              http.NewServeMux(),
 		Logger:           slog.Default(),
-		AuthFailureLimit: 60,
+		AuthFailureLimit: DefaultAuthFailureLimit,
 		Registry:         prometheus.NewRegistry(),
 	}
 	s.metrics = newMetrics(s.Registry)
 	s.server = &http.Server{
-		Handler:           s.outer(s.mux),
+		Handler:           s.handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		// Writes may wait up to 10 s for an idempotent duplicate.
 		WriteTimeout: 30 * time.Second,
 		IdleTimeout:  120 * time.Second,
-		// The API's limit, MaxHeaderBytes, is enforced by outer, in JSON.
+		// The API's limit, MaxHeaderBytes, is enforced by checkHeaderAndPath, in JSON.
 		MaxHeaderBytes: http.DefaultMaxHeaderBytes,
 	}
 	return s
@@ -184,13 +190,21 @@ func (s *Server) registerRoutes() {
 	for _, rt := range s.routes {
 		h := http.Handler(rt.handler)
 		if rt.scope != "" {
-			h = s.api(rt, h)
+			// The contract's order of checks; the handler then runs a
+			// write through execute (idempotency, then the work).
+			h = s.requireKey(s.limitRate(s.requireScope(rt.scope, s.readInput(rt, h))))
 		}
-		s.mux.Handle(rt.method+" "+rt.path, s.instrument(rt.method+" "+rt.path, h))
+		s.mux.Handle(rt.method+" "+rt.path, h)
 	}
 	s.registerDocs()
 	// Everything else, unknown paths and unknown methods alike, is a 404.
-	s.mux.Handle("/", s.instrument("unmatched", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s.Error(w, r, docsapi.Errorf(docsapi.ENOTFOUND, "Unrecognized request URL (%s: %s).", r.Method, r.URL.Path))
-	})))
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.Error(w, r, unrecognizedURL(r))
+	})
+}
+
+// handler is the chain that every request passes, outermost first; the
+// package comment (doc.go) lists every check in order.
+func (s *Server) handler() http.Handler {
+	return s.begin(s.instrument(s.recoverPanics(s.checkHeaderAndPath(s.mux))))
 }

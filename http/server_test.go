@@ -136,7 +136,7 @@ func (r *response) wantError(t testing.TB, status int, code, param string) map[s
 		t.Fatalf("not an error object: %s", r.body)
 	}
 	e := body["error"]
-	class := docsapi.ErrorClasses[code]
+	class := dhttp.ErrorClasses[code]
 	if e["type"] != class.Type || e["code"] != code {
 		t.Errorf("type/code = %v/%v, want %s/%s; body %s", e["type"], e["code"], class.Type, code, r.body)
 	}

@@ -123,7 +123,7 @@ func (s *IdempotencyService) Complete(ctx context.Context, c *docsapi.Idempotenc
 			return fmt.Errorf("store idempotent response: %w", err)
 		}
 		if tag.RowsAffected() == 0 {
-			return docsapi.ErrIdempotencyTakenOver()
+			return docsapi.ErrIdempotencyTakenOver
 		}
 		return nil
 	})

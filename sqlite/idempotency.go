@@ -103,7 +103,7 @@ func (s *IdempotencyService) Complete(ctx context.Context, c *docsapi.Idempotenc
 		if n, err := res.RowsAffected(); err != nil {
 			return fmt.Errorf("store idempotent response: %w", err)
 		} else if n == 0 {
-			return docsapi.ErrIdempotencyTakenOver()
+			return docsapi.ErrIdempotencyTakenOver
 		}
 		return nil
 	})

@@ -62,12 +62,9 @@ func testRequestLogFields(t *testing.T, s Store) {
 	if fmt.Sprintf("%+v", *got) != fmt.Sprintf("%+v", *want) {
 		t.Errorf("got  %+v\nwant %+v", *got, *want)
 	}
-	if got.ErrorType() != "invalid_request_error" {
-		t.Errorf("error type %q", got.ErrorType())
-	}
 	got, err = s.RequestLogs.FindRequestLogByID(ctx, a.ID, bare.ID)
 	if err != nil || got.ErrorCode != "" || got.ErrorMessage != "" || got.ErrorParam != "" || got.IP != "" || got.UserAgent != "" ||
-		got.ErrorType() != "" || got.Source != docsapi.SourceAPI {
+		got.Source != docsapi.SourceAPI {
 		t.Errorf("bare entry: %+v %v", got, err)
 	}
 }

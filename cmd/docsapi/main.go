@@ -425,7 +425,7 @@ func createKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *scopes == "" {
 		k.Scopes = nil
 	}
-	if err := k.Validate(); err != nil {
+	if err := k.Normalize(); err != nil {
 		return err
 	}
 	secret := docsapi.NewSecret()
@@ -451,7 +451,7 @@ func listKeys(ctx context.Context, args []string, stdout io.Writer) error {
 	defer st.close()
 	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tSCOPES\tRATE_LIMIT\tCREATED_AT\tLAST_USED_AT\tREVOKED_AT")
-	p := docsapi.ListParams{Limit: 100}
+	p := docsapi.ListParams{Limit: docsapi.MaxListLimit}
 	for {
 		keys, more, err := st.apiKeys.FindAPIKeys(ctx, *account, p)
 		if err != nil {
@@ -574,7 +574,7 @@ func loadConfig(stderr io.Writer) (*config, error) {
 	if c.retention, err = time.ParseDuration(raw); err != nil || c.retention <= 0 {
 		return nil, fmt.Errorf("DOCSAPI_REQUEST_LOG_RETENTION: %q is not a positive Go duration; use h, m or s units, e.g. 720h for 30 days", raw)
 	}
-	raw = env("DOCSAPI_AUTH_FAILURE_LIMIT", "60")
+	raw = env("DOCSAPI_AUTH_FAILURE_LIMIT", strconv.Itoa(http.DefaultAuthFailureLimit))
 	if c.authLimit, err = strconv.Atoi(raw); err != nil || c.authLimit < 0 {
 		return nil, fmt.Errorf("DOCSAPI_AUTH_FAILURE_LIMIT: %q must be a whole number ≥ 0, e.g. 60 (0 turns the limit off)", raw)
 	}

@@ -1,0 +1,91 @@
+package http
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/docsapi/docsapi"
+)
+
+const (
+	// keyCacheTTL bounds how stale a cached key may be: a revocation reaches
+	// every instance within this time.
+	keyCacheTTL = time.Second
+	// keyKnownTTL is how long a secret that named a valid key stays known
+	// after its last use. A known secret is not a guess, so it skips the
+	// per-IP authentication-failure check even when its entry is stale.
+	keyKnownTTL = 24 * time.Hour
+)
+
+// keyCache keeps keys found by secret hash, so that a busy key costs one
+// store read a second rather than one a request.
+type keyCache struct {
+	svc   docsapi.APIKeyService
+	mu    sync.Mutex
+	m     map[string]cachedKey
+	swept time.Time
+	now   func() time.Time
+}
+
+type cachedKey struct {
+	key     *docsapi.APIKey
+	fetched time.Time
+	used    time.Time
+}
+
+func newKeyCache(svc docsapi.APIKeyService) *keyCache {
+	return &keyCache{svc: svc, m: map[string]cachedKey{}, now: time.Now}
+}
+
+// Cached returns the key with this secret when the cache holds it fresh.
+// Otherwise it reports whether the secret is known: it named a valid key
+// when last fetched, so it must be looked up again but is not a guess.
+func (c *keyCache) Cached(secret string) (key *docsapi.APIKey, fresh, known bool) {
+	hash := docsapi.HashSecret(secret)
+	now := c.now()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[hash]
+	if !ok {
+		return nil, false, false
+	}
+	e.used = now
+	c.m[hash] = e
+	if now.Sub(e.fetched) < keyCacheTTL {
+		return e.key, true, false
+	}
+	return nil, false, e.key.RevokedAt == nil
+}
+
+// Find returns the key with this secret from the store, or nil when there
+// is none, and caches what it found.
+func (c *keyCache) Find(ctx context.Context, secret string) (*docsapi.APIKey, error) {
+	hash := docsapi.HashSecret(secret)
+	now := c.now()
+	key, err := c.svc.FindAPIKeyByHash(ctx, hash)
+	if docsapi.ErrorCode(err) == docsapi.ENOTFOUND {
+		// Unknown hashes are not cached: guesses would fill the cache.
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if now.Sub(c.swept) >= time.Minute {
+		c.sweep(now)
+	}
+	c.m[hash] = cachedKey{key: key, fetched: now, used: now}
+	c.mu.Unlock()
+	return key, nil
+}
+
+// sweep drops the entries of keys not used for keyKnownTTL, so the cache
+// holds at most the keys in use; the caller holds mu.
+func (c *keyCache) sweep(now time.Time) {
+	c.swept = now
+	for h, e := range c.m {
+		if now.Sub(e.used) >= keyKnownTTL {
+			delete(c.m, h)
+		}
+	}
+}
