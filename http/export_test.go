@@ -1,6 +1,9 @@
 package http
 
-import "context"
+import (
+	"context"
+	"net/http"
+)
 
 // SetBeforeWork makes f run inside the work of every write, before it.
 func SetBeforeWork(s *Server, f func(ctx context.Context) error) { s.beforeWork = f }
@@ -26,3 +29,7 @@ const DashMaxFormBytes = dashMaxFormBytes
 
 // LiveMaxStreams bounds one account's open live tails on an instance.
 const LiveMaxStreams = liveMaxStreams
+
+// Handler is the server's whole handler chain, for benchmarks that skip the
+// network.
+func (s *Server) Handler() http.Handler { return s.server.Handler }
