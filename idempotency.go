@@ -35,9 +35,11 @@ type StoredResponse struct {
 
 // IdempotencyClaim is the right of one request to do the work for a key.
 type IdempotencyClaim struct {
-	AccountID string
-	Key       string
-	Token     string
+	AccountID   string
+	Key         string
+	Token       string
+	Fingerprint string
+	RequestID   string
 }
 
 // IdempotencyService keeps idempotency records. Records live in the same
@@ -45,6 +47,9 @@ type IdempotencyClaim struct {
 type IdempotencyService interface {
 	// Begin claims key for the request. It returns either a claim, or the
 	// stored response of a finished request with the same fingerprint.
+	// An engine may hand out a claim that writes nothing yet (SQLite: the
+	// claim commits with the work), so duplicates may both get one; Complete
+	// then decides.
 	// Errors: ECONFLICT (another fingerprint), ErrIdempotencyInProgress,
 	// EINTERNAL.
 	Begin(ctx context.Context, accountID, key, fingerprint, requestID string) (*IdempotencyClaim, *StoredResponse, error)
@@ -52,9 +57,12 @@ type IdempotencyService interface {
 	// Complete runs fn in one transaction, which the context passed to fn
 	// carries to every service call made with it. When fn returns a response
 	// below 500, it is stored with the claim and both commit; otherwise the
-	// transaction rolls back and the claim is released.
-	// Errors: ECONFLICT (the claim was taken over), fn's error, EINTERNAL.
-	Complete(ctx context.Context, c *IdempotencyClaim, fn func(ctx context.Context) (*StoredResponse, error)) (*StoredResponse, error)
+	// transaction rolls back and the claim is released. When a duplicate
+	// finished first, Complete returns its response with replayed set and
+	// does not run fn.
+	// Errors: ECONFLICT (the claim was taken over, or a duplicate with
+	// another fingerprint finished first), fn's error, EINTERNAL.
+	Complete(ctx context.Context, c *IdempotencyClaim, fn func(ctx context.Context) (*StoredResponse, error)) (resp *StoredResponse, replayed bool, err error)
 
 	// Extend renews a live claim's lease, so that a request still running
 	// is not taken for crashed. Errors: EINTERNAL.
@@ -90,4 +98,28 @@ func (r *IdempotencyRecord) Resolve(fingerprint string) (*StoredResponse, error)
 		return nil, ErrIdempotencyInProgress
 	}
 	return nil, nil
+}
+
+// NewIdempotencyClaim returns a claim with a fresh token.
+func NewIdempotencyClaim(accountID, key, fingerprint, requestID string) *IdempotencyClaim {
+	return &IdempotencyClaim{AccountID: accountID, Key: key, Token: RandomBase62(20), Fingerprint: fingerprint, RequestID: requestID}
+}
+
+// ErrRollback is returned inside an engine's transaction to undo its writes
+// without failing the call.
+var ErrRollback = errors.New("rollback")
+
+// RunIdempotentWork is the part of Complete that engines share, run inside
+// the transaction: it runs fn and keeps its response with store. A 5xx is
+// not kept, as a retry must run the work again: the result is then
+// ErrRollback, on which the engine rolls back and answers with resp.
+func RunIdempotentWork(ctx context.Context, fn func(ctx context.Context) (*StoredResponse, error), store func(resp *StoredResponse) error) (*StoredResponse, error) {
+	resp, err := fn(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if resp.Status >= 500 {
+		return resp, ErrRollback
+	}
+	return resp, store(resp)
 }

@@ -32,7 +32,13 @@ func TestRunPurges(t *testing.T) {
 	if err := logs.CreateRequestLogs(ctx, []*docsapi.RequestLog{entry("req_old0000001", 8*24*time.Hour), entry("req_new0000001", time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := idem.Begin(ctx, "acct_a", "k", "fp", "req_x"); err != nil {
+	claim, _, err := idem.Begin(ctx, "acct_a", "k", "fp", "req_x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := idem.Complete(ctx, claim, func(ctx context.Context) (*docsapi.StoredResponse, error) {
+		return &docsapi.StoredResponse{Status: 200, Body: []byte(`{}`), RequestID: "req_x"}, nil
+	}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -57,8 +63,8 @@ func TestRunPurges(t *testing.T) {
 	if _, err := logs.FindRequestLogByID(ctx, "acct_a", "req_new0000001"); err != nil {
 		t.Errorf("the recent entry was purged: %v", err)
 	}
-	// A fresh idempotency record survives: the same key is still in flight.
-	if _, _, err := idem.Begin(ctx, "acct_a", "k", "fp", "req_y"); err != docsapi.ErrIdempotencyInProgress {
-		t.Errorf("fresh idempotency record: %v", err)
+	// A fresh idempotency record survives: the same key replays.
+	if _, stored, err := idem.Begin(ctx, "acct_a", "k", "fp", "req_y"); err != nil || stored == nil {
+		t.Errorf("fresh idempotency record: %v %v", stored, err)
 	}
 }

@@ -45,13 +45,20 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, fn work) {
 	}
 	stop := s.keepClaim(r.Context(), claim)
 	var out workOutcome // the last run's, should the store run the work again
-	resp, err := s.IdempotencyService.Complete(r.Context(), claim, func(ctx context.Context) (*docsapi.StoredResponse, error) {
+	resp, replayed, err := s.IdempotencyService.Complete(r.Context(), claim, func(ctx context.Context) (*docsapi.StoredResponse, error) {
 		out = s.runWork(ctx, r, fn)
 		return &out.stored, nil
 	})
 	stop()
 	if err != nil {
+		if docsapi.ErrorCode(err) == docsapi.ECONFLICT {
+			s.metrics.idempotency.WithLabelValues("conflict").Inc()
+		}
 		s.Error(w, r, err)
+		return
+	}
+	if replayed {
+		s.replay(w, st, resp)
 		return
 	}
 	writeBody(w, resp.Status, out.shown)

@@ -38,7 +38,7 @@ func (s *IdempotencyService) Begin(ctx context.Context, accountID, key, fingerpr
 		}
 		rec = nil
 	}
-	claim := &docsapi.IdempotencyClaim{AccountID: accountID, Key: key, Token: docsapi.RandomBase62(20)}
+	claim := docsapi.NewIdempotencyClaim(accountID, key, fingerprint, requestID)
 	if rec == nil {
 		tag, err := s.db.pool.Exec(ctx,
 			`INSERT INTO idempotency_keys (account_id, key, fingerprint, request_id, token, locked_at, created_at)
@@ -105,43 +105,39 @@ func findIdempotencyRecord(ctx context.Context, q querier, accountID, key string
 	return &r, nil
 }
 
-// Complete runs fn and stores its response with the claim in one transaction.
-func (s *IdempotencyService) Complete(ctx context.Context, c *docsapi.IdempotencyClaim, fn func(ctx context.Context) (*docsapi.StoredResponse, error)) (*docsapi.StoredResponse, error) {
+// Complete runs fn and stores its response with the claim in one
+// transaction. The claim committed in Begin, so a duplicate never gets one
+// and Complete never replays.
+func (s *IdempotencyService) Complete(ctx context.Context, c *docsapi.IdempotencyClaim, fn func(ctx context.Context) (*docsapi.StoredResponse, error)) (*docsapi.StoredResponse, bool, error) {
 	var resp *docsapi.StoredResponse
 	err := s.db.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		if resp, err = fn(ctx); err != nil {
-			return err
-		}
-		if resp.Status >= 500 {
-			return errRollback
-		}
-		tag, err := tx.Exec(ctx,
-			`UPDATE idempotency_keys SET status = $1, body = $2, request_id = $3 WHERE account_id = $4 AND key = $5 AND token = $6`,
-			resp.Status, resp.Body, resp.RequestID, c.AccountID, c.Key, c.Token)
-		if err != nil {
-			return fmt.Errorf("store idempotent response: %w", err)
-		}
-		if tag.RowsAffected() == 0 {
-			return docsapi.ErrIdempotencyTakenOver
-		}
-		return nil
+		resp, err = docsapi.RunIdempotentWork(ctx, fn, func(resp *docsapi.StoredResponse) error {
+			tag, err := tx.Exec(ctx,
+				`UPDATE idempotency_keys SET status = $1, body = $2, request_id = $3 WHERE account_id = $4 AND key = $5 AND token = $6`,
+				resp.Status, resp.Body, resp.RequestID, c.AccountID, c.Key, c.Token)
+			if err != nil {
+				return fmt.Errorf("store idempotent response: %w", err)
+			}
+			if tag.RowsAffected() == 0 {
+				return docsapi.ErrIdempotencyTakenOver
+			}
+			return nil
+		})
+		return err
 	})
 	if err == nil {
-		return resp, nil
+		return resp, false, nil
 	}
 	// Nothing of the work committed: free the key so that a retry runs it again.
 	if rerr := s.release(context.WithoutCancel(ctx), c); rerr != nil {
 		err = errors.Join(err, rerr)
 	}
-	if errors.Is(err, errRollback) {
-		return resp, nil
+	if errors.Is(err, docsapi.ErrRollback) {
+		return resp, false, nil
 	}
-	return nil, err
+	return nil, false, err
 }
-
-// errRollback makes inTx roll back a transaction whose response is a 5xx.
-var errRollback = errors.New("rollback")
 
 func (s *IdempotencyService) release(ctx context.Context, c *docsapi.IdempotencyClaim) error {
 	if _, err := s.db.pool.Exec(ctx,

@@ -35,10 +35,10 @@ func TestIdempotencyTakeOver(t *testing.T) {
 	ok := func(ctx context.Context) (*docsapi.StoredResponse, error) {
 		return &docsapi.StoredResponse{Status: 201, Body: []byte("{}"), RequestID: "req_x"}, nil
 	}
-	if _, err := s.Complete(ctx, dead, ok); docsapi.ErrorCode(err) != docsapi.ECONFLICT {
+	if _, _, err := s.Complete(ctx, dead, ok); docsapi.ErrorCode(err) != docsapi.ECONFLICT {
 		t.Fatalf("dead holder completed: %v", err)
 	}
-	if _, err := s.Complete(ctx, live, ok); err != nil {
+	if _, _, err := s.Complete(ctx, live, ok); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -75,7 +75,7 @@ func TestIdempotencyExpired(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Complete(ctx, c, func(ctx context.Context) (*docsapi.StoredResponse, error) {
+	if _, _, err := s.Complete(ctx, c, func(ctx context.Context) (*docsapi.StoredResponse, error) {
 		return &docsapi.StoredResponse{Status: 201, Body: []byte("{}"), RequestID: "req_old0000001"}, nil
 	}); err != nil {
 		t.Fatal(err)
@@ -139,7 +139,7 @@ func TestIdempotencyDuplicateDoesNotWait(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = first.Complete(ctx, c, func(ctx context.Context) (*docsapi.StoredResponse, error) {
+	_, _, err = first.Complete(ctx, c, func(ctx context.Context) (*docsapi.StoredResponse, error) {
 		if _, err := first.db.conn(ctx).Exec(ctx, `SELECT 1 FROM idempotency_keys WHERE key = 'k' FOR UPDATE`); err != nil {
 			return nil, err
 		}

@@ -38,7 +38,7 @@ func (s *APIKeyService) CreateAPIKey(ctx context.Context, k *docsapi.APIKey) err
 	return createAPIKey(ctx, s.db.writer(ctx), k)
 }
 
-func createAPIKey(ctx context.Context, q querier, k *docsapi.APIKey) error {
+func createAPIKey(ctx context.Context, q execer, k *docsapi.APIKey) error {
 	_, err := q.ExecContext(ctx,
 		`INSERT INTO api_keys (id, account_id, name, scopes, rate_limit, prefix, hash, created_at)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,

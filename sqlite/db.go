@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/docsapi/docsapi"
@@ -20,19 +21,37 @@ import (
 //go:embed migrations/*.sql
 var migrations embed.FS
 
-// DB is an SQLite database. Writes go through one connection so that they
-// queue in Go instead of failing on SQLite's busy lock; reads use a pool.
+// DB is an SQLite database. Writes go through one connection, owned by the
+// group committer (commit.go), so that they queue in Go instead of failing
+// on SQLite's busy lock and share fsyncs; reads use a pool.
 type DB struct {
 	write *sql.DB
 	read  *sql.DB
 	Path  string
+
+	writeStmts, readStmts *stmtCache
+
+	// claims are the idempotency claims whose work runs in this process.
+	claimsMu sync.Mutex
+	claims   map[claimKey]*docsapi.IdempotencyClaim
+
+	jobs      chan *job
+	quit      chan struct{}
+	closeOnce sync.Once
+	done      chan struct{}
 }
 
-// querier is what both *sql.DB and *sql.Tx offer.
+// querier is what both *sql.DB and *sql.Tx offer, and what the engine's
+// queries run on.
 type querier interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// execer is what a write outside a transaction needs.
+type execer interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
 type txKey struct{}
@@ -75,17 +94,28 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
 	read.SetMaxOpenConns(8)
-	db := &DB{write: write, read: read, Path: path}
-	if err := db.write.Ping(); err != nil {
-		db.Close()
+	conn, err := write.Conn(context.Background())
+	if err == nil {
+		err = conn.PingContext(context.Background())
+	}
+	if err != nil {
+		write.Close()
+		read.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
+	db := &DB{write: write, read: read, Path: path,
+		writeStmts: newStmtCache(conn), readStmts: newStmtCache(read), claims: map[claimKey]*docsapi.IdempotencyClaim{},
+		jobs: make(chan *job), quit: make(chan struct{}), done: make(chan struct{})}
+	go db.commitLoop(conn)
 	return db, nil
 }
 
-// Close closes both pools.
+// Close stops the group committer, after the batch it runs, and closes both
+// pools.
 func (db *DB) Close() error {
-	return errors.Join(db.write.Close(), db.read.Close())
+	db.closeOnce.Do(func() { close(db.quit) })
+	<-db.done
+	return errors.Join(db.writeStmts.close(), db.readStmts.close(), db.write.Close(), db.read.Close())
 }
 
 // Ping checks that the file answers a query.
@@ -97,7 +127,7 @@ func (db *DB) Ping(ctx context.Context) error {
 // Migrate applies the embedded migrations that the file lacks, each in its
 // own transaction, in version order.
 func (db *DB) Migrate(ctx context.Context) error {
-	if _, err := db.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+	if _, err := db.writer(ctx).ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
@@ -107,7 +137,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		if err := db.migrate(ctx, name); err != nil {
+		if err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return migrate(ctx, tx, name) }); err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
 	}
@@ -143,12 +173,9 @@ func (db *DB) Pending(ctx context.Context) ([]string, error) {
 	return docsapi.PendingMigrations(migrations, applied)
 }
 
-func (db *DB) migrate(ctx context.Context, name string) error {
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
+// migrate applies one migration unless the file has it. Its statements
+// are not cached: each runs once.
+func migrate(ctx context.Context, tx *sql.Tx, name string) error {
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, name).Scan(&n); err != nil {
 		return err
@@ -163,46 +190,39 @@ func (db *DB) migrate(ctx context.Context, name string) error {
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, name, docsapi.Now().UnixMicro()); err != nil {
-		return err
-	}
-	return tx.Commit()
+	_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, name, docsapi.Now().UnixMicro())
+	return err
 }
 
-// writer returns the transaction that ctx carries, or the write pool.
-func (db *DB) writer(ctx context.Context) querier {
-	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
-		return tx
+// writer returns the transaction that ctx carries; outside one, each
+// statement runs as its own job of the group committer.
+func (db *DB) writer(ctx context.Context) execer {
+	if _, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		return db.writeStmts
 	}
-	return db.write
+	return autoCommit{db}
 }
 
 // reader returns the transaction that ctx carries, or the read pool, so that
 // reads inside a transaction see its own writes.
 func (db *DB) reader(ctx context.Context) querier {
-	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
-		return tx
+	if _, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
+		// The committer's connection, whose open transaction the
+		// statement joins.
+		return db.writeStmts
 	}
-	return db.read
+	return db.readStmts
 }
 
-// inTx runs fn in the transaction that ctx carries, or in a new one.
-func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
-	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
-		return fn(ctx, tx)
-	}
-	tx, err := db.write.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer tx.Rollback()
-	if err := fn(context.WithValue(ctx, txKey{}, tx), tx); err != nil {
+// autoCommit runs each statement in a transaction of its own.
+type autoCommit struct{ db *DB }
+
+func (a autoCommit) ExecContext(ctx context.Context, query string, args ...any) (res sql.Result, err error) {
+	err = a.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		res, err = a.db.writeStmts.ExecContext(ctx, query, args...)
 		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	})
+	return res, err
 }
 
 func micros(t time.Time) int64 { return t.UnixMicro() }

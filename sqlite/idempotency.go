@@ -10,17 +10,23 @@ import (
 	"github.com/docsapi/docsapi"
 )
 
-// IdempotencyService implements docsapi.IdempotencyService.
+// IdempotencyService implements docsapi.IdempotencyService. One commit holds
+// the claim, the work and its stored response. Until it commits, the claim
+// lives in the process's memory, where duplicates find it and wait; should
+// a duplicate still reach Complete (another process on the file), it reads
+// the record again under the write lock and replays it instead of working.
 type IdempotencyService struct{ db *DB }
+
+type claimKey struct{ accountID, key string }
 
 // NewIdempotencyService returns an IdempotencyService on db.
 func NewIdempotencyService(db *DB) *IdempotencyService { return &IdempotencyService{db: db} }
 
-// Begin claims key, or returns the stored response of a finished request.
+// Begin answers from the record: a finished request's response, a
+// conflict, or a claim that writes nothing until Complete.
 func (s *IdempotencyService) Begin(ctx context.Context, accountID, key, fingerprint, requestID string) (*docsapi.IdempotencyClaim, *docsapi.StoredResponse, error) {
-	// A read first: duplicates of a running request then wait without
-	// queueing for the single write connection that the first one holds.
-	rec, err := findIdempotencyRecord(ctx, s.db.read, accountID, key)
+	// A read only: it waits for no writer.
+	rec, err := findIdempotencyRecord(ctx, s.db.reader(ctx), accountID, key)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -29,40 +35,27 @@ func (s *IdempotencyService) Begin(ctx context.Context, accountID, key, fingerpr
 			return nil, stored, err
 		}
 	}
-	claim := &docsapi.IdempotencyClaim{AccountID: accountID, Key: key, Token: docsapi.RandomBase62(20)}
-	var stored *docsapi.StoredResponse
-	err = s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		rec, err := findIdempotencyRecord(ctx, tx, accountID, key)
-		if err != nil {
-			return err
-		}
-		now := docsapi.Now()
-		if rec == nil {
-			// INSERT OR REPLACE also overwrites an expired record not yet purged.
-			_, err := tx.ExecContext(ctx,
-				`INSERT OR REPLACE INTO idempotency_keys (account_id, key, fingerprint, request_id, token, locked_at, created_at)
-				 VALUES (?, ?, ?, ?, ?, ?, ?)`,
-				accountID, key, fingerprint, requestID, claim.Token, micros(now), micros(now))
-			if err != nil {
-				return fmt.Errorf("insert idempotency key: %w", err)
-			}
-			return nil
-		}
-		if stored, err = rec.Resolve(fingerprint); stored != nil || err != nil {
-			return err
-		}
-		// The holder's lease ran out: it crashed, so this request takes over.
-		if _, err := tx.ExecContext(ctx,
-			`UPDATE idempotency_keys SET token = ?, locked_at = ?, request_id = ? WHERE account_id = ? AND key = ?`,
-			claim.Token, micros(now), requestID, accountID, key); err != nil {
-			return fmt.Errorf("take over idempotency key: %w", err)
-		}
-		return nil
-	})
-	if err != nil || stored != nil {
-		return nil, stored, err
+	k := claimKey{accountID, key}
+	s.db.claimsMu.Lock()
+	defer s.db.claimsMu.Unlock()
+	if running, ok := s.db.claims[k]; ok {
+		// In progress, or a conflict for another fingerprint.
+		_, err := (&docsapi.IdempotencyRecord{Fingerprint: running.Fingerprint}).Resolve(fingerprint)
+		return nil, nil, err
 	}
-	return claim, nil, nil
+	c := docsapi.NewIdempotencyClaim(accountID, key, fingerprint, requestID)
+	s.db.claims[k] = c
+	return c, nil, nil
+}
+
+// release forgets c once its work committed or rolled back.
+func (s *IdempotencyService) release(c *docsapi.IdempotencyClaim) {
+	k := claimKey{c.AccountID, c.Key}
+	s.db.claimsMu.Lock()
+	defer s.db.claimsMu.Unlock()
+	if s.db.claims[k] == c {
+		delete(s.db.claims, k)
+	}
 }
 
 func findIdempotencyRecord(ctx context.Context, q querier, accountID, key string) (*docsapi.IdempotencyRecord, error) {
@@ -83,57 +76,48 @@ func findIdempotencyRecord(ctx context.Context, q querier, accountID, key string
 	return &r, nil
 }
 
-// Complete runs fn and stores its response with the claim in one transaction.
-func (s *IdempotencyService) Complete(ctx context.Context, c *docsapi.IdempotencyClaim, fn func(ctx context.Context) (*docsapi.StoredResponse, error)) (*docsapi.StoredResponse, error) {
+// Complete runs fn and stores the claim with its response in one commit,
+// unless a duplicate finished first.
+func (s *IdempotencyService) Complete(ctx context.Context, c *docsapi.IdempotencyClaim, fn func(ctx context.Context) (*docsapi.StoredResponse, error)) (*docsapi.StoredResponse, bool, error) {
+	defer s.release(c)
 	var resp *docsapi.StoredResponse
-	err := s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var err error
-		if resp, err = fn(ctx); err != nil {
+	var replayed bool
+	// Like a duplicate, a request gives up on a writer held too long by
+	// another request's work.
+	err := s.db.inTxWithin(ctx, docsapi.IdempotencyWait, func(ctx context.Context, tx *sql.Tx) error {
+		rec, err := findIdempotencyRecord(ctx, s.db.reader(ctx), c.AccountID, c.Key)
+		if err != nil {
 			return err
 		}
-		if resp.Status >= 500 {
-			return errRollback
+		// An unfinished record is a claim that an older version wrote
+		// before its work and then died: it is overwritten.
+		if rec != nil && rec.Finished {
+			resp, err = rec.Resolve(c.Fingerprint)
+			replayed = resp != nil
+			return err
 		}
-		res, err := tx.ExecContext(ctx,
-			`UPDATE idempotency_keys SET status = ?, body = ?, request_id = ? WHERE account_id = ? AND key = ? AND token = ?`,
-			resp.Status, resp.Body, resp.RequestID, c.AccountID, c.Key, c.Token)
-		if err != nil {
-			return fmt.Errorf("store idempotent response: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fmt.Errorf("store idempotent response: %w", err)
-		} else if n == 0 {
-			return docsapi.ErrIdempotencyTakenOver
-		}
-		return nil
+		resp, err = docsapi.RunIdempotentWork(ctx, fn, func(resp *docsapi.StoredResponse) error {
+			now := micros(docsapi.Now())
+			// OR REPLACE also overwrites an expired record not yet purged.
+			if _, err := s.db.writer(ctx).ExecContext(ctx,
+				`INSERT OR REPLACE INTO idempotency_keys (account_id, key, fingerprint, request_id, token, locked_at, created_at, status, body)
+				 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				c.AccountID, c.Key, c.Fingerprint, resp.RequestID, c.Token, now, now, resp.Status, resp.Body); err != nil {
+				return fmt.Errorf("store idempotent response: %w", err)
+			}
+			return nil
+		})
+		return err
 	})
-	if err == nil {
-		return resp, nil
+	if errors.Is(err, docsapi.ErrRollback) {
+		return resp, false, nil
+	} else if err != nil {
+		return nil, false, err
 	}
-	// Nothing of the work committed: free the key so that a retry runs it again.
-	if rerr := s.release(context.WithoutCancel(ctx), c); rerr != nil {
-		err = errors.Join(err, rerr)
-	}
-	if errors.Is(err, errRollback) {
-		return resp, nil
-	}
-	return nil, err
+	return resp, replayed, nil
 }
 
-// errRollback makes inTx roll back a transaction whose response is a 5xx.
-var errRollback = errors.New("rollback")
-
-func (s *IdempotencyService) release(ctx context.Context, c *docsapi.IdempotencyClaim) error {
-	if _, err := s.db.write.ExecContext(ctx,
-		`DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND token = ? AND status IS NULL`,
-		c.AccountID, c.Key, c.Token); err != nil {
-		return fmt.Errorf("release idempotency key: %w", err)
-	}
-	return nil
-}
-
-// Extend does nothing: the work's transaction holds SQLite's write lock,
-// which a take-over needs, so a running claim cannot be taken over.
+// Extend does nothing: a claim holds no lease while its work runs.
 func (s *IdempotencyService) Extend(ctx context.Context, c *docsapi.IdempotencyClaim) error {
 	return nil
 }

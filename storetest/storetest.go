@@ -285,15 +285,20 @@ func testIdempotencyReplay(t *testing.T, s Store) {
 	if err != nil || claim == nil || stored != nil {
 		t.Fatalf("begin: %v %v %v", claim, stored, err)
 	}
-	_, _, err = s.Idempotency.Begin(ctx, a.ID, "k", "fp", "req_second0001")
-	if !errors.Is(err, docsapi.ErrIdempotencyInProgress) {
-		t.Fatalf("duplicate in flight: %v", err)
+	// Duplicates in flight: where the claim commits in Begin (PostgreSQL)
+	// they are told to wait or that the key is taken; where it commits with
+	// the work (SQLite) they get a claim too, and their Complete decides.
+	dup, _, err := s.Idempotency.Begin(ctx, a.ID, "k", "fp", "req_second0001")
+	if dup == nil && !errors.Is(err, docsapi.ErrIdempotencyInProgress) {
+		t.Fatalf("duplicate in flight: %v %v", dup, err)
 	}
-	_, _, err = s.Idempotency.Begin(ctx, a.ID, "k", "other", "req_second0001")
-	wantCode(t, err, docsapi.ECONFLICT)
+	other, _, err := s.Idempotency.Begin(ctx, a.ID, "k", "other", "req_other00001")
+	if other == nil {
+		wantCode(t, err, docsapi.ECONFLICT)
+	}
 
 	var created *docsapi.Resource
-	resp, err := s.Idempotency.Complete(ctx, claim, func(ctx context.Context) (*docsapi.StoredResponse, error) {
+	resp, replayed, err := s.Idempotency.Complete(ctx, claim, func(ctx context.Context) (*docsapi.StoredResponse, error) {
 		now := docsapi.Now()
 		created = &docsapi.Resource{ID: docsapi.NewID(docsapi.PrefixResource), AccountID: a.ID, Name: "x", CreatedAt: now, UpdatedAt: now}
 		// Reads inside the work see its own writes.
@@ -305,17 +310,47 @@ func testIdempotencyReplay(t *testing.T, s Store) {
 		}
 		return &docsapi.StoredResponse{Status: 201, Body: []byte(`{"id":"` + created.ID + `"}`), RequestID: "req_first00001"}, nil
 	})
-	if err != nil || resp.Status != 201 {
-		t.Fatalf("complete: %v %v", resp, err)
+	if err != nil || replayed || resp.Status != 201 {
+		t.Fatalf("complete: %v %v %v", resp, replayed, err)
+	}
+	wantReplay := func(stored *docsapi.StoredResponse) {
+		t.Helper()
+		if stored == nil || stored.Status != 201 || string(stored.Body) != `{"id":"`+created.ID+`"}` || stored.RequestID != "req_first00001" {
+			t.Fatalf("replay: %+v", stored)
+		}
+	}
+	noWork := func(ctx context.Context) (*docsapi.StoredResponse, error) {
+		t.Error("a duplicate ran the work again")
+		return &docsapi.StoredResponse{Status: 201}, nil
+	}
+	if dup != nil {
+		stored, replayed, err := s.Idempotency.Complete(ctx, dup, noWork)
+		if err != nil || !replayed {
+			t.Fatalf("duplicate's complete: %v %v", replayed, err)
+		}
+		wantReplay(stored)
+	}
+	if other != nil {
+		_, _, err := s.Idempotency.Complete(ctx, other, noWork)
+		wantCode(t, err, docsapi.ECONFLICT)
 	}
 	_, stored, err = s.Idempotency.Begin(ctx, a.ID, "k", "fp", "req_third00001")
-	if err != nil || stored == nil || stored.Status != 201 || string(stored.Body) != `{"id":"`+created.ID+`"}` || stored.RequestID != "req_first00001" {
-		t.Fatalf("replay: %+v %v", stored, err)
+	if err != nil {
+		t.Fatal(err)
 	}
+	wantReplay(stored)
+	_, _, err = s.Idempotency.Begin(ctx, a.ID, "k", "other", "req_other00002")
+	wantCode(t, err, docsapi.ECONFLICT)
 	// Keys are per account.
-	other, _, _ := newAccount(t, s)
-	if c, _, err := s.Idempotency.Begin(ctx, other.ID, "k", "other", "req_x000000001"); err != nil || c == nil {
+	b, _, _ := newAccount(t, s)
+	c, _, err := s.Idempotency.Begin(ctx, b.ID, "k", "other", "req_x000000001")
+	if err != nil || c == nil {
 		t.Fatalf("other account: %v %v", c, err)
+	}
+	if _, _, err := s.Idempotency.Complete(ctx, c, func(ctx context.Context) (*docsapi.StoredResponse, error) {
+		return &docsapi.StoredResponse{Status: 200, Body: []byte(`{}`), RequestID: "req_x000000001"}, nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	// Old records are purged.
 	if n, err := s.Idempotency.PurgeIdempotencyRecords(ctx, time.Now().Add(time.Minute)); err != nil || n != 2 {
@@ -339,7 +374,7 @@ func testIdempotencyRollback(t *testing.T, s Store) {
 				t.Fatal(err)
 			}
 			id := docsapi.NewID(docsapi.PrefixResource)
-			resp, err := s.Idempotency.Complete(ctx, claim, func(ctx context.Context) (*docsapi.StoredResponse, error) {
+			resp, _, err := s.Idempotency.Complete(ctx, claim, func(ctx context.Context) (*docsapi.StoredResponse, error) {
 				now := docsapi.Now()
 				if err := s.Resources.CreateResource(ctx, &docsapi.Resource{ID: id, AccountID: a.ID, Name: "x", CreatedAt: now, UpdatedAt: now}); err != nil {
 					return nil, err
