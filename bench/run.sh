@@ -122,7 +122,7 @@ top() {
 single() {
 	start "$1" "$2" "$3"
 	setup "$addr"
-	echo "=== $1, one instance (D=${D}s, wrk -t1 -c32)"
+	echo "=== $1, one instance (D=${D}s, wrk -t1 -c32; load average $(cut -d' ' -f1-3 /proc/loadavg))"
 	profile "$1-get" "$prof"
 	local get
 	get=$(wrkrun 32 "http://$addr/v1/resources/$rid" -H "Authorization: Bearer $key")
@@ -162,7 +162,7 @@ done
 setup "${addrs[0]}"
 for i in 1 2 3; do postlua "pg$i" >/dev/null; done
 urls=$(printf 'http://%s,' "${addrs[@]}")
-echo "=== postgres+redis, three instances (D=${D}s, three wrk -t1 -c11 at once, one per instance)"
+echo "=== postgres+redis, three instances (D=${D}s, three wrk -t1 -c11 at once, one per instance; load average $(cut -d' ' -f1-3 /proc/loadavg))"
 # spread OP: the peak with one wrk per instance at once, then the half rate
 # spread by bench/load over the three.
 spread() {
