@@ -11,7 +11,9 @@
 // server on that file, sends one GET /v1/resources?limit=1 with every key
 // (c at a time), reads VmRSS and VmHWM from /proc/<pid>/status, and times
 // n sequential GET /v1/resources?limit=10 after a warm-up. It prints one
-// line per size, then the ratio of the list p50s. -timeout bounds the run.
+// line per size, then the ratio of the list p50s, then what holds the large
+// server's heap after the keys were used (go tool pprof -top of its heap
+// profile, from DOCSAPI_PPROF_ADDR). -timeout bounds the run.
 package main
 
 import (
@@ -68,20 +70,25 @@ func run(ctx context.Context, bin string, small, rows, keys, n, c int) error {
 	}
 	defer os.RemoveAll(dir)
 	var p50 []time.Duration
+	heap := filepath.Join(dir, "heap.prof")
 	for _, size := range []struct{ rows, keys int }{{small, 0}, {rows, keys}} {
-		m, err := measure(ctx, bin, filepath.Join(dir, strconv.Itoa(size.rows)+".db"), size.rows, size.keys, n, c)
+		m, err := measure(ctx, bin, filepath.Join(dir, strconv.Itoa(size.rows)+".db"), size.rows, size.keys, n, c, heap)
 		if err != nil {
 			return fmt.Errorf("%d rows: %w", size.rows, err)
 		}
 		p50 = append(p50, m)
 	}
 	fmt.Printf("first list page p50: %d rows / %d rows = %.2f\n", rows, small, float64(p50[1])/float64(p50[0]))
-	return nil
+	fmt.Printf("--- heap in use at %d rows and %d keys (go tool pprof -top -sample_index=inuse_space)\n", rows, keys)
+	out, err := exec.CommandContext(ctx, "go", "tool", "pprof", "-top", "-nodecount=20", "-sample_index=inuse_space", bin, heap).CombinedOutput()
+	os.Stdout.Write(out)
+	return err
 }
 
 // measure fills path, runs the server on it, and prints what it measured;
 // it returns the list p50.
-func measure(ctx context.Context, bin, path string, rows, keys, n, c int) (time.Duration, error) {
+// The server's heap profile, taken after the keys were used, goes to heap.
+func measure(ctx context.Context, bin, path string, rows, keys, n, c int, heap string) (time.Duration, error) {
 	t0 := time.Now()
 	secrets, err := fill(ctx, path, rows, keys)
 	if err != nil {
@@ -104,6 +111,9 @@ func measure(ctx context.Context, bin, path string, rows, keys, n, c int) (time.
 	used := time.Since(t0)
 	rss, hwm, err := srv.memory()
 	if err != nil {
+		return 0, err
+	}
+	if err := srv.heapProfile(ctx, heap); err != nil {
 		return 0, err
 	}
 	lat, err := listLatency(ctx, srv.url, secrets[0], n)
@@ -184,13 +194,15 @@ func fill(ctx context.Context, path string, rows, keys int) ([]string, error) {
 type server struct {
 	cmd    *exec.Cmd
 	url    string
+	pprof  string // base URL of its net/http/pprof
 	exited chan struct{}
 }
 
 // start runs bin serve on path and waits until it listens.
 func start(ctx context.Context, bin, path string) (*server, error) {
 	cmd := exec.CommandContext(ctx, bin, "serve")
-	cmd.Env = append(os.Environ(), "DOCSAPI_ADDR=127.0.0.1:0", "DOCSAPI_DATABASE_URL="+path, "DOCSAPI_ROOT_KEY=", "DOCSAPI_REDIS_URL=")
+	cmd.Env = append(os.Environ(), "DOCSAPI_ADDR=127.0.0.1:0", "DOCSAPI_PPROF_ADDR=127.0.0.1:0",
+		"DOCSAPI_DATABASE_URL="+path, "DOCSAPI_ROOT_KEY=", "DOCSAPI_REDIS_URL=")
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return nil, err
@@ -202,11 +214,17 @@ func start(ctx context.Context, bin, path string) (*server, error) {
 	addr := make(chan string, 1)
 	go func() {
 		// The access log is read to its end, or the server would block
-		// on a full pipe.
+		// on a full pipe. serve logs "pprof listening" before "listening".
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
 			var line struct{ Msg, Addr string }
-			if json.Unmarshal(sc.Bytes(), &line) == nil && line.Msg == "listening" {
+			if json.Unmarshal(sc.Bytes(), &line) != nil {
+				continue
+			}
+			switch line.Msg {
+			case "pprof listening":
+				s.pprof = "http://" + line.Addr
+			case "listening":
 				addr <- line.Addr
 			}
 		}
@@ -234,6 +252,31 @@ func (s *server) stop() {
 		s.cmd.Process.Kill()
 		<-s.exited
 	}
+}
+
+// heapProfile saves the server's heap profile to path.
+func (s *server) heapProfile(ctx context.Context, path string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.pprof+"/debug/pprof/heap", nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("heap profile: %s", resp.Status)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // memory returns the server's VmRSS and VmHWM (its peak RSS) in bytes.
