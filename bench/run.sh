@@ -93,7 +93,7 @@ EOF
 wrkrun() {
 	local c=$1 url=$2
 	shift 2
-	taskset -c 0 timeout $((D + 30)) wrk -t1 -c"$c" -d"${D}s" --latency "$@" "$url" 2>&1 | awk '
+	{ taskset -c 0 timeout $((D + 30)) wrk -t1 -c"$c" -d"${D}s" --latency "$@" "$url" 2>&1 || true; } | awk '
 		/^ +50%/ {p50=$2} /^ +99%/ {p99=$2} /Requests\/sec/ {rps=$2} /Non-2xx/ {bad=$NF}
 		END {printf "rps=%.0f p50=%s p99=%s non2xx=%d\n", rps, p50, p99, bad}'
 }
@@ -115,7 +115,7 @@ profile() {
 
 top() {
 	echo "--- pprof -top of $1 ($P s during the peak run)"
-	go tool pprof -top -nodecount=25 bin/docsapi "$tmp/$1.prof" 2>/dev/null
+	go tool pprof -top -nodecount=25 bin/docsapi "$tmp/$1.prof" 2>/dev/null || echo "(no profile)"
 }
 
 # single NAME DATABASE_URL REDIS_URL: the runs against one instance.
@@ -126,13 +126,13 @@ single() {
 	profile "$1-get" "$prof"
 	local get
 	get=$(wrkrun 32 "http://$addr/v1/resources/$rid" -H "Authorization: Bearer $key")
-	wait $profiling
+	wait $profiling || true
 	echo "GET  peak: $get"
 	echo "GET  half: $(halfrate get "$(echo "$get" | sed 's/rps=\([0-9]*\).*/\1/')" "http://$addr")"
 	profile "$1-post" "$prof"
 	local post
 	post=$(wrkrun 32 "http://$addr/v1/resources" -s "$(postlua "$1")")
-	wait $profiling
+	wait $profiling || true
 	echo "POST peak: $post"
 	echo "POST half: $(halfrate create-idem "$(echo "$post" | sed 's/rps=\([0-9]*\).*/\1/')" "http://$addr")"
 	top "$1-get"
