@@ -33,6 +33,8 @@ func startPprof(addr string, logger *slog.Logger) (*nethttp.Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("DOCSAPI_PPROF_ADDR: %w", err)
 	}
+	// A mux of its own: importing net/http/pprof also registers these on
+	// http.DefaultServeMux, which nothing in the server serves.
 	mux := nethttp.NewServeMux()
 	mux.HandleFunc("/debug/pprof/", pprof.Index)
 	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
