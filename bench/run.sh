@@ -113,7 +113,7 @@ profile() {
 	profiling=$!
 }
 
-top() {
+showprofile() {
 	echo "--- pprof -top of $1 ($P s during the peak run)"
 	go tool pprof -top -nodecount=25 bin/docsapi "$tmp/$1.prof" 2>/dev/null || echo "(no profile)"
 }
@@ -135,8 +135,8 @@ single() {
 	wait $profiling || true
 	echo "POST peak: $post"
 	echo "POST half: $(halfrate create-idem "$(echo "$post" | sed 's/rps=\([0-9]*\).*/\1/')" "http://$addr")"
-	top "$1-get"
-	top "$1-post"
+	showprofile "$1-get"
+	showprofile "$1-post"
 	stop
 }
 
