@@ -9,7 +9,7 @@ export DOCSAPI_BIN := $(BIN)
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 
 .PHONY: run build test test-server test-clients test-go-client test-python-client test-ts-client \
-	test-client-installs test-go-install test-python-install test-ts-install bench deps fuzz soak
+	test-client-installs test-go-install test-python-install test-ts-install bench bench-scale deps fuzz soak
 
 run: build
 	$(BIN) serve
@@ -48,8 +48,19 @@ test-client-installs: test-go-install test-python-install test-ts-install
 test-go-install test-python-install test-ts-install: build
 	python3 clients/scripts/install_check.py $(patsubst test-%-install,%,$(subst -ts-,-typescript-,$@))
 
-bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./inmem/
+# The Go micro-benchmarks (./redis/ skips without DOCSAPI_TEST_REDIS_URL),
+# then bench/run.sh's load runs, BENCH_D seconds each: on SQLite, and on
+# PostgreSQL + Redis too when DOCSAPI_TEST_POSTGRES_URL and
+# DOCSAPI_TEST_REDIS_URL are set. docs/performance.md has longer runs.
+BENCH_D ?= 2
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem ./inmem/ ./http/ ./redis/
+	D=$(BENCH_D) ./bench/run.sh
+
+# Resident memory at 1,000,000 resources and 100,000 keys, and the first
+# list page at 1,000 vs 1,000,000 rows, on SQLite (a few minutes).
+bench-scale: build
+	$(GO) run ./bench/scale -bin $(BIN)
 
 # Each fuzz target for FUZZTIME (5 targets: under a minute in all). Their
 # seeds also run as plain tests; a failing input is saved under

@@ -3,6 +3,14 @@
 // percentiles and the count of each response status.
 //
 //	go run ./bench/load -key sk_live_... -op get -c 16 -d 10s
+//	go run ./bench/load -key sk_live_... -op get -c 16 -d 10s -rate 2000
+//
+// With -rate the workers send that many requests per second in all, on a
+// fixed schedule, and each latency is counted from when its request was
+// due, not from when a worker got to it: a server that falls behind shows
+// it in the percentiles instead of slowing the load down (as wrk2 does).
+// -url takes several base URLs, comma-separated: worker w sends to the
+// (w mod n)-th, which spreads the load over instances behind no balancer.
 //
 // Ops: get (one resource, created first), list (first page of 10, after
 // creating 10 so the page is full), create, create-idem (create with a fresh
@@ -26,6 +34,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -38,13 +47,14 @@ const createBody = `{"name":"load test","metadata":{"source":"bench"}}`
 const pageSize = 10
 
 func main() {
-	url := flag.String("url", "http://127.0.0.1:8080", "server base URL")
+	url := flag.String("url", "http://127.0.0.1:8080", "server base URL, or several comma-separated")
 	key := flag.String("key", "", "API key secret (needs resources:read and resources:write)")
 	c := flag.Int("c", 16, "concurrent workers")
 	d := flag.Duration("d", 10*time.Second, "how long to send requests")
 	op := flag.String("op", "get", "get, list, create, create-idem or mixed")
+	rate := flag.Float64("rate", 0, "requests per second in all, on a fixed schedule (0: as fast as the workers go)")
 	flag.Parse()
-	if err := run(*url, *key, *c, *d, *op); err != nil {
+	if err := run(strings.Split(*url, ","), *key, *c, *d, *op, *rate); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
@@ -52,7 +62,7 @@ func main() {
 
 type loader struct {
 	client *http.Client
-	url    string
+	urls   []string
 	key    string
 	// resID is the resource that get reads.
 	resID string
@@ -69,7 +79,7 @@ type result struct {
 	firstErr  error
 }
 
-func run(url, key string, c int, d time.Duration, op string) error {
+func run(urls []string, key string, c int, d time.Duration, op string, rate float64) error {
 	switch {
 	case key == "":
 		return errors.New("-key is required")
@@ -77,6 +87,11 @@ func run(url, key string, c int, d time.Duration, op string) error {
 		return errors.New("-c must be at least 1")
 	case d <= 0:
 		return errors.New("-d must be positive")
+	case rate < 0:
+		return errors.New("-rate must not be negative")
+	}
+	for i, u := range urls {
+		urls[i] = strings.TrimSuffix(u, "/")
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	// Without this the transport keeps only 2 idle connections per host,
@@ -87,7 +102,7 @@ func run(url, key string, c int, d time.Duration, op string) error {
 		// The timeout bounds a run to d plus 5 s even if the server stops
 		// answering; a response that slow counts as an error.
 		client: &http.Client{Transport: tr, Timeout: 5 * time.Second},
-		url:    strings.TrimSuffix(url, "/"),
+		urls:   urls,
 		key:    key,
 		runID:  strconv.FormatInt(time.Now().UnixNano(), 36),
 	}
@@ -115,6 +130,9 @@ func run(url, key string, c int, d time.Duration, op string) error {
 	var wg sync.WaitGroup
 	start := time.Now()
 	deadline := start.Add(d)
+	// next is the schedule's next slot when rate > 0: slot n is due at
+	// start + n/rate, whichever worker takes it.
+	var next atomic.Int64
 	for w := range c {
 		wg.Go(func() {
 			r := &results[w]
@@ -122,12 +140,19 @@ func run(url, key string, c int, d time.Duration, op string) error {
 			// A request started before the deadline runs to its end, so
 			// no request is cut off and counted as a failure.
 			for i := 0; time.Now().Before(deadline); i++ {
+				t0 := time.Now()
+				if rate > 0 {
+					t0 = start.Add(time.Duration(float64(next.Add(1)-1) / rate * float64(time.Second)))
+					if !t0.Before(deadline) {
+						break
+					}
+					time.Sleep(time.Until(t0))
+				}
 				req, err := do(l, w, i)
 				if err != nil {
 					r.fail(err)
 					continue
 				}
-				t0 := time.Now()
 				status, err := l.send(req)
 				lat := time.Since(t0)
 				if err != nil {
@@ -157,8 +182,8 @@ func run(url, key string, c int, d time.Duration, op string) error {
 		}
 	}
 	slices.Sort(all)
-	fmt.Printf("op=%s c=%d d=%s requests=%d rps=%.0f p50=%s p90=%s p99=%s max=%s status=%s errors=%d\n",
-		op, c, d, len(all), float64(len(all))/elapsed.Seconds(),
+	fmt.Printf("op=%s c=%d d=%s rate=%.0f requests=%d rps=%.0f p50=%s p90=%s p99=%s max=%s status=%s errors=%d\n",
+		op, c, d, rate, len(all), float64(len(all))/elapsed.Seconds(),
 		ms(percentile(all, 0.50)), ms(percentile(all, 0.90)), ms(percentile(all, 0.99)), ms(percentile(all, 1)),
 		formatStatuses(statuses), errs)
 	if firstErr != nil {
@@ -209,8 +234,9 @@ func (l *loader) setup(op string) error {
 	return nil
 }
 
-func (l *loader) newRequest(method, path string, body io.Reader) (*http.Request, error) {
-	req, err := http.NewRequest(method, l.url+path, body)
+// newRequest builds a request of worker to its base URL.
+func (l *loader) newRequest(worker int, method, path string, body io.Reader) (*http.Request, error) {
+	req, err := http.NewRequest(method, l.urls[worker%len(l.urls)]+path, body)
 	if err != nil {
 		return nil, err
 	}
@@ -221,16 +247,16 @@ func (l *loader) newRequest(method, path string, body io.Reader) (*http.Request,
 	return req, nil
 }
 
-func (l *loader) get(int, int) (*http.Request, error) {
-	return l.newRequest(http.MethodGet, "/v1/resources/"+l.resID, nil)
+func (l *loader) get(worker, _ int) (*http.Request, error) {
+	return l.newRequest(worker, http.MethodGet, "/v1/resources/"+l.resID, nil)
 }
 
-func (l *loader) list(int, int) (*http.Request, error) {
-	return l.newRequest(http.MethodGet, "/v1/resources?limit="+strconv.Itoa(pageSize), nil)
+func (l *loader) list(worker, _ int) (*http.Request, error) {
+	return l.newRequest(worker, http.MethodGet, "/v1/resources?limit="+strconv.Itoa(pageSize), nil)
 }
 
-func (l *loader) create(int, int) (*http.Request, error) {
-	return l.newRequest(http.MethodPost, "/v1/resources", strings.NewReader(createBody))
+func (l *loader) create(worker, _ int) (*http.Request, error) {
+	return l.newRequest(worker, http.MethodPost, "/v1/resources", strings.NewReader(createBody))
 }
 
 func (l *loader) createIdem(worker, i int) (*http.Request, error) {

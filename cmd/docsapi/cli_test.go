@@ -153,6 +153,9 @@ func TestConfigErrors(t *testing.T) {
 		{"DOCSAPI_AUTH_FAILURE_LIMIT=-1", []string{"DOCSAPI_AUTH_FAILURE_LIMIT", "whole number ≥ 0"}},
 		{"DOCSAPI_AUTH_FAILURE_LIMIT=ten", []string{"DOCSAPI_AUTH_FAILURE_LIMIT", "whole number ≥ 0"}},
 		{"DOCSAPI_LOG_LEVEL=loud", []string{"DOCSAPI_LOG_LEVEL"}},
+		{"DOCSAPI_PPROF_ADDR=0.0.0.0:6060", []string{"DOCSAPI_PPROF_ADDR", "loopback"}},
+		{"DOCSAPI_PPROF_ADDR=:6060", []string{"DOCSAPI_PPROF_ADDR", "loopback"}},
+		{"DOCSAPI_PPROF_ADDR=6060", []string{"DOCSAPI_PPROF_ADDR", "loopback"}},
 	}
 	for _, c := range cases {
 		t.Run(c.env, func(t *testing.T) {

@@ -49,6 +49,7 @@ Environment:
   DOCSAPI_REQUEST_LOG_RETENTION  how long request-log entries are kept, a Go duration (default 720h)
   DOCSAPI_AUTH_FAILURE_LIMIT     failed authentications per client IP per minute before 429 (default 60, 0 = off)
   DOCSAPI_PUBLIC_URL             the URL users reach the server at, e.g. https://api.example.com (for doc_url links)
+  DOCSAPI_PPROF_ADDR             loopback address, e.g. 127.0.0.1:6060, to serve net/http/pprof on (default: off)
 
 Run 'docsapi <command> -h' for a command's flags.
 `
@@ -555,6 +556,7 @@ type config struct {
 	retention time.Duration
 	authLimit int
 	publicURL string
+	pprofAddr string
 	logger    *slog.Logger
 }
 
@@ -579,6 +581,9 @@ func loadConfig(stderr io.Writer) (*config, error) {
 		return nil, fmt.Errorf("DOCSAPI_AUTH_FAILURE_LIMIT: %q must be a whole number ≥ 0, e.g. 60 (0 turns the limit off)", raw)
 	}
 	if c.publicURL, err = publicURL(); err != nil {
+		return nil, err
+	}
+	if c.pprofAddr, err = pprofAddr(); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -670,6 +675,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// before a root key is made and shown.
 	if err := s.Listen(cfg.addr); err != nil {
 		return fmt.Errorf("DOCSAPI_ADDR: %w", err)
+	}
+	if cfg.pprofAddr != "" {
+		prof, err := startPprof(cfg.pprofAddr, logger)
+		if err != nil {
+			s.Close()
+			return err
+		}
+		defer prof.Close()
 	}
 	if err := firstAccount(ctx, st, cfg.rootKey, stdout, logger); err != nil {
 		s.Close()
