@@ -675,7 +675,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger.Info("listening", slog.String("addr", s.Addr()), slog.String("database", st.name), slog.String("version", s.Version))
 
-	go docsapi.RunPurges(stopped, s.IdempotencyService, s.RequestLogService, cfg.retention, time.Hour, logger)
+	go docsapi.RunPurges(stopped, st.Services, cfg.retention, time.Hour, logger)
 	<-stopped.Done()
 	logger.Info("shutting down: draining in-flight requests")
 	if err := s.Close(); err != nil {
