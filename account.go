@@ -51,3 +51,66 @@ func NewAccount(name, secret string) (*Account, *APIKey, string, error) {
 	key.SetSecret(secret)
 	return acct, key, secret, nil
 }
+
+// AccountStore is the SQL an engine runs for the AccountService that
+// NewAccountService builds around it.
+type AccountStore interface {
+	// InTx runs fn in the write transaction that ctx carries, or in a new
+	// one that the ctx passed to fn carries.
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+
+	// LockFirstAccount, inside InTx, makes the transactions of processes
+	// that create the first account at once take turns.
+	LockFirstAccount(ctx context.Context) error
+
+	InsertAccount(ctx context.Context, a *Account) error
+	InsertAPIKey(ctx context.Context, k *APIKey) error
+	FindAccountByID(ctx context.Context, id string) (*Account, error)
+	CountAccounts(ctx context.Context) (int, error)
+}
+
+// NewAccountService returns the AccountService over an engine's store.
+func NewAccountService(st AccountStore) AccountService { return accountService{st} }
+
+type accountService struct{ st AccountStore }
+
+// CreateAccount creates an account and its root key in one transaction.
+func (s accountService) CreateAccount(ctx context.Context, name, secret string) (*Account, *APIKey, string, error) {
+	acct, key, secret, err := NewAccount(name, secret)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	err = s.st.InTx(ctx, func(ctx context.Context) error {
+		if err := s.st.InsertAccount(ctx, acct); err != nil {
+			return err
+		}
+		return s.st.InsertAPIKey(ctx, key)
+	})
+	if err != nil {
+		return nil, nil, "", err
+	}
+	return acct, key, secret, nil
+}
+
+// CreateFirstAccount creates the first account unless one exists.
+func (s accountService) CreateFirstAccount(ctx context.Context, name, secret string) (acct *Account, key *APIKey, out string, err error) {
+	err = s.st.InTx(ctx, func(ctx context.Context) error {
+		if err := s.st.LockFirstAccount(ctx); err != nil {
+			return err
+		}
+		if n, err := s.st.CountAccounts(ctx); err != nil || n > 0 {
+			return err
+		}
+		acct, key, out, err = s.CreateAccount(ctx, name, secret)
+		return err
+	})
+	return acct, key, out, err
+}
+
+func (s accountService) FindAccountByID(ctx context.Context, id string) (*Account, error) {
+	return s.st.FindAccountByID(ctx, id)
+}
+
+func (s accountService) CountAccounts(ctx context.Context) (int, error) {
+	return s.st.CountAccounts(ctx)
+}

@@ -9,22 +9,29 @@ import (
 // DefaultRequestLogRetention is how long request-log entries are kept.
 const DefaultRequestLogRetention = 30 * 24 * time.Hour
 
-// RunPurges deletes expired idempotency records and request-log entries
-// every interval until ctx ends.
-func RunPurges(ctx context.Context, idem IdempotencyService, logs RequestLogService, retention, interval time.Duration, logger *slog.Logger) {
+// RunPurges deletes expired idempotency records, request-log entries and
+// Dashboard sessions every interval until ctx ends.
+func RunPurges(ctx context.Context, svc Services, retention, interval time.Duration, logger *slog.Logger) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
 		now := time.Now()
-		if n, err := idem.PurgeIdempotencyRecords(ctx, now.Add(-IdempotencyTTL)); err != nil {
-			logger.Error("purge idempotency records", slog.String("error", err.Error()))
-		} else if n > 0 {
-			logger.Info("purged idempotency records", slog.Int64("count", n))
+		purges := []struct {
+			what   string
+			purge  func(context.Context, time.Time) (int64, error)
+			before time.Time
+		}{
+			{"idempotency records", svc.Idempotency.PurgeIdempotencyRecords, now.Add(-IdempotencyTTL)},
+			{"request logs", svc.RequestLogs.PurgeRequestLogs, now.Add(-retention)},
+			// A session idle that long is no longer live; its row only waits.
+			{"sessions", svc.Sessions.PurgeSessions, now.Add(-SessionIdleTimeout)},
 		}
-		if n, err := logs.PurgeRequestLogs(ctx, now.Add(-retention)); err != nil {
-			logger.Error("purge request logs", slog.String("error", err.Error()))
-		} else if n > 0 {
-			logger.Info("purged request logs", slog.Int64("count", n))
+		for _, p := range purges {
+			if n, err := p.purge(ctx, p.before); err != nil {
+				logger.Error("purge "+p.what, slog.String("error", err.Error()))
+			} else if n > 0 {
+				logger.Info("purged "+p.what, slog.Int64("count", n))
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -2,69 +2,120 @@ package docsapi_test
 
 import (
 	"context"
-	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/docsapi/docsapi"
+	"github.com/docsapi/docsapi/internal/testenv"
+	"github.com/docsapi/docsapi/postgres"
 	"github.com/docsapi/docsapi/sqlite"
 )
 
 // TestRunPurges: the background purge removes request-log entries past the
-// retention and idempotency records past 24 h, and keeps the rest.
+// retention, idempotency records past 24 h and sessions idle past
+// SessionIdleTimeout, and keeps the rest, on both engines.
 func TestRunPurges(t *testing.T) {
-	ctx := context.Background()
-	db, err := sqlite.Open(filepath.Join(t.TempDir(), "docsapi.db"))
+	engines := []struct {
+		name string
+		open func(t *testing.T) docsapi.Services
+	}{
+		{"sqlite", func(t *testing.T) docsapi.Services {
+			db, err := sqlite.Open(filepath.Join(t.TempDir(), "docsapi.db"))
+			migrated(t, db, err)
+			return sqlite.NewServices(db)
+		}},
+		{"postgres", func(t *testing.T) docsapi.Services {
+			db, err := postgres.Open(context.Background(), testenv.PostgresURL(t))
+			migrated(t, db, err)
+			return postgres.NewServices(db)
+		}},
+	}
+	for _, tt := range engines {
+		t.Run(tt.name, func(t *testing.T) { testRunPurges(t, tt.open(t)) })
+	}
+}
+
+// migrated fails t on the error of opening db, else migrates db, which
+// t's cleanup closes.
+func migrated(t *testing.T, db interface {
+	Migrate(ctx context.Context) error
+	Close() error
+}, err error) {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	logs, idem := sqlite.NewRequestLogService(db), sqlite.NewIdempotencyService(db)
+}
+
+func testRunPurges(t *testing.T, svc docsapi.Services) {
+	ctx := context.Background()
+	acct, key, _, err := svc.Accounts.CreateAccount(ctx, "a", "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	now := docsapi.Now()
 	entry := func(id string, age time.Duration) *docsapi.RequestLog {
-		return &docsapi.RequestLog{ID: id, AccountID: "acct_a", Method: "GET", Path: "/", Status: 200, APIKeyID: "key_a", CreatedAt: now.Add(-age)}
+		return &docsapi.RequestLog{ID: id, AccountID: acct.ID, Method: "GET", Path: "/", Status: 200, APIKeyID: key.ID, CreatedAt: now.Add(-age)}
 	}
-	if err := logs.CreateRequestLogs(ctx, []*docsapi.RequestLog{entry("req_old0000001", 8*24*time.Hour), entry("req_new0000001", time.Hour)}); err != nil {
+	if err := svc.RequestLogs.CreateRequestLogs(ctx, []*docsapi.RequestLog{entry("req_old0000001", 8*24*time.Hour), entry("req_new0000001", time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
-	claim, _, err := idem.Begin(ctx, "acct_a", "k", "fp", "req_x")
+	claim, _, err := svc.Idempotency.Begin(ctx, acct.ID, "k", "fp", "req_x")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := idem.Complete(ctx, claim, func(ctx context.Context) (*docsapi.StoredResponse, error) {
+	if _, _, err := svc.Idempotency.Complete(ctx, claim, func(ctx context.Context) (*docsapi.StoredResponse, error) {
 		return &docsapi.StoredResponse{Status: 200, Body: []byte(`{}`), RequestID: "req_x"}, nil
 	}); err != nil {
 		t.Fatal(err)
 	}
+	idle, _ := docsapi.NewSession(key)
+	idle.LastSeenAt = now.Add(-docsapi.SessionIdleTimeout - time.Minute)
+	live, liveToken := docsapi.NewSession(key)
+	for _, s := range []*docsapi.Session{idle, live} {
+		if err := svc.Sessions.CreateSession(ctx, s); err != nil {
+			t.Fatal(err)
+		}
+	}
 
+	logs := &testenv.SyncBuffer{}
 	run, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
-		docsapi.RunPurges(run, idem, logs, 7*24*time.Hour, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		docsapi.RunPurges(run, svc, 7*24*time.Hour, time.Hour, slog.New(slog.NewTextHandler(logs, nil)))
 		close(done)
 	}()
+	// Cancelling before the last purge ran would fail it: wait for its line.
 	deadline := time.Now().Add(5 * time.Second)
-	for {
-		if _, err := logs.FindRequestLogByID(ctx, "acct_a", "req_old0000001"); docsapi.ErrorCode(err) == docsapi.ENOTFOUND {
-			break
-		}
+	for !strings.Contains(logs.String(), `msg="purged sessions" count=1`) {
 		if time.Now().After(deadline) {
-			t.Fatal("the old entry was not purged")
+			t.Fatalf("the idle session was not purged; log:\n%s", logs)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	cancel()
 	<-done
-	if _, err := logs.FindRequestLogByID(ctx, "acct_a", "req_new0000001"); err != nil {
+	if _, err := svc.RequestLogs.FindRequestLogByID(ctx, acct.ID, "req_old0000001"); docsapi.ErrorCode(err) != docsapi.ENOTFOUND {
+		t.Errorf("the old entry was not purged: %v", err)
+	}
+	if _, err := svc.RequestLogs.FindRequestLogByID(ctx, acct.ID, "req_new0000001"); err != nil {
 		t.Errorf("the recent entry was purged: %v", err)
 	}
 	// A fresh idempotency record survives: the same key replays.
-	if _, stored, err := idem.Begin(ctx, "acct_a", "k", "fp", "req_y"); err != nil || stored == nil {
+	if _, stored, err := svc.Idempotency.Begin(ctx, acct.ID, "k", "fp", "req_y"); err != nil || stored == nil {
 		t.Errorf("fresh idempotency record: %v %v", stored, err)
+	}
+	if n, err := svc.Sessions.PurgeSessions(ctx, now.Add(-docsapi.SessionIdleTimeout)); err != nil || n != 0 {
+		t.Errorf("the idle session is still stored: %d left, %v", n, err)
+	}
+	if _, err := svc.Sessions.FindSessionByToken(ctx, liveToken); err != nil {
+		t.Errorf("the live session was purged: %v", err)
 	}
 }

@@ -67,3 +67,66 @@ type SessionService interface {
 	// Errors: EINTERNAL.
 	PurgeSessions(ctx context.Context, before time.Time) (int64, error)
 }
+
+// SessionStore is the SQL an engine runs for the SessionService that
+// NewSessionService builds around it.
+type SessionStore interface {
+	// InsertSession stores s if its key is a live key of its account, and
+	// reports whether it did.
+	InsertSession(ctx context.Context, s *Session) (bool, error)
+
+	// FindSession returns the session of that token hash last seen after
+	// since whose key is not revoked, with its key; nil when there is none.
+	FindSession(ctx context.Context, hash string, since time.Time) (*Session, error)
+
+	// TouchSession moves the session's last use forward to at.
+	TouchSession(ctx context.Context, id string, at time.Time) error
+
+	DeleteSessionByHash(ctx context.Context, hash string) error
+	PurgeSessions(ctx context.Context, before time.Time) (int64, error)
+}
+
+// NewSessionService returns the SessionService over an engine's store.
+func NewSessionService(st SessionStore) SessionService { return sessionService{st} }
+
+type sessionService struct{ st SessionStore }
+
+// CreateSession stores s if its key is one of its account's live keys.
+func (s sessionService) CreateSession(ctx context.Context, ses *Session) error {
+	ok, err := s.st.InsertSession(ctx, ses)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return NotFound("API key", ses.APIKeyID)
+	}
+	return nil
+}
+
+// FindSessionByToken returns the live session of that token with its key.
+func (s sessionService) FindSessionByToken(ctx context.Context, token string) (*Session, error) {
+	now := Now()
+	ses, err := s.st.FindSession(ctx, HashSecret(token), now.Add(-SessionIdleTimeout))
+	if err != nil {
+		return nil, err
+	}
+	if ses == nil {
+		return nil, Errorf(EUNAUTHORIZED, "Your Dashboard session has ended; sign in again.")
+	}
+	if now.Sub(ses.LastSeenAt) >= SessionTouchInterval {
+		if err := s.st.TouchSession(ctx, ses.ID, now); err != nil {
+			return nil, err
+		}
+		ses.LastSeenAt = now
+	}
+	return ses, nil
+}
+
+// DeleteSession ends the session of that token.
+func (s sessionService) DeleteSession(ctx context.Context, token string) error {
+	return s.st.DeleteSessionByHash(ctx, HashSecret(token))
+}
+
+func (s sessionService) PurgeSessions(ctx context.Context, before time.Time) (int64, error) {
+	return s.st.PurgeSessions(ctx, before)
+}

@@ -20,7 +20,6 @@ import (
 	"github.com/docsapi/docsapi/internal/testenv"
 	"github.com/docsapi/docsapi/postgres"
 	"github.com/docsapi/docsapi/sqlite"
-	"github.com/docsapi/docsapi/storetest"
 )
 
 // env is a real server on a real listener over a real store: an SQLite
@@ -44,34 +43,32 @@ func newEnv(t testing.TB, configure ...func(*dhttp.Server)) *env {
 	e := &env{t: t, srv: s, logs: &testenv.SyncBuffer{}}
 	s.Logger = slog.New(slog.NewJSONHandler(e.logs, nil))
 	ctx := context.Background()
-	var st storetest.Store
+	var (
+		db interface {
+			dhttp.Pinger
+			Migrate(ctx context.Context) error
+			Close() error
+		}
+		st docsapi.Services
+	)
 	if os.Getenv("DOCSAPI_TEST_HTTP_ENGINE") == "postgres" {
-		db, err := postgres.Open(ctx, testenv.PostgresURL(t))
+		pg, err := postgres.Open(ctx, testenv.PostgresURL(t))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := db.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		e.closeDB, s.Storage = db.Close, db
-		st = storetest.Store{Accounts: postgres.NewAccountService(db), APIKeys: postgres.NewAPIKeyService(db),
-			Resources: postgres.NewResourceService(db), RequestLogs: postgres.NewRequestLogService(db),
-			Idempotency: postgres.NewIdempotencyService(db), Sessions: postgres.NewSessionService(db)}
+		db, st = pg, postgres.NewServices(pg)
 	} else {
 		e.path = filepath.Join(t.TempDir(), "docsapi.db")
-		db, err := sqlite.Open(e.path)
+		lite, err := sqlite.Open(e.path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := db.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		e.closeDB, s.Storage = db.Close, db
-		st = storetest.Store{Accounts: sqlite.NewAccountService(db), APIKeys: sqlite.NewAPIKeyService(db),
-			Resources: sqlite.NewResourceService(db), RequestLogs: sqlite.NewRequestLogService(db),
-			Idempotency: sqlite.NewIdempotencyService(db), Sessions: sqlite.NewSessionService(db)}
+		db, st = lite, sqlite.NewServices(lite)
 	}
-	e.accounts = st.Accounts
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	e.closeDB, s.Storage, e.accounts = db.Close, db, st.Accounts
 	s.APIKeyService, s.ResourceService, s.RequestLogService, s.IdempotencyService = st.APIKeys, st.Resources, st.RequestLogs, st.Idempotency
 	s.SessionService = st.Sessions
 	_, _, secret, err := e.accounts.CreateAccount(ctx, "test", "")

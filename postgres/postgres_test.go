@@ -33,16 +33,8 @@ func open(t *testing.T) *DB {
 }
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) storetest.Store {
-		db := open(t)
-		return storetest.Store{
-			Accounts:    NewAccountService(db),
-			APIKeys:     NewAPIKeyService(db),
-			Resources:   NewResourceService(db),
-			RequestLogs: NewRequestLogService(db),
-			Idempotency: NewIdempotencyService(db),
-			Sessions:    NewSessionService(db),
-		}
+	storetest.Run(t, func(t *testing.T) docsapi.Services {
+		return NewServices(open(t))
 	})
 }
 

@@ -9,46 +9,33 @@ import (
 	"github.com/docsapi/docsapi"
 )
 
-// AccountService implements docsapi.AccountService.
-type AccountService struct{ db *DB }
-
 // NewAccountService returns an AccountService on db.
-func NewAccountService(db *DB) *AccountService { return &AccountService{db: db} }
+func NewAccountService(db *DB) docsapi.AccountService { return docsapi.NewAccountService(accounts{db}) }
 
-// CreateAccount creates an account and its root key in one transaction.
-func (s *AccountService) CreateAccount(ctx context.Context, name, secret string) (*docsapi.Account, *docsapi.APIKey, string, error) {
-	acct, key, secret, err := docsapi.NewAccount(name, secret)
-	if err != nil {
-		return nil, nil, "", err
+// accounts is the SQL of the AccountService.
+type accounts struct{ db *DB }
+
+// LockFirstAccount has nothing to do: the write transaction (BEGIN
+// IMMEDIATE) already excludes other processes.
+func (accounts) LockFirstAccount(context.Context) error { return nil }
+
+func (s accounts) InsertAccount(ctx context.Context, a *docsapi.Account) error {
+	if _, err := s.db.writer(ctx).ExecContext(ctx, `INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)`,
+		a.ID, a.Name, micros(a.CreatedAt)); err != nil {
+		return fmt.Errorf("insert account: %w", err)
 	}
-	err = s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)`,
-			acct.ID, acct.Name, micros(acct.CreatedAt)); err != nil {
-			return fmt.Errorf("insert account: %w", err)
-		}
-		return createAPIKey(ctx, tx, key)
-	})
-	if err != nil {
-		return nil, nil, "", err
-	}
-	return acct, key, secret, nil
+	return nil
 }
 
-// CreateFirstAccount creates the first account unless one exists. The
-// write transaction (BEGIN IMMEDIATE) excludes other processes meanwhile.
-func (s *AccountService) CreateFirstAccount(ctx context.Context, name, secret string) (acct *docsapi.Account, key *docsapi.APIKey, out string, err error) {
-	err = s.db.inTx(ctx, func(ctx context.Context, _ *sql.Tx) error {
-		if n, err := s.CountAccounts(ctx); err != nil || n > 0 {
-			return err
-		}
-		acct, key, out, err = s.CreateAccount(ctx, name, secret)
-		return err
-	})
-	return acct, key, out, err
+func (s accounts) InsertAPIKey(ctx context.Context, k *docsapi.APIKey) error {
+	return createAPIKey(ctx, s.db.writer(ctx), k)
 }
 
-// FindAccountByID returns one account.
-func (s *AccountService) FindAccountByID(ctx context.Context, id string) (*docsapi.Account, error) {
+func (s accounts) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return s.db.inTx(ctx, func(ctx context.Context, _ *sql.Tx) error { return fn(ctx) })
+}
+
+func (s accounts) FindAccountByID(ctx context.Context, id string) (*docsapi.Account, error) {
 	var a docsapi.Account
 	var created int64
 	err := s.db.reader(ctx).QueryRowContext(ctx, `SELECT id, name, created_at FROM accounts WHERE id = ?`, id).Scan(&a.ID, &a.Name, &created)
@@ -61,8 +48,7 @@ func (s *AccountService) FindAccountByID(ctx context.Context, id string) (*docsa
 	return &a, nil
 }
 
-// CountAccounts returns the number of accounts.
-func (s *AccountService) CountAccounts(ctx context.Context) (int, error) {
+func (s accounts) CountAccounts(ctx context.Context) (int, error) {
 	var n int
 	if err := s.db.reader(ctx).QueryRowContext(ctx, `SELECT COUNT(*) FROM accounts`).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count accounts: %w", err)

@@ -89,24 +89,29 @@ func (s *APIKeyService) FindAPIKeys(ctx context.Context, accountID string, p doc
 }
 
 // RevokeAPIKey revokes one of the account's keys; revoking twice keeps the
-// first time.
+// first time. One statement, so concurrent revocations agree on that time.
 func (s *APIKeyService) RevokeAPIKey(ctx context.Context, accountID, id string) (*docsapi.APIKey, error) {
-	var out *docsapi.APIKey
+	var k *docsapi.APIKey
 	err := s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx,
-			`UPDATE api_keys SET revoked_at = ? WHERE account_id = ? AND id = ? AND revoked_at IS NULL`,
-			micros(docsapi.Now()), accountID, id); err != nil {
+		var err error
+		k, err = scanAPIKey(tx.QueryRowContext(ctx,
+			`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE account_id = ? AND id = ? RETURNING `+apiKeyColumns,
+			micros(docsapi.Now()), accountID, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return docsapi.NotFound("API key", id)
+		} else if err != nil {
 			return fmt.Errorf("revoke api key: %w", err)
 		}
-		// Its Dashboard sessions end with it.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE api_key_id = ? AND account_id = ?`, id, accountID); err != nil {
+		// Its Dashboard sessions end with it; SQLite has no DELETE in WITH.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE api_key_id = ?`, id); err != nil {
 			return fmt.Errorf("end sessions of revoked key: %w", err)
 		}
-		k, err := s.FindAPIKeyByID(ctx, accountID, id)
-		out = k
-		return err
+		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
 }
 
 // TouchAPIKey records when a key was last used.

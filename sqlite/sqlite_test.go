@@ -27,16 +27,9 @@ func open(t *testing.T) (*sqlite.DB, string) {
 }
 
 func TestStore(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) storetest.Store {
+	storetest.Run(t, func(t *testing.T) docsapi.Services {
 		db, _ := open(t)
-		return storetest.Store{
-			Accounts:    sqlite.NewAccountService(db),
-			APIKeys:     sqlite.NewAPIKeyService(db),
-			Resources:   sqlite.NewResourceService(db),
-			RequestLogs: sqlite.NewRequestLogService(db),
-			Idempotency: sqlite.NewIdempotencyService(db),
-			Sessions:    sqlite.NewSessionService(db),
-		}
+		return sqlite.NewServices(db)
 	})
 }
 

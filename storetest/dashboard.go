@@ -28,7 +28,7 @@ func logAt(a *docsapi.Account, k *docsapi.APIKey, t time.Time, status int, fill 
 	return l
 }
 
-func createLogs(t *testing.T, s Store, logs ...*docsapi.RequestLog) {
+func createLogs(t *testing.T, s docsapi.Services, logs ...*docsapi.RequestLog) {
 	t.Helper()
 	if err := s.RequestLogs.CreateRequestLogs(context.Background(), logs); err != nil {
 		t.Fatal(err)
@@ -44,7 +44,7 @@ func logIDs(logs []*docsapi.RequestLog) string {
 }
 
 // testRequestLogFields: every field of an entry comes back as stored.
-func testRequestLogFields(t *testing.T, s Store) {
+func testRequestLogFields(t *testing.T, s docsapi.Services) {
 	ctx := context.Background()
 	a, k, _ := newAccount(t, s)
 	want := logAt(a, k, docsapi.Now(), 400, func(l *docsapi.RequestLog) {
@@ -69,7 +69,7 @@ func testRequestLogFields(t *testing.T, s Store) {
 	}
 }
 
-func testRequestLogFilters(t *testing.T, s Store) {
+func testRequestLogFilters(t *testing.T, s docsapi.Services) {
 	ctx := context.Background()
 	a, k, _ := newAccount(t, s)
 	k2 := &docsapi.APIKey{ID: docsapi.NewID(docsapi.PrefixAPIKey), AccountID: a.ID, Name: "k2", Scopes: []string{docsapi.ScopeAll}, RateLimit: 1, CreatedAt: docsapi.Now()}
@@ -131,7 +131,7 @@ func testRequestLogFilters(t *testing.T, s Store) {
 
 // testRequestLogTimePages: a time-bounded listing runs by created_at, then
 // storage order, cursors included, even where storage order disagrees.
-func testRequestLogTimePages(t *testing.T, s Store) {
+func testRequestLogTimePages(t *testing.T, s docsapi.Services) {
 	ctx := context.Background()
 	a, k, _ := newAccount(t, s)
 	base := docsapi.Now().Add(-time.Hour)
@@ -170,7 +170,7 @@ func testRequestLogTimePages(t *testing.T, s Store) {
 	wantCode(t, err, docsapi.EPARAMINVALID)
 }
 
-func testRequestLogTail(t *testing.T, s Store) {
+func testRequestLogTail(t *testing.T, s docsapi.Services) {
 	ctx := context.Background()
 	a, k, _ := newAccount(t, s)
 	other, ok, _ := newAccount(t, s)
@@ -219,7 +219,7 @@ func testRequestLogTail(t *testing.T, s Store) {
 	}
 }
 
-func testRequestLogTimeline(t *testing.T, s Store) {
+func testRequestLogTimeline(t *testing.T, s docsapi.Services) {
 	ctx := context.Background()
 	a, k, _ := newAccount(t, s)
 	other, ok, _ := newAccount(t, s)
@@ -286,7 +286,7 @@ func testRequestLogTimeline(t *testing.T, s Store) {
 	}
 }
 
-func testErrorGroups(t *testing.T, s Store) {
+func testErrorGroups(t *testing.T, s docsapi.Services) {
 	ctx := context.Background()
 	a, k, _ := newAccount(t, s)
 	other, ok, _ := newAccount(t, s)
@@ -345,7 +345,7 @@ func testErrorGroups(t *testing.T, s Store) {
 	}
 }
 
-func testKeyUsage(t *testing.T, s Store) {
+func testKeyUsage(t *testing.T, s docsapi.Services) {
 	ctx := context.Background()
 	a, k, _ := newAccount(t, s)
 	other, ok, _ := newAccount(t, s)
@@ -382,7 +382,7 @@ func testKeyUsage(t *testing.T, s Store) {
 	}
 }
 
-func testSessions(t *testing.T, s Store) {
+func testSessions(t *testing.T, s docsapi.Services) {
 	ctx := context.Background()
 	a, root, _ := newAccount(t, s)
 	_, otherRoot, _ := newAccount(t, s)

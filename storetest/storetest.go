@@ -12,22 +12,12 @@ import (
 	"github.com/docsapi/docsapi"
 )
 
-// Store is one engine's set of services over one fresh, empty database.
-type Store struct {
-	Accounts    docsapi.AccountService
-	APIKeys     docsapi.APIKeyService
-	Resources   docsapi.ResourceService
-	RequestLogs docsapi.RequestLogService
-	Idempotency docsapi.IdempotencyService
-	Sessions    docsapi.SessionService
-}
-
-// Run runs the suite; open returns a Store over a new empty database that
-// it removes when the test ends.
-func Run(t *testing.T, open func(t *testing.T) Store) {
+// Run runs the suite; open returns an engine's services over a new empty
+// database that it removes when the test ends.
+func Run(t *testing.T, open func(t *testing.T) docsapi.Services) {
 	tests := []struct {
 		name string
-		fn   func(t *testing.T, s Store)
+		fn   func(t *testing.T, s docsapi.Services)
 	}{
 		{"Accounts", testAccounts},
 		{"FirstAccount", testFirstAccount},
@@ -58,7 +48,7 @@ func wantCode(t *testing.T, err error, code string) {
 	}
 }
 
-func newAccount(t *testing.T, s Store) (*docsapi.Account, *docsapi.APIKey, string) {
+func newAccount(t *testing.T, s docsapi.Services) (*docsapi.Account, *docsapi.APIKey, string) {
 	t.Helper()
 	a, k, secret, err := s.Accounts.CreateAccount(context.Background(), "acme", "")
 	if err != nil {
@@ -67,7 +57,7 @@ func newAccount(t *testing.T, s Store) (*docsapi.Account, *docsapi.APIKey, strin
 	return a, k, secret
 }
 
-func testAccounts(t *testing.T, s Store) {
+func testAccounts(t *testing.T, s docsapi.Services) {
 	ctx := context.Background()
 	if n, err := s.Accounts.CountAccounts(ctx); err != nil || n != 0 {
 		t.Fatalf("count = %d, %v", n, err)
@@ -90,7 +80,7 @@ func testAccounts(t *testing.T, s Store) {
 	}
 }
 
-func testAPIKeys(t *testing.T, s Store) {
+func testAPIKeys(t *testing.T, s docsapi.Services) {
 	ctx := context.Background()
 	a, root, rootSecret := newAccount(t, s)
 	other, _, _ := newAccount(t, s)
@@ -135,7 +125,7 @@ func testAPIKeys(t *testing.T, s Store) {
 	wantCode(t, err, docsapi.ENOTFOUND)
 }
 
-func testResources(t *testing.T, s Store) {
+func testResources(t *testing.T, s docsapi.Services) {
 	ctx := context.Background()
 	a, _, _ := newAccount(t, s)
 	other, _, _ := newAccount(t, s)
@@ -177,7 +167,7 @@ func testResources(t *testing.T, s Store) {
 	wantCode(t, err, docsapi.ENOTFOUND)
 }
 
-func testResourcePages(t *testing.T, s Store) {
+func testResourcePages(t *testing.T, s docsapi.Services) {
 	ctx := context.Background()
 	a, _, _ := newAccount(t, s)
 	now := docsapi.Now() // one timestamp for all: order must not rely on it
@@ -220,7 +210,7 @@ func testResourcePages(t *testing.T, s Store) {
 	wantCode(t, err, docsapi.EPARAMINVALID)
 }
 
-func testRequestLogs(t *testing.T, s Store) {
+func testRequestLogs(t *testing.T, s docsapi.Services) {
 	ctx := context.Background()
 	a, k, _ := newAccount(t, s)
 	base := docsapi.Now().Add(-time.Hour)
@@ -278,7 +268,7 @@ func testRequestLogs(t *testing.T, s Store) {
 	wantCode(t, err, docsapi.ENOTFOUND)
 }
 
-func testIdempotencyReplay(t *testing.T, s Store) {
+func testIdempotencyReplay(t *testing.T, s docsapi.Services) {
 	ctx := context.Background()
 	a, _, _ := newAccount(t, s)
 	claim, stored, err := s.Idempotency.Begin(ctx, a.ID, "k", "fp", "req_first00001")
@@ -363,7 +353,7 @@ func testIdempotencyReplay(t *testing.T, s Store) {
 
 // testIdempotencyRollback checks that a failed work commits nothing and
 // frees the key for a retry.
-func testIdempotencyRollback(t *testing.T, s Store) {
+func testIdempotencyRollback(t *testing.T, s docsapi.Services) {
 	ctx := context.Background()
 	a, _, _ := newAccount(t, s)
 	for _, fail := range []string{"500", "error"} {
@@ -398,7 +388,7 @@ func testIdempotencyRollback(t *testing.T, s Store) {
 
 // testFirstAccount starts several "servers" at once on an empty store:
 // exactly one first account is created.
-func testFirstAccount(t *testing.T, s Store) {
+func testFirstAccount(t *testing.T, s docsapi.Services) {
 	ctx := context.Background()
 	secret := docsapi.NewSecret()
 	created := make(chan *docsapi.Account, 4)

@@ -236,16 +236,19 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout io.Writer, names ...stri
 
 // store is the set of services over one storage engine.
 type store struct {
-	accounts    docsapi.AccountService
-	apiKeys     docsapi.APIKeyService
-	resources   docsapi.ResourceService
-	requestLogs docsapi.RequestLogService
-	idempotency docsapi.IdempotencyService
-	sessions    docsapi.SessionService
-	ping        http.Pinger
-	close       func() error
-	name        string
-	migrated    []string // the migrations that opening it applied
+	docsapi.Services
+	ping     http.Pinger
+	close    func() error
+	name     string
+	migrated []string // the migrations that opening it applied
+}
+
+// database is what openStore needs of either engine's DB.
+type database interface {
+	Pending(ctx context.Context) ([]string, error)
+	Migrate(ctx context.Context) error
+	Ping(ctx context.Context) error
+	Close() error
 }
 
 // databaseSchemes are the URL schemes DOCSAPI_DATABASE_URL may have; a
@@ -270,32 +273,27 @@ func openStore(ctx context.Context) (*store, error) {
 	if err := checkDatabaseURL(dsn); err != nil {
 		return nil, err
 	}
+	var (
+		db   database
+		svc  docsapi.Services
+		name string
+	)
 	if strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://") {
-		db, err := postgres.Open(ctx, dsn)
+		pg, err := postgres.Open(ctx, dsn)
 		if err != nil {
 			return nil, err
 		}
-		pending, err := db.Pending(ctx)
-		if err == nil {
-			err = db.Migrate(ctx)
-		}
+		db, svc, name = pg, postgres.NewServices(pg), "postgres"
+	} else {
+		path, err := sqlite.ParsePath(dsn)
 		if err != nil {
-			db.Close()
+			return nil, fmt.Errorf("DOCSAPI_DATABASE_URL: %w", err)
+		}
+		lite, err := sqlite.Open(path)
+		if err != nil {
 			return nil, err
 		}
-		return &store{
-			accounts: postgres.NewAccountService(db), apiKeys: postgres.NewAPIKeyService(db),
-			resources: postgres.NewResourceService(db), requestLogs: postgres.NewRequestLogService(db),
-			idempotency: postgres.NewIdempotencyService(db), sessions: postgres.NewSessionService(db), ping: db, close: db.Close, name: "postgres", migrated: pending,
-		}, nil
-	}
-	path, err := sqlite.ParsePath(dsn)
-	if err != nil {
-		return nil, fmt.Errorf("DOCSAPI_DATABASE_URL: %w", err)
-	}
-	db, err := sqlite.Open(path)
-	if err != nil {
-		return nil, err
+		db, svc, name = lite, sqlite.NewServices(lite), "sqlite:"+path
 	}
 	pending, err := db.Pending(ctx)
 	if err == nil {
@@ -305,11 +303,7 @@ func openStore(ctx context.Context) (*store, error) {
 		db.Close()
 		return nil, err
 	}
-	return &store{
-		accounts: sqlite.NewAccountService(db), apiKeys: sqlite.NewAPIKeyService(db),
-		resources: sqlite.NewResourceService(db), requestLogs: sqlite.NewRequestLogService(db),
-		idempotency: sqlite.NewIdempotencyService(db), sessions: sqlite.NewSessionService(db), ping: db, close: db.Close, name: "sqlite:" + path, migrated: pending,
-	}, nil
+	return &store{Services: svc, ping: db, close: db.Close, name: name, migrated: pending}, nil
 }
 
 // limiters are the per-key and per-IP rate limiters, and, with Redis, what
@@ -376,7 +370,7 @@ func createAccount(ctx context.Context, args []string, stdout, stderr io.Writer)
 		return err
 	}
 	defer st.close()
-	acct, _, secret, err := st.accounts.CreateAccount(ctx, *name, "")
+	acct, _, secret, err := st.Accounts.CreateAccount(ctx, *name, "")
 	if err != nil {
 		return err
 	}
@@ -399,7 +393,7 @@ func openAccount(ctx context.Context, fs *flag.FlagSet, account string) (*store,
 	if err != nil {
 		return nil, err
 	}
-	if _, err := st.accounts.FindAccountByID(ctx, account); err != nil {
+	if _, err := st.Accounts.FindAccountByID(ctx, account); err != nil {
 		st.close()
 		return nil, err
 	}
@@ -431,7 +425,7 @@ func createKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}
 	secret := docsapi.NewSecret()
 	k.SetSecret(secret)
-	if err := st.apiKeys.CreateAPIKey(ctx, k); err != nil {
+	if err := st.APIKeys.CreateAPIKey(ctx, k); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "created key %s\n", k.ID)
@@ -454,7 +448,7 @@ func listKeys(ctx context.Context, args []string, stdout io.Writer) error {
 	fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tSCOPES\tRATE_LIMIT\tCREATED_AT\tLAST_USED_AT\tREVOKED_AT")
 	p := docsapi.ListParams{Limit: docsapi.MaxListLimit}
 	for {
-		keys, more, err := st.apiKeys.FindAPIKeys(ctx, *account, p)
+		keys, more, err := st.APIKeys.FindAPIKeys(ctx, *account, p)
 		if err != nil {
 			return err
 		}
@@ -492,7 +486,7 @@ func revokeKey(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer st.close()
-	k, err := st.apiKeys.FindAPIKeyByID(ctx, *account, id)
+	k, err := st.APIKeys.FindAPIKeyByID(ctx, *account, id)
 	if err != nil {
 		return err
 	}
@@ -500,7 +494,7 @@ func revokeKey(ctx context.Context, args []string, stdout io.Writer) error {
 		fmt.Fprintf(stdout, "key %s was already revoked at %s\n", k.ID, timestamp(k.RevokedAt))
 		return nil
 	}
-	if k, err = st.apiKeys.RevokeAPIKey(ctx, *account, id); err != nil {
+	if k, err = st.APIKeys.RevokeAPIKey(ctx, *account, id); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "revoked key %s (%s, %s...) at %s\n", k.ID, k.Name, k.Prefix, timestamp(k.RevokedAt))
@@ -595,7 +589,7 @@ func loadConfig(stderr io.Writer) (*config, error) {
 // when set, must be the secret of one of its live keys of scope *: a
 // server that starts with a key it will then refuse helps no one.
 func firstAccount(ctx context.Context, st *store, rootKey string, stdout io.Writer, logger *slog.Logger) error {
-	acct, _, secret, err := st.accounts.CreateFirstAccount(ctx, "Default", rootKey)
+	acct, _, secret, err := st.Accounts.CreateFirstAccount(ctx, "Default", rootKey)
 	if err != nil {
 		return fmt.Errorf("create the first account: %w", err)
 	}
@@ -611,7 +605,7 @@ func firstAccount(ctx context.Context, st *store, rootKey string, stdout io.Writ
 	if rootKey == "" {
 		return nil
 	}
-	k, err := st.apiKeys.FindAPIKeyByHash(ctx, docsapi.HashSecret(rootKey))
+	k, err := st.APIKeys.FindAPIKeyByHash(ctx, docsapi.HashSecret(rootKey))
 	switch {
 	case docsapi.ErrorCode(err) == docsapi.ENOTFOUND:
 		return errors.New("DOCSAPI_ROOT_KEY: this store already has accounts, and none of their keys has this secret; " +
@@ -658,11 +652,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	s.Logger = logger
 	s.Version = buildVersion()
 	s.Storage = st.ping
-	s.APIKeyService = st.apiKeys
-	s.ResourceService = st.resources
-	s.RequestLogService = st.requestLogs
-	s.IdempotencyService = st.idempotency
-	s.SessionService = st.sessions
+	s.APIKeyService = st.APIKeys
+	s.ResourceService = st.Resources
+	s.RequestLogService = st.RequestLogs
+	s.IdempotencyService = st.Idempotency
+	s.SessionService = st.Sessions
 	s.RateLimiter = lim.perKey
 	s.AuthFailures = lim.authFailures
 	s.AuthFailureLimit = cfg.authLimit
@@ -694,7 +688,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	logger.Info("listening", slog.String("addr", s.Addr()), slog.String("database", st.name), slog.String("version", s.Version))
 
-	go docsapi.RunPurges(stopped, s.IdempotencyService, s.RequestLogService, cfg.retention, time.Hour, logger)
+	go docsapi.RunPurges(stopped, st.Services, cfg.retention, time.Hour, logger)
 	<-stopped.Done()
 	logger.Info("shutting down: draining in-flight requests")
 	if err := s.Close(); err != nil {
