@@ -1,7 +1,6 @@
 package http
 
 import (
-	"log/slog"
 	"net/http"
 	"strings"
 
@@ -17,9 +16,8 @@ func (s *Server) requireKey(next http.Handler) http.Handler {
 			s.Error(w, r, err)
 			return
 		}
-		st := stateFrom(r.Context())
-		st.key = key
-		st.logger = st.logger.With(slog.String("api_key_id", key.ID), slog.String("account_id", key.AccountID))
+		// The key's id and account now join the request's log lines.
+		stateFrom(r.Context()).key = key
 		next.ServeHTTP(w, r)
 	})
 }

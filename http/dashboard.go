@@ -217,7 +217,6 @@ func (s *Server) dashboard(rt route) http.Handler {
 		st := stateFrom(r.Context())
 		st.key = sess.Key
 		st.source = docsapi.SourceDashboard
-		st.logger = st.logger.With(slog.String("api_key_id", sess.Key.ID), slog.String("account_id", sess.Key.AccountID))
 		if r.Method == http.MethodPost {
 			if err := r.ParseForm(); err != nil {
 				s.dashError(w, r, docsapi.Errorf(docsapi.EPARAMINVALID, "The form could not be read."))

@@ -1,11 +1,13 @@
 package http
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/docsapi/docsapi"
 )
@@ -125,14 +127,41 @@ func writeBody(w http.ResponseWriter, status int, body []byte) {
 	w.Write(body)
 }
 
-// writeJSON writes v with status.
+// writeJSON writes v with status, as marshal would encode it.
 func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {
-	body, err := marshal(v)
-	if err != nil {
+	e := jsonEncoders.Get().(*jsonEncoder)
+	defer e.release()
+	if err := e.enc.Encode(v); err != nil {
 		s.Error(w, r, err)
 		return
 	}
-	writeBody(w, status, body)
+	writeBody(w, status, e.buf.Bytes())
+}
+
+// jsonEncoder is a pooled encoder and its buffer: a response body then
+// costs no buffer of its own, the ResponseWriter copying what it is given.
+// Encode writes what marshal returns: the same escaping, and a newline.
+type jsonEncoder struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var jsonEncoders = sync.Pool{New: func() any {
+	e := &jsonEncoder{}
+	e.enc = json.NewEncoder(&e.buf)
+	return e
+}}
+
+// maxPooledJSON bounds the buffers kept for reuse, so that one large list
+// does not hold its memory for good.
+const maxPooledJSON = 64 << 10
+
+func (e *jsonEncoder) release() {
+	if e.buf.Cap() > maxPooledJSON {
+		return
+	}
+	e.buf.Reset()
+	jsonEncoders.Put(e)
 }
 
 func marshal(v any) ([]byte, error) {

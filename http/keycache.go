@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"crypto/sha256"
 	"sync"
 	"time"
 
@@ -19,11 +20,13 @@ const (
 )
 
 // keyCache keeps keys found by secret hash, so that a busy key costs one
-// store read a second rather than one a request.
+// store read a second rather than one a request. It is keyed by the
+// SHA-256 sum itself, which costs no allocation to look up, where its hex
+// form (the store's key) would cost a string per request.
 type keyCache struct {
 	svc   docsapi.APIKeyService
 	mu    sync.Mutex
-	m     map[string]cachedKey
+	m     map[[sha256.Size]byte]cachedKey
 	swept time.Time
 	now   func() time.Time
 }
@@ -35,14 +38,14 @@ type cachedKey struct {
 }
 
 func newKeyCache(svc docsapi.APIKeyService) *keyCache {
-	return &keyCache{svc: svc, m: map[string]cachedKey{}, now: time.Now}
+	return &keyCache{svc: svc, m: map[[sha256.Size]byte]cachedKey{}, now: time.Now}
 }
 
 // Cached returns the key with this secret when the cache holds it fresh.
 // Otherwise it reports whether the secret is known: it named a valid key
 // when last fetched, so it must be looked up again but is not a guess.
 func (c *keyCache) Cached(secret string) (key *docsapi.APIKey, fresh, known bool) {
-	hash := docsapi.HashSecret(secret)
+	hash := secretSum(secret)
 	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -61,9 +64,8 @@ func (c *keyCache) Cached(secret string) (key *docsapi.APIKey, fresh, known bool
 // Find returns the key with this secret from the store, or nil when there
 // is none, and caches what it found.
 func (c *keyCache) Find(ctx context.Context, secret string) (*docsapi.APIKey, error) {
-	hash := docsapi.HashSecret(secret)
 	now := c.now()
-	key, err := c.svc.FindAPIKeyByHash(ctx, hash)
+	key, err := c.svc.FindAPIKeyByHash(ctx, docsapi.HashSecret(secret))
 	if docsapi.ErrorCode(err) == docsapi.ENOTFOUND {
 		// Unknown hashes are not cached: guesses would fill the cache.
 		return nil, nil
@@ -74,9 +76,17 @@ func (c *keyCache) Find(ctx context.Context, secret string) (*docsapi.APIKey, er
 	if now.Sub(c.swept) >= time.Minute {
 		c.sweep(now)
 	}
-	c.m[hash] = cachedKey{key: key, fetched: now, used: now}
+	c.m[secretSum(secret)] = cachedKey{key: key, fetched: now, used: now}
 	c.mu.Unlock()
 	return key, nil
+}
+
+// secretSum is the SHA-256 sum whose hex form docsapi.HashSecret returns.
+// The secret is copied to the stack: converting it with []byte(secret)
+// would allocate, secrets being longer than the runtime's small buffer.
+func secretSum(secret string) [sha256.Size]byte {
+	var buf [64]byte
+	return sha256.Sum256(append(buf[:0], secret...))
 }
 
 // sweep drops the entries of keys not used for keyKnownTTL, so the cache

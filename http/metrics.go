@@ -3,6 +3,7 @@ package http
 import (
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -20,6 +21,39 @@ type metrics struct {
 	logWriteErrors prometheus.Counter
 	buildInfo      *prometheus.GaugeVec
 	queueDepth     func() float64
+
+	// byRoute caches the counter and histogram of each route and status:
+	// looking them up by label values would cost a string and a hash of the
+	// labels on every request.
+	mu      sync.RWMutex
+	byRoute map[routeStatus]routeMetrics
+}
+
+type routeStatus struct {
+	route  string
+	status int
+}
+
+type routeMetrics struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+// route returns the metrics of a request to route answered with status.
+func (m *metrics) route(route string, status int) routeMetrics {
+	k := routeStatus{route, status}
+	m.mu.RLock()
+	rm, ok := m.byRoute[k]
+	m.mu.RUnlock()
+	if ok {
+		return rm
+	}
+	s := strconv.Itoa(status)
+	rm = routeMetrics{requests: m.requests.WithLabelValues(route, s), duration: m.duration.WithLabelValues(route, s)}
+	m.mu.Lock()
+	m.byRoute[k] = rm
+	m.mu.Unlock()
+	return rm
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -46,6 +80,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "docsapi_build_info", Help: "Always 1; its labels say which build runs.",
 		}, []string{"version", "goversion"}),
+		byRoute: map[routeStatus]routeMetrics{},
 	}
 	m.logQueueDepth = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "docsapi_request_log_queue_depth", Help: "Request-log entries waiting to be written.",
@@ -72,9 +107,9 @@ func (s *Server) instrument(next http.Handler) http.Handler {
 			if route == "" || route == "/" {
 				route = "unmatched"
 			}
-			status := strconv.Itoa(st.resp.status)
-			s.metrics.requests.WithLabelValues(route, status).Inc()
-			s.metrics.duration.WithLabelValues(route, status).Observe(time.Since(st.start).Seconds())
+			rm := s.metrics.route(route, st.resp.status)
+			rm.requests.Inc()
+			rm.duration.Observe(time.Since(st.start).Seconds())
 		}()
 		next.ServeHTTP(w, r)
 	})

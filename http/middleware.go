@@ -18,9 +18,8 @@ import (
 
 // state is what the middleware learns about one request as it passes.
 type state struct {
-	id     string
-	start  time.Time
-	logger *slog.Logger
+	id    string
+	start time.Time
 	// resp is the one statusWriter of the request: every link reads the
 	// status it wrote from here.
 	resp *statusWriter
@@ -44,11 +43,34 @@ func stateFrom(ctx context.Context) *state {
 	return st
 }
 
+// logger returns the logger of the request of ctx, whose lines carry the
+// request's id and key. It is built when a line is to be written, which is
+// rare, rather than for every request.
 func (s *Server) logger(ctx context.Context) *slog.Logger {
-	if st := stateFrom(ctx); st != nil {
-		return st.logger
+	st := stateFrom(ctx)
+	if st == nil {
+		return s.Logger
 	}
-	return s.Logger
+	var buf [3]slog.Attr
+	return s.Logger.With(attrsToAny(st.logAttrs(buf[:0]))...)
+}
+
+// logAttrs appends to attrs those that every log line of the request
+// carries.
+func (st *state) logAttrs(attrs []slog.Attr) []slog.Attr {
+	attrs = append(attrs, slog.String("request_id", st.id))
+	if st.key != nil {
+		attrs = append(attrs, slog.String("api_key_id", st.key.ID), slog.String("account_id", st.key.AccountID))
+	}
+	return attrs
+}
+
+func attrsToAny(attrs []slog.Attr) []any {
+	args := make([]any, len(attrs))
+	for i, a := range attrs {
+		args[i] = a
+	}
+	return args
 }
 
 // statusWriter remembers the status that the handler wrote.
@@ -76,7 +98,6 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 func (s *Server) begin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st := &state{id: docsapi.NewRequestID(), start: time.Now(), resp: &statusWriter{ResponseWriter: w}}
-		st.logger = s.Logger.With(slog.String("request_id", st.id))
 		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 		w.Header().Set("Request-Id", st.id)
 		next.ServeHTTP(st.resp, r)
@@ -95,7 +116,7 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 					panic(v)
 				}
 				st := stateFrom(r.Context())
-				st.logger.Error("panic", slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
+				s.logger(r.Context()).Error("panic", slog.Any("panic", v), slog.String("stack", string(debug.Stack())))
 				if st.resp.status == 0 {
 					s.Error(w, r, fmt.Errorf("panic: %v", v))
 				}
@@ -144,9 +165,11 @@ func (s *Server) finish(r *http.Request, st *state, status int) {
 	if st.apiErr != nil {
 		apiErr = *st.apiErr
 	}
-	st.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+	var buf [8]slog.Attr
+	attrs := append(st.logAttrs(buf[:0]),
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),
 		slog.Int("status", status), slog.Float64("duration_ms", durationMS(d)), slog.String("error_code", apiErr.Code))
+	s.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 	if st.key == nil {
 		return
 	}

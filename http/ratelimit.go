@@ -2,7 +2,6 @@ package http
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"time"
@@ -32,9 +31,7 @@ func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, key *docsapi.
 	if rl.Reset > 0 {
 		reset = ceilSeconds(rl.Reset)
 	}
-	h := w.Header()
-	h.Set("RateLimit-Policy", fmt.Sprintf(`"default";q=%d;w=1`, rl.Limit))
-	h.Set("RateLimit", fmt.Sprintf(`"default";r=%d;t=%d`, rl.Remaining, reset))
+	setRateLimitHeaders(w.Header(), rl.Limit, rl.Remaining, reset)
 	if !rl.Allowed {
 		s.metrics.rateLimited.WithLabelValues("api_key").Inc()
 		after := ceilSeconds(rl.Reset)
@@ -44,6 +41,26 @@ func (s *Server) rateLimit(w http.ResponseWriter, r *http.Request, key *docsapi.
 		}
 	}
 	return nil
+}
+
+// setRateLimitHeaders sets RateLimit-Policy to "default";q=limit;w=1 and
+// RateLimit to "default";r=remaining;t=reset. Both values are cut from one
+// string and share one slice, and the keys are given in their canonical
+// form, which Header.Set would make anew on every request.
+func setRateLimitHeaders(h http.Header, limit, remaining, reset int) {
+	var buf [96]byte
+	b := append(buf[:0], `"default";q=`...)
+	b = strconv.AppendInt(b, int64(limit), 10)
+	b = append(b, `;w=1`...)
+	split := len(b)
+	b = append(b, `"default";r=`...)
+	b = strconv.AppendInt(b, int64(remaining), 10)
+	b = append(b, `;t=`...)
+	b = strconv.AppendInt(b, int64(reset), 10)
+	v := string(b)
+	values := []string{v[:split], v[split:]}
+	h["Ratelimit-Policy"] = values[:1:1]
+	h["Ratelimit"] = values[1:]
 }
 
 // retryAfterError is a 429 that knows its Retry-After, which setRetryAfter

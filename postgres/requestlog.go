@@ -44,24 +44,44 @@ func nullText(s string) pgtype.Text { return pgtype.Text{String: s, Valid: s != 
 // one seq can never later find a smaller one committed.
 const requestLogLock = `SELECT pg_advisory_xact_lock(hashtext('docsapi.request_logs.' || current_schema()))`
 
+// insertRequestLogs inserts entries given as one array per column, in
+// their order: seq follows the order of the batch.
+const insertRequestLogs = `INSERT INTO request_logs (` + requestLogColumns + `)
+	SELECT ` + requestLogColumns + ` FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+		$6::integer[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::boolean[],
+		$13::bigint[], $14::text[], $15::text[], $16::text[], $17::timestamptz[])
+		WITH ORDINALITY AS e(` + requestLogColumns + `, n)
+	ORDER BY n
+	ON CONFLICT (id) DO NOTHING`
+
 // CreateRequestLogs stores a batch of entries in one transaction, sent in
-// one round trip.
+// one round trip, with one INSERT whose parameters are the columns: the
+// entries' values then go in a few arrays rather than each in a boxed
+// argument of a statement of its own.
 func (s *RequestLogService) CreateRequestLogs(ctx context.Context, logs []*docsapi.RequestLog) error {
 	if len(logs) == 0 {
 		return nil
 	}
+	n := len(logs)
+	ids, accounts, methods, paths, routes := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	statuses := make([]int32, n)
+	codes, messages, params := make([]pgtype.Text, n), make([]pgtype.Text, n), make([]pgtype.Text, n)
+	keys, idemKeys, replayed := make([]string, n), make([]pgtype.Text, n), make([]bool, n)
+	durations, ips, agents := make([]int64, n), make([]pgtype.Text, n), make([]pgtype.Text, n)
+	sources, created := make([]string, n), make([]time.Time, n)
+	for i, l := range logs {
+		ids[i], accounts[i], methods[i], paths[i], routes[i] = l.ID, l.AccountID, l.Method, l.Path, l.Route
+		statuses[i] = int32(l.Status)
+		codes[i], messages[i], params[i] = nullText(l.ErrorCode), nullText(l.ErrorMessage), nullText(l.ErrorParam)
+		keys[i], idemKeys[i], replayed[i] = l.APIKeyID, nullText(l.IdempotencyKey), l.IdempotentReplayed
+		durations[i], ips[i], agents[i] = l.Duration.Microseconds(), nullText(l.IP), nullText(l.UserAgent)
+		sources[i], created[i] = l.Source, l.CreatedAt
+	}
 	return s.db.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var b pgx.Batch
 		b.Queue(requestLogLock)
-		for _, l := range logs {
-			b.Queue(`INSERT INTO request_logs (`+requestLogColumns+`)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-				ON CONFLICT (id) DO NOTHING`,
-				l.ID, l.AccountID, l.Method, l.Path, l.Route, l.Status,
-				nullText(l.ErrorCode), nullText(l.ErrorMessage), nullText(l.ErrorParam), l.APIKeyID,
-				nullText(l.IdempotencyKey), l.IdempotentReplayed, l.Duration.Microseconds(),
-				nullText(l.IP), nullText(l.UserAgent), l.Source, l.CreatedAt)
-		}
+		b.Queue(insertRequestLogs, ids, accounts, methods, paths, routes, statuses, codes, messages, params,
+			keys, idemKeys, replayed, durations, ips, agents, sources, created)
 		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 			return fmt.Errorf("insert request logs: %w", err)
 		}

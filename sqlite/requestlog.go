@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/docsapi/docsapi"
@@ -35,25 +36,53 @@ func scanRequestLog(s scanner) (*docsapi.RequestLog, error) {
 	return &l, nil
 }
 
-func nullString(s string) sql.NullString { return sql.NullString{String: s, Valid: s != ""} }
+// orNull stores "" as NULL. It returns the value that the driver binds, as
+// sql.NullString would only after being boxed and asked for it.
+func orNull(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
 
-// CreateRequestLogs stores a batch of entries in one transaction. SQLite
-// has one writer, so seq follows the order in which batches commit.
+// requestLogInsertRows is how many entries one INSERT carries: the costs of
+// a statement (binding, its result, watching the context) are paid once
+// for many entries, and 17 parameters an entry stay far below SQLite's
+// limit of 32766.
+const requestLogInsertRows = 100
+
+// insertRequestLogs returns the INSERT of n entries.
+func insertRequestLogs(n int) string {
+	const row = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	return `INSERT INTO request_logs (` + requestLogColumns + `) VALUES ` +
+		strings.Repeat(row+`, `, n-1) + row + ` ON CONFLICT (id) DO NOTHING`
+}
+
+var insertRequestLogsFull = insertRequestLogs(requestLogInsertRows)
+
+// CreateRequestLogs stores a batch of entries in one transaction, in as few
+// statements as requestLogInsertRows allows. SQLite has one writer, so seq
+// follows the order in which batches commit, and within one the order of
+// the entries.
 func (s *RequestLogService) CreateRequestLogs(ctx context.Context, logs []*docsapi.RequestLog) error {
-	return s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO request_logs (`+requestLogColumns+`)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO NOTHING`)
-		if err != nil {
-			return fmt.Errorf("prepare request log insert: %w", err)
-		}
-		defer stmt.Close()
-		for _, l := range logs {
-			if _, err := stmt.ExecContext(ctx, l.ID, l.AccountID, l.Method, l.Path, l.Route, l.Status,
-				nullString(l.ErrorCode), nullString(l.ErrorMessage), nullString(l.ErrorParam), l.APIKeyID,
-				nullString(l.IdempotencyKey), l.IdempotentReplayed, l.Duration.Microseconds(),
-				nullString(l.IP), nullString(l.UserAgent), l.Source, micros(l.CreatedAt)); err != nil {
-				return fmt.Errorf("insert request log: %w", err)
+	return s.db.inTx(ctx, func(ctx context.Context, _ *sql.Tx) error {
+		args := make([]any, 0, 17*min(len(logs), requestLogInsertRows))
+		for chunk := range slices.Chunk(logs, requestLogInsertRows) {
+			query := insertRequestLogsFull
+			if len(chunk) < requestLogInsertRows {
+				query = insertRequestLogs(len(chunk))
+			}
+			args = args[:0]
+			for _, l := range chunk {
+				// Integers as int64, which the driver takes as they are.
+				args = append(args, l.ID, l.AccountID, l.Method, l.Path, l.Route, int64(l.Status),
+					orNull(l.ErrorCode), orNull(l.ErrorMessage), orNull(l.ErrorParam), l.APIKeyID,
+					orNull(l.IdempotencyKey), l.IdempotentReplayed, l.Duration.Microseconds(),
+					orNull(l.IP), orNull(l.UserAgent), l.Source, micros(l.CreatedAt))
+			}
+			// Prepared once per batch size, at most requestLogInsertRows.
+			if _, err := s.db.writer(ctx).ExecContext(ctx, query, args...); err != nil {
+				return fmt.Errorf("insert request logs: %w", err)
 			}
 		}
 		return nil

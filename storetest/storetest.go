@@ -25,6 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) docsapi.Services) {
 		{"Resources", testResources},
 		{"ResourcePages", testResourcePages},
 		{"RequestLogs", testRequestLogs},
+		{"RequestLogBatch", testRequestLogBatch},
 		{"RequestLogFields", testRequestLogFields},
 		{"RequestLogFilters", testRequestLogFilters},
 		{"RequestLogTimePages", testRequestLogTimePages},
@@ -266,6 +267,43 @@ func testRequestLogs(t *testing.T, s docsapi.Services) {
 	}
 	_, err = s.RequestLogs.FindRequestLogByID(ctx, a.ID, logs[0].ID)
 	wantCode(t, err, docsapi.ENOTFOUND)
+}
+
+// testRequestLogBatch stores a batch larger than one statement may carry,
+// with an entry given twice: every entry is stored once, in the batch's
+// order.
+func testRequestLogBatch(t *testing.T, s docsapi.Services) {
+	ctx := context.Background()
+	a, k, _ := newAccount(t, s)
+	base := docsapi.Now().Add(-time.Hour)
+	var logs []*docsapi.RequestLog
+	for i := range 250 {
+		logs = append(logs, &docsapi.RequestLog{ID: docsapi.NewRequestID(), AccountID: a.ID, Method: "GET", Path: "/v1/resources",
+			Status: 200 + i, APIKeyID: k.ID, Source: docsapi.SourceAPI, CreatedAt: base})
+	}
+	if err := s.RequestLogs.CreateRequestLogs(ctx, append(logs, logs[7])); err != nil {
+		t.Fatal(err)
+	}
+	var got []*docsapi.RequestLog
+	for p := (docsapi.ListParams{Limit: 100}); ; {
+		page, more, err := s.RequestLogs.FindRequestLogs(ctx, a.ID, docsapi.RequestLogFilter{}, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, page...)
+		if !more {
+			break
+		}
+		p.StartingAfter = page[len(page)-1].ID
+	}
+	if len(got) != len(logs) {
+		t.Fatalf("stored %d entries, want %d", len(got), len(logs))
+	}
+	for i, l := range got {
+		if want := logs[len(logs)-1-i]; l.ID != want.ID || l.Status != want.Status {
+			t.Fatalf("entry %d is %s (%d), want %s (%d)", i, l.ID, l.Status, want.ID, want.Status)
+		}
+	}
 }
 
 func testIdempotencyReplay(t *testing.T, s docsapi.Services) {
