@@ -4,32 +4,44 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/docsapi/docsapi"
 	"github.com/jackc/pgx/v5"
 )
 
 // page returns the condition, ordering and limit that select one page of
-// table after a WHERE clause on @account_id, and adds their arguments to args.
-func (db *DB) page(ctx context.Context, table, accountID string, p docsapi.ListParams, args pgx.NamedArgs) (string, bool, error) {
+// table after a WHERE clause on account_id whose arguments are args, and
+// args with theirs added. Its shape is the SQLite engine's; only the
+// placeholders differ.
+func (db *DB) page(ctx context.Context, table, accountID string, p docsapi.ListParams, args []any) (string, []any, bool, error) {
 	cursor, param, backwards := p.Cursor()
-	args["limit"] = p.Limit + 1 // one more tells whether another page follows
+	limit := p.Limit + 1 // one more tells whether another page follows
 	if cursor == "" {
-		return ` ORDER BY seq DESC LIMIT @limit`, false, nil
+		suffix := ` ORDER BY seq DESC LIMIT ` + bind(&args, limit)
+		return suffix, args, false, nil
 	}
 	var seq int64
 	err := db.conn(ctx).QueryRow(ctx,
 		`SELECT seq FROM `+table+` WHERE account_id = $1 AND id = $2`, accountID, cursor).Scan(&seq)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", false, docsapi.CursorNotFound(param, cursor)
+		return "", nil, false, docsapi.CursorNotFound(param, cursor)
 	} else if err != nil {
-		return "", false, fmt.Errorf("find cursor: %w", err)
+		return "", nil, false, fmt.Errorf("find cursor: %w", err)
 	}
-	args["cursor"] = seq
 	if backwards {
-		return ` AND seq > @cursor ORDER BY seq ASC LIMIT @limit`, true, nil
+		suffix := ` AND seq > ` + bind(&args, seq) + ` ORDER BY seq ASC LIMIT ` + bind(&args, limit)
+		return suffix, args, true, nil
 	}
-	return ` AND seq < @cursor ORDER BY seq DESC LIMIT @limit`, false, nil
+	suffix := ` AND seq < ` + bind(&args, seq) + ` ORDER BY seq DESC LIMIT ` + bind(&args, limit)
+	return suffix, args, false, nil
+}
+
+// bind adds v to args and returns its placeholder, $n, so that SQL built
+// from fragments numbers its arguments in the order they are added.
+func bind(args *[]any, v any) string {
+	*args = append(*args, v)
+	return "$" + strconv.Itoa(len(*args))
 }
 
 // queryAll runs a query and scans every row with scan.

@@ -102,54 +102,53 @@ func (s *RequestLogService) FindRequestLogByID(ctx context.Context, accountID, i
 }
 
 // filterWhere returns the condition selecting the account's entries that
-// match f, with its arguments added to args. Each field is an equality or
-// range on an indexed column, so that each page is an index range scan.
-func filterWhere(f docsapi.RequestLogFilter, args pgx.NamedArgs) string {
-	where := `account_id = @account_id`
-	add := func(cond, name string, v any) {
-		where += ` AND ` + cond
-		args[name] = v
+// match f, and its arguments. Each field is an equality or range on an
+// indexed column, so that each page is an index range scan.
+func filterWhere(accountID string, f docsapi.RequestLogFilter) (string, []any) {
+	where, args := `account_id = $1`, []any{accountID}
+	add := func(cond string, arg any) {
+		where += ` AND ` + cond + ` ` + bind(&args, arg)
 	}
 	if f.Status > 0 {
-		add(`status = @status`, "status", f.Status)
+		add(`status =`, f.Status)
 	}
 	if f.StatusClass > 0 {
-		add(`status_class = @status_class`, "status_class", f.StatusClass)
+		add(`status_class =`, f.StatusClass)
 	}
 	if f.ErrorCode != "" {
-		add(`error_code = @error_code`, "error_code", f.ErrorCode)
+		add(`error_code =`, f.ErrorCode)
 	}
 	if f.Method != "" {
-		add(`method = @method`, "method", f.Method)
+		add(`method =`, f.Method)
 	}
 	if f.Path != "" {
-		add(`path = @path`, "path", f.Path)
+		add(`path =`, f.Path)
 	}
 	if f.APIKeyID != "" {
-		add(`api_key_id = @api_key_id`, "api_key_id", f.APIKeyID)
+		add(`api_key_id =`, f.APIKeyID)
 	}
 	if !f.Since.IsZero() {
-		add(`created_at >= @since`, "since", f.Since)
+		add(`created_at >=`, f.Since)
 	}
 	if !f.Until.IsZero() {
-		add(`created_at < @until`, "until", f.Until)
+		add(`created_at <`, f.Until)
 	}
-	return where
+	return where, args
 }
 
 // FindRequestLogs returns one page of the account's entries matching f.
 func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID string, f docsapi.RequestLogFilter, p docsapi.ListParams) ([]*docsapi.RequestLog, bool, error) {
-	args := pgx.NamedArgs{"account_id": accountID}
 	page := s.db.page
 	if f.TimeBounded() {
 		page = s.timePage
 	}
-	suffix, backwards, err := page(ctx, "request_logs", accountID, p, args)
+	where, args := filterWhere(accountID, f)
+	suffix, args, backwards, err := page(ctx, "request_logs", accountID, p, args)
 	if err != nil {
 		return nil, false, err
 	}
 	items, err := queryAll(ctx, s.db.conn(ctx), scanRequestLog,
-		`SELECT `+requestLogColumns+` FROM request_logs WHERE `+filterWhere(f, args)+suffix, args)
+		`SELECT `+requestLogColumns+` FROM request_logs WHERE `+where+suffix, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("list request logs: %w", err)
 	}
@@ -160,35 +159,38 @@ func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID strin
 // timePage is page for a time-bounded listing, ordered by (created_at,
 // seq): the created_at index then reads the window from its newest end,
 // where ordering by seq would read it whole, or everything newer than it.
-func (s *RequestLogService) timePage(ctx context.Context, table, accountID string, p docsapi.ListParams, args pgx.NamedArgs) (string, bool, error) {
+func (s *RequestLogService) timePage(ctx context.Context, table, accountID string, p docsapi.ListParams, args []any) (string, []any, bool, error) {
 	cursor, param, backwards := p.Cursor()
-	args["limit"] = p.Limit + 1
+	limit := p.Limit + 1
 	if cursor == "" {
-		return ` ORDER BY created_at DESC, seq DESC LIMIT @limit`, false, nil
+		suffix := ` ORDER BY created_at DESC, seq DESC LIMIT ` + bind(&args, limit)
+		return suffix, args, false, nil
 	}
 	var created time.Time
 	var seq int64
 	err := s.db.conn(ctx).QueryRow(ctx,
 		`SELECT created_at, seq FROM `+table+` WHERE account_id = $1 AND id = $2`, accountID, cursor).Scan(&created, &seq)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", false, docsapi.CursorNotFound(param, cursor)
+		return "", nil, false, docsapi.CursorNotFound(param, cursor)
 	} else if err != nil {
-		return "", false, fmt.Errorf("find cursor: %w", err)
+		return "", nil, false, fmt.Errorf("find cursor: %w", err)
 	}
-	args["cursor_created"], args["cursor"] = created, seq
+	c, n := bind(&args, created), bind(&args, seq)
 	if backwards {
-		return ` AND created_at >= @cursor_created AND (created_at > @cursor_created OR seq > @cursor)
-			ORDER BY created_at ASC, seq ASC LIMIT @limit`, true, nil
+		suffix := ` AND created_at >= ` + c + ` AND (created_at > ` + c + ` OR seq > ` + n + `)
+			ORDER BY created_at ASC, seq ASC LIMIT ` + bind(&args, limit)
+		return suffix, args, true, nil
 	}
-	return ` AND created_at <= @cursor_created AND (created_at < @cursor_created OR seq < @cursor)
-		ORDER BY created_at DESC, seq DESC LIMIT @limit`, false, nil
+	suffix := ` AND created_at <= ` + c + ` AND (created_at < ` + c + ` OR seq < ` + n + `)
+		ORDER BY created_at DESC, seq DESC LIMIT ` + bind(&args, limit)
+	return suffix, args, false, nil
 }
 
 // TailRequestLogs returns the entries matching f stored after the entry
 // after, oldest first.
 func (s *RequestLogService) TailRequestLogs(ctx context.Context, accountID string, f docsapi.RequestLogFilter, after string, limit int) ([]*docsapi.RequestLog, error) {
-	args := pgx.NamedArgs{"account_id": accountID, "limit": limit}
-	where, order := filterWhere(f, args), ` ORDER BY seq DESC LIMIT @limit`
+	where, args := filterWhere(accountID, f)
+	order := ` ORDER BY seq DESC LIMIT `
 	if after != "" {
 		var seq int64
 		err := s.db.conn(ctx).QueryRow(ctx,
@@ -198,11 +200,12 @@ func (s *RequestLogService) TailRequestLogs(ctx context.Context, accountID strin
 		} else if err != nil {
 			return nil, fmt.Errorf("find tail cursor: %w", err)
 		}
-		where, args["after"] = where+` AND seq > @after`, seq
-		order = ` ORDER BY seq ASC LIMIT @limit`
+		where += ` AND seq > ` + bind(&args, seq)
+		order = ` ORDER BY seq ASC LIMIT `
 	}
+	order += bind(&args, limit)
 	items, err := queryAll(ctx, s.db.conn(ctx), scanRequestLog,
-		`SELECT `+requestLogColumns+` FROM request_logs WHERE `+where+order, args)
+		`SELECT `+requestLogColumns+` FROM request_logs WHERE `+where+order, args...)
 	if err != nil {
 		return nil, fmt.Errorf("tail request logs: %w", err)
 	}
@@ -220,7 +223,7 @@ func (s *RequestLogService) RequestLogTimeline(ctx context.Context, accountID st
 		return nil, err
 	}
 	rows, err := s.db.conn(ctx).Query(ctx,
-		`SELECT floor(extract(epoch FROM created_at - @first) / @width)::int AS b,
+		`SELECT floor(extract(epoch FROM created_at - $2) / $4)::int AS b,
 		        count(*) FILTER (WHERE status < 400),
 		        count(*) FILTER (WHERE status >= 400 AND status < 500 AND status <> 429),
 		        count(*) FILTER (WHERE status = 429),
@@ -228,9 +231,9 @@ func (s *RequestLogService) RequestLogTimeline(ctx context.Context, accountID st
 		        percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_us),
 		        percentile_cont(0.99) WITHIN GROUP (ORDER BY duration_us)
 		 FROM request_logs
-		 WHERE account_id = @account_id AND created_at >= @first AND created_at < @until
+		 WHERE account_id = $1 AND created_at >= $2 AND created_at < $3
 		 GROUP BY b`,
-		pgx.NamedArgs{"account_id": accountID, "first": starts[0], "until": until, "width": bucket.Seconds()})
+		accountID, starts[0], until, bucket.Seconds())
 	if err != nil {
 		return nil, fmt.Errorf("request timeline: %w", err)
 	}
@@ -259,15 +262,15 @@ func (s *RequestLogService) FindErrorGroups(ctx context.Context, accountID strin
 		`SELECT g.error_code, g.route, g.n, g.first_seen, g.last_seen, e.ids
 		 FROM (SELECT error_code, route, count(*) AS n, min(created_at) AS first_seen, max(created_at) AS last_seen
 		       FROM request_logs
-		       WHERE account_id = @account_id AND error_code IS NOT NULL AND created_at >= @since
-		       GROUP BY error_code, route ORDER BY last_seen DESC, error_code, route LIMIT @limit) g
+		       WHERE account_id = $1 AND error_code IS NOT NULL AND created_at >= $2
+		       GROUP BY error_code, route ORDER BY last_seen DESC, error_code, route LIMIT $3) g
 		 CROSS JOIN LATERAL (SELECT array_agg(id) AS ids FROM (
 		       SELECT id FROM request_logs
-		       WHERE account_id = @account_id AND error_code IS NOT NULL AND error_code = g.error_code
-		         AND route = g.route AND created_at >= @since
-		       ORDER BY seq DESC LIMIT @examples) x) e
+		       WHERE account_id = $1 AND error_code IS NOT NULL AND error_code = g.error_code
+		         AND route = g.route AND created_at >= $2
+		       ORDER BY seq DESC LIMIT $4) x) e
 		 ORDER BY g.last_seen DESC, g.error_code, g.route`,
-		pgx.NamedArgs{"account_id": accountID, "since": since, "limit": limit, "examples": docsapi.ErrorGroupExamples})
+		accountID, since, limit, docsapi.ErrorGroupExamples)
 	if err != nil {
 		return nil, fmt.Errorf("find error groups: %w", err)
 	}

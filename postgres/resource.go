@@ -62,13 +62,12 @@ func findResource(ctx context.Context, q querier, query, accountID, id string) (
 
 // FindResources returns one page of the account's resources.
 func (s *ResourceService) FindResources(ctx context.Context, accountID string, p docsapi.ListParams) ([]*docsapi.Resource, bool, error) {
-	args := pgx.NamedArgs{"account_id": accountID}
-	suffix, backwards, err := s.db.page(ctx, "resources", accountID, p, args)
+	suffix, args, backwards, err := s.db.page(ctx, "resources", accountID, p, []any{accountID})
 	if err != nil {
 		return nil, false, err
 	}
 	items, err := queryAll(ctx, s.db.conn(ctx), scanResource,
-		`SELECT `+resourceColumns+` FROM resources WHERE account_id = @account_id`+suffix, args)
+		`SELECT `+resourceColumns+` FROM resources WHERE account_id = $1`+suffix, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("list resources: %w", err)
 	}

@@ -75,12 +75,12 @@ func (s *APIKeyService) FindAPIKeyByID(ctx context.Context, accountID, id string
 
 // FindAPIKeys returns one page of the account's keys.
 func (s *APIKeyService) FindAPIKeys(ctx context.Context, accountID string, p docsapi.ListParams) ([]*docsapi.APIKey, bool, error) {
-	suffix, args, backwards, err := s.db.page(ctx, "api_keys", accountID, p)
+	suffix, args, backwards, err := s.db.page(ctx, "api_keys", accountID, p, []any{accountID})
 	if err != nil {
 		return nil, false, err
 	}
 	items, err := queryAll(ctx, s.db.reader(ctx), scanAPIKey,
-		`SELECT `+apiKeyColumns+` FROM api_keys WHERE account_id = ?`+suffix, append([]any{accountID}, args...)...)
+		`SELECT `+apiKeyColumns+` FROM api_keys WHERE account_id = ?`+suffix, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("list api keys: %w", err)
 	}

@@ -10,12 +10,14 @@ import (
 )
 
 // page returns the condition, ordering and limit that select one page of
-// table (after a WHERE clause on account_id), and its arguments.
-func (db *DB) page(ctx context.Context, table, accountID string, p docsapi.ListParams) (string, []any, bool, error) {
+// table after a WHERE clause on account_id whose arguments are args, and
+// args with theirs added. Its shape is the PostgreSQL engine's; only the
+// placeholders differ.
+func (db *DB) page(ctx context.Context, table, accountID string, p docsapi.ListParams, args []any) (string, []any, bool, error) {
 	cursor, param, backwards := p.Cursor()
 	limit := p.Limit + 1 // one more tells whether another page follows
 	if cursor == "" {
-		return ` ORDER BY seq DESC LIMIT ?`, []any{limit}, false, nil
+		return ` ORDER BY seq DESC LIMIT ?`, append(args, limit), false, nil
 	}
 	var seq int64
 	err := db.reader(ctx).QueryRowContext(ctx,
@@ -26,9 +28,9 @@ func (db *DB) page(ctx context.Context, table, accountID string, p docsapi.ListP
 		return "", nil, false, fmt.Errorf("find cursor: %w", err)
 	}
 	if backwards {
-		return ` AND seq > ? ORDER BY seq ASC LIMIT ?`, []any{seq, limit}, true, nil
+		return ` AND seq > ? ORDER BY seq ASC LIMIT ?`, append(args, seq, limit), true, nil
 	}
-	return ` AND seq < ? ORDER BY seq DESC LIMIT ?`, []any{seq, limit}, false, nil
+	return ` AND seq < ? ORDER BY seq DESC LIMIT ?`, append(args, seq, limit), false, nil
 }
 
 type scanner interface{ Scan(dest ...any) error }

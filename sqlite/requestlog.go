@@ -143,13 +143,13 @@ func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID strin
 	if f.TimeBounded() {
 		page = s.timePage
 	}
-	suffix, args, backwards, err := page(ctx, "request_logs", accountID, p)
+	where, args := filterWhere(accountID, f)
+	suffix, args, backwards, err := page(ctx, "request_logs", accountID, p, args)
 	if err != nil {
 		return nil, false, err
 	}
-	where, wargs := filterWhere(accountID, f)
 	items, err := queryAll(ctx, s.db.reader(ctx), scanRequestLog,
-		`SELECT `+requestLogColumns+` FROM request_logs WHERE `+where+suffix, append(wargs, args...)...)
+		`SELECT `+requestLogColumns+` FROM request_logs WHERE `+where+suffix, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("list request logs: %w", err)
 	}
@@ -160,11 +160,11 @@ func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID strin
 // timePage is page for a time-bounded listing, ordered by (created_at,
 // seq): the created_at index then reads the window from its newest end,
 // where ordering by seq would read it whole, or everything newer than it.
-func (s *RequestLogService) timePage(ctx context.Context, table, accountID string, p docsapi.ListParams) (string, []any, bool, error) {
+func (s *RequestLogService) timePage(ctx context.Context, table, accountID string, p docsapi.ListParams, args []any) (string, []any, bool, error) {
 	cursor, param, backwards := p.Cursor()
 	limit := p.Limit + 1
 	if cursor == "" {
-		return ` ORDER BY created_at DESC, seq DESC LIMIT ?`, []any{limit}, false, nil
+		return ` ORDER BY created_at DESC, seq DESC LIMIT ?`, append(args, limit), false, nil
 	}
 	var created, seq int64
 	err := s.db.reader(ctx).QueryRowContext(ctx,
@@ -176,10 +176,10 @@ func (s *RequestLogService) timePage(ctx context.Context, table, accountID strin
 	}
 	if backwards {
 		return ` AND created_at >= ? AND (created_at > ? OR seq > ?) ORDER BY created_at ASC, seq ASC LIMIT ?`,
-			[]any{created, created, seq, limit}, true, nil
+			append(args, created, created, seq, limit), true, nil
 	}
 	return ` AND created_at <= ? AND (created_at < ? OR seq < ?) ORDER BY created_at DESC, seq DESC LIMIT ?`,
-		[]any{created, created, seq, limit}, false, nil
+		append(args, created, created, seq, limit), false, nil
 }
 
 // TailRequestLogs returns the entries matching f stored after the entry

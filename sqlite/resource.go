@@ -78,12 +78,12 @@ func findResource(ctx context.Context, q querier, accountID, id string) (*docsap
 
 // FindResources returns one page of the account's resources.
 func (s *ResourceService) FindResources(ctx context.Context, accountID string, p docsapi.ListParams) ([]*docsapi.Resource, bool, error) {
-	suffix, args, backwards, err := s.db.page(ctx, "resources", accountID, p)
+	suffix, args, backwards, err := s.db.page(ctx, "resources", accountID, p, []any{accountID})
 	if err != nil {
 		return nil, false, err
 	}
 	items, err := queryAll(ctx, s.db.reader(ctx), scanResource,
-		`SELECT `+resourceColumns+` FROM resources WHERE account_id = ?`+suffix, append([]any{accountID}, args...)...)
+		`SELECT `+resourceColumns+` FROM resources WHERE account_id = ?`+suffix, args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("list resources: %w", err)
 	}
