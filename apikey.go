@@ -176,3 +176,74 @@ type APIKeyService interface {
 	// TouchAPIKey sets the key's last_used_at. Errors: EINTERNAL.
 	TouchAPIKey(ctx context.Context, id string, at time.Time) error
 }
+
+// APIKeyStore is the SQL an engine runs for the APIKeyService that
+// NewAPIKeyService builds around it.
+type APIKeyStore interface {
+	InsertAPIKey(ctx context.Context, k *APIKey) error
+
+	// FindAPIKeyByHash returns the key with that secret hash, or nil.
+	FindAPIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
+
+	// FindAPIKey returns one of the account's keys, or nil.
+	FindAPIKey(ctx context.Context, accountID, id string) (*APIKey, error)
+
+	// ListAPIKeys returns the page's keys in the order read, with the
+	// look-ahead row that FinishPage trims.
+	ListAPIKeys(ctx context.Context, accountID string, p ListParams) ([]*APIKey, error)
+
+	// RevokeAPIKey sets the key's revoked_at to at unless already set, ends
+	// its Dashboard sessions, and returns it; nil when the account has no
+	// such key. It is atomic, so that concurrent revocations agree on the
+	// time.
+	RevokeAPIKey(ctx context.Context, accountID, id string, at time.Time) (*APIKey, error)
+
+	TouchAPIKey(ctx context.Context, id string, at time.Time) error
+}
+
+// NewAPIKeyService returns the APIKeyService over an engine's store.
+func NewAPIKeyService(st APIKeyStore) APIKeyService { return apiKeyService{st} }
+
+type apiKeyService struct{ st APIKeyStore }
+
+func (s apiKeyService) CreateAPIKey(ctx context.Context, k *APIKey) error {
+	return s.st.InsertAPIKey(ctx, k)
+}
+
+func (s apiKeyService) FindAPIKeyByHash(ctx context.Context, hash string) (*APIKey, error) {
+	k, err := s.st.FindAPIKeyByHash(ctx, hash)
+	if err == nil && k == nil {
+		// No id to name: the caller holds only a secret.
+		return nil, Errorf(ENOTFOUND, "No such API key.")
+	}
+	return k, err
+}
+
+func (s apiKeyService) FindAPIKeyByID(ctx context.Context, accountID, id string) (*APIKey, error) {
+	k, err := s.st.FindAPIKey(ctx, accountID, id)
+	if err == nil && k == nil {
+		return nil, NotFound("API key", id)
+	}
+	return k, err
+}
+
+func (s apiKeyService) FindAPIKeys(ctx context.Context, accountID string, p ListParams) ([]*APIKey, bool, error) {
+	items, err := s.st.ListAPIKeys(ctx, accountID, p)
+	if err != nil {
+		return nil, false, err
+	}
+	items, more := FinishPage(items, p)
+	return items, more, nil
+}
+
+func (s apiKeyService) RevokeAPIKey(ctx context.Context, accountID, id string) (*APIKey, error) {
+	k, err := s.st.RevokeAPIKey(ctx, accountID, id, Now())
+	if err == nil && k == nil {
+		return nil, NotFound("API key", id)
+	}
+	return k, err
+}
+
+func (s apiKeyService) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
+	return s.st.TouchAPIKey(ctx, id, at)
+}

@@ -28,15 +28,15 @@ func (p ListParams) Cursor() (id, param string, backwards bool) {
 	return "", "", false
 }
 
-// FinishPage trims the one look-ahead row that an engine fetched past limit
-// (it tells whether more follow) and restores newest-first order for a page
-// read towards newer objects.
-func FinishPage[T any](items []T, limit int, backwards bool) ([]T, bool) {
-	more := len(items) > limit
+// FinishPage trims the one look-ahead row that an engine fetched past
+// p.Limit (it tells whether more follow) and restores newest-first order
+// for a page read towards newer objects.
+func FinishPage[T any](items []T, p ListParams) ([]T, bool) {
+	more := len(items) > p.Limit
 	if more {
-		items = items[:limit]
+		items = items[:p.Limit]
 	}
-	if backwards {
+	if _, _, backwards := p.Cursor(); backwards {
 		slices.Reverse(items)
 	}
 	return items, more

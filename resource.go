@@ -147,3 +147,87 @@ func (r *Resource) Apply(upd ResourceUpdate) error {
 	}
 	return ValidateMetadataCount(r.Metadata)
 }
+
+// ResourceStore is the SQL an engine runs for the ResourceService that
+// NewResourceService builds around it.
+type ResourceStore interface {
+	// InTx runs fn in the write transaction that ctx carries, or in a new
+	// one that the ctx passed to fn carries.
+	InTx(ctx context.Context, fn func(ctx context.Context) error) error
+
+	InsertResource(ctx context.Context, r *Resource) error
+
+	// FindResource returns one of the account's resources, or nil. With
+	// forUpdate, inside InTx, a concurrent update of the same resource
+	// waits until the transaction ends, so that neither merges its
+	// metadata into a stale copy.
+	FindResource(ctx context.Context, accountID, id string, forUpdate bool) (*Resource, error)
+
+	// ListResources returns the page's resources in the order read, with
+	// the look-ahead row that FinishPage trims.
+	ListResources(ctx context.Context, accountID string, p ListParams) ([]*Resource, error)
+
+	// UpdateResource stores r's name, description, metadata and UpdatedAt.
+	UpdateResource(ctx context.Context, r *Resource) error
+
+	// DeleteResource reports whether the account had that resource.
+	DeleteResource(ctx context.Context, accountID, id string) (bool, error)
+}
+
+// NewResourceService returns the ResourceService over an engine's store.
+func NewResourceService(st ResourceStore) ResourceService { return resourceService{st} }
+
+type resourceService struct{ st ResourceStore }
+
+func (s resourceService) CreateResource(ctx context.Context, r *Resource) error {
+	return s.st.InsertResource(ctx, r)
+}
+
+func (s resourceService) FindResourceByID(ctx context.Context, accountID, id string) (*Resource, error) {
+	r, err := s.st.FindResource(ctx, accountID, id, false)
+	if err == nil && r == nil {
+		return nil, NotFound("resource", id)
+	}
+	return r, err
+}
+
+func (s resourceService) FindResources(ctx context.Context, accountID string, p ListParams) ([]*Resource, bool, error) {
+	items, err := s.st.ListResources(ctx, accountID, p)
+	if err != nil {
+		return nil, false, err
+	}
+	items, more := FinishPage(items, p)
+	return items, more, nil
+}
+
+// UpdateResource reads, merges and writes the resource in one transaction.
+func (s resourceService) UpdateResource(ctx context.Context, accountID, id string, upd ResourceUpdate) (*Resource, error) {
+	var out *Resource
+	err := s.st.InTx(ctx, func(ctx context.Context) error {
+		r, err := s.st.FindResource(ctx, accountID, id, true)
+		if err != nil {
+			return err
+		}
+		if r == nil {
+			return NotFound("resource", id)
+		}
+		if err := r.Apply(upd); err != nil {
+			return err
+		}
+		r.UpdatedAt = Now()
+		if err := s.st.UpdateResource(ctx, r); err != nil {
+			return err
+		}
+		out = r
+		return nil
+	})
+	return out, err
+}
+
+func (s resourceService) DeleteResource(ctx context.Context, accountID, id string) error {
+	ok, err := s.st.DeleteResource(ctx, accountID, id)
+	if err == nil && !ok {
+		return NotFound("resource", id)
+	}
+	return err
+}

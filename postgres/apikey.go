@@ -10,11 +10,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// APIKeyService implements docsapi.APIKeyService.
-type APIKeyService struct{ db *DB }
-
 // NewAPIKeyService returns an APIKeyService on db.
-func NewAPIKeyService(db *DB) *APIKeyService { return &APIKeyService{db: db} }
+func NewAPIKeyService(db *DB) docsapi.APIKeyService { return docsapi.NewAPIKeyService(apiKeys{db}) }
+
+// apiKeys is the SQL of the APIKeyService.
+type apiKeys struct{ db *DB }
 
 const apiKeyColumns = `id, account_id, name, scopes, rate_limit, prefix, hash, created_at, last_used_at, revoked_at`
 
@@ -27,13 +27,8 @@ func scanAPIKey(row pgx.Row) (*docsapi.APIKey, error) {
 	return &k, nil
 }
 
-// CreateAPIKey stores k.
-func (s *APIKeyService) CreateAPIKey(ctx context.Context, k *docsapi.APIKey) error {
-	return createAPIKey(ctx, s.db.conn(ctx), k)
-}
-
-func createAPIKey(ctx context.Context, q querier, k *docsapi.APIKey) error {
-	_, err := q.Exec(ctx,
+func (s apiKeys) InsertAPIKey(ctx context.Context, k *docsapi.APIKey) error {
+	_, err := s.db.conn(ctx).Exec(ctx,
 		`INSERT INTO api_keys (id, account_id, name, scopes, rate_limit, prefix, hash, created_at)
 		 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
 		k.ID, k.AccountID, k.Name, k.Scopes, k.RateLimit, k.Prefix, k.Hash, k.CreatedAt)
@@ -43,64 +38,57 @@ func createAPIKey(ctx context.Context, q querier, k *docsapi.APIKey) error {
 	return nil
 }
 
-// FindAPIKeyByHash returns the key whose secret hashes to hash.
-func (s *APIKeyService) FindAPIKeyByHash(ctx context.Context, hash string) (*docsapi.APIKey, error) {
+func (s apiKeys) FindAPIKeyByHash(ctx context.Context, hash string) (*docsapi.APIKey, error) {
 	k, err := scanAPIKey(s.db.conn(ctx).QueryRow(ctx,
 		`SELECT `+apiKeyColumns+` FROM api_keys WHERE hash = $1`, hash))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, docsapi.Errorf(docsapi.ENOTFOUND, "No such API key.")
+		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("find api key by hash: %w", err)
 	}
 	return k, nil
 }
 
-// FindAPIKeyByID returns one of the account's keys.
-func (s *APIKeyService) FindAPIKeyByID(ctx context.Context, accountID, id string) (*docsapi.APIKey, error) {
+func (s apiKeys) FindAPIKey(ctx context.Context, accountID, id string) (*docsapi.APIKey, error) {
 	k, err := scanAPIKey(s.db.conn(ctx).QueryRow(ctx,
 		`SELECT `+apiKeyColumns+` FROM api_keys WHERE account_id = $1 AND id = $2`, accountID, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, docsapi.NotFound("API key", id)
+		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("find api key: %w", err)
 	}
 	return k, nil
 }
 
-// FindAPIKeys returns one page of the account's keys.
-func (s *APIKeyService) FindAPIKeys(ctx context.Context, accountID string, p docsapi.ListParams) ([]*docsapi.APIKey, bool, error) {
-	suffix, args, backwards, err := s.db.page(ctx, "api_keys", accountID, p, []any{accountID})
+func (s apiKeys) ListAPIKeys(ctx context.Context, accountID string, p docsapi.ListParams) ([]*docsapi.APIKey, error) {
+	suffix, args, err := s.db.page(ctx, "api_keys", accountID, p, []any{accountID})
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	items, err := queryAll(ctx, s.db.conn(ctx), scanAPIKey,
 		`SELECT `+apiKeyColumns+` FROM api_keys WHERE account_id = $1`+suffix, args...)
 	if err != nil {
-		return nil, false, fmt.Errorf("list api keys: %w", err)
+		return nil, fmt.Errorf("list api keys: %w", err)
 	}
-	items, more := docsapi.FinishPage(items, p.Limit, backwards)
-	return items, more, nil
+	return items, nil
 }
 
-// RevokeAPIKey revokes one of the account's keys; revoking twice keeps the
-// first time. One statement, so concurrent revocations agree on that time.
-func (s *APIKeyService) RevokeAPIKey(ctx context.Context, accountID, id string) (*docsapi.APIKey, error) {
-	// Its Dashboard sessions end with it, in the same statement.
+// RevokeAPIKey ends the key's sessions in the same statement.
+func (s apiKeys) RevokeAPIKey(ctx context.Context, accountID, id string, at time.Time) (*docsapi.APIKey, error) {
 	k, err := scanAPIKey(s.db.conn(ctx).QueryRow(ctx,
 		`WITH k AS (UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE account_id = $2 AND id = $3 RETURNING `+apiKeyColumns+`),
 		 ended AS (DELETE FROM sessions WHERE api_key_id IN (SELECT id FROM k))
 		 SELECT `+apiKeyColumns+` FROM k`,
-		docsapi.Now(), accountID, id))
+		at, accountID, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, docsapi.NotFound("API key", id)
+		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("revoke api key: %w", err)
 	}
 	return k, nil
 }
 
-// TouchAPIKey records when a key was last used.
-func (s *APIKeyService) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
+func (s apiKeys) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
 	if _, err := s.db.conn(ctx).Exec(ctx, `UPDATE api_keys SET last_used_at = $1 WHERE id = $2`, at, id); err != nil {
 		return fmt.Errorf("touch api key: %w", err)
 	}

@@ -14,27 +14,27 @@ import (
 // table after a WHERE clause on account_id whose arguments are args, and
 // args with theirs added. Its shape is the SQLite engine's; only the
 // placeholders differ.
-func (db *DB) page(ctx context.Context, table, accountID string, p docsapi.ListParams, args []any) (string, []any, bool, error) {
+func (db *DB) page(ctx context.Context, table, accountID string, p docsapi.ListParams, args []any) (string, []any, error) {
 	cursor, param, backwards := p.Cursor()
 	limit := p.Limit + 1 // one more tells whether another page follows
 	if cursor == "" {
 		suffix := ` ORDER BY seq DESC LIMIT ` + bind(&args, limit)
-		return suffix, args, false, nil
+		return suffix, args, nil
 	}
 	var seq int64
 	err := db.conn(ctx).QueryRow(ctx,
 		`SELECT seq FROM `+table+` WHERE account_id = $1 AND id = $2`, accountID, cursor).Scan(&seq)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil, false, docsapi.CursorNotFound(param, cursor)
+		return "", nil, docsapi.CursorNotFound(param, cursor)
 	} else if err != nil {
-		return "", nil, false, fmt.Errorf("find cursor: %w", err)
+		return "", nil, fmt.Errorf("find cursor: %w", err)
 	}
 	if backwards {
 		suffix := ` AND seq > ` + bind(&args, seq) + ` ORDER BY seq ASC LIMIT ` + bind(&args, limit)
-		return suffix, args, true, nil
+		return suffix, args, nil
 	}
 	suffix := ` AND seq < ` + bind(&args, seq) + ` ORDER BY seq DESC LIMIT ` + bind(&args, limit)
-	return suffix, args, false, nil
+	return suffix, args, nil
 }
 
 // bind adds v to args and returns its placeholder, $n, so that SQL built

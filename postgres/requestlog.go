@@ -143,7 +143,7 @@ func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID strin
 		page = s.timePage
 	}
 	where, args := filterWhere(accountID, f)
-	suffix, args, backwards, err := page(ctx, "request_logs", accountID, p, args)
+	suffix, args, err := page(ctx, "request_logs", accountID, p, args)
 	if err != nil {
 		return nil, false, err
 	}
@@ -152,38 +152,38 @@ func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID strin
 	if err != nil {
 		return nil, false, fmt.Errorf("list request logs: %w", err)
 	}
-	items, more := docsapi.FinishPage(items, p.Limit, backwards)
+	items, more := docsapi.FinishPage(items, p)
 	return items, more, nil
 }
 
 // timePage is page for a time-bounded listing, ordered by (created_at,
 // seq): the created_at index then reads the window from its newest end,
 // where ordering by seq would read it whole, or everything newer than it.
-func (s *RequestLogService) timePage(ctx context.Context, table, accountID string, p docsapi.ListParams, args []any) (string, []any, bool, error) {
+func (s *RequestLogService) timePage(ctx context.Context, table, accountID string, p docsapi.ListParams, args []any) (string, []any, error) {
 	cursor, param, backwards := p.Cursor()
 	limit := p.Limit + 1
 	if cursor == "" {
 		suffix := ` ORDER BY created_at DESC, seq DESC LIMIT ` + bind(&args, limit)
-		return suffix, args, false, nil
+		return suffix, args, nil
 	}
 	var created time.Time
 	var seq int64
 	err := s.db.conn(ctx).QueryRow(ctx,
 		`SELECT created_at, seq FROM `+table+` WHERE account_id = $1 AND id = $2`, accountID, cursor).Scan(&created, &seq)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil, false, docsapi.CursorNotFound(param, cursor)
+		return "", nil, docsapi.CursorNotFound(param, cursor)
 	} else if err != nil {
-		return "", nil, false, fmt.Errorf("find cursor: %w", err)
+		return "", nil, fmt.Errorf("find cursor: %w", err)
 	}
 	c, n := bind(&args, created), bind(&args, seq)
 	if backwards {
 		suffix := ` AND created_at >= ` + c + ` AND (created_at > ` + c + ` OR seq > ` + n + `)
 			ORDER BY created_at ASC, seq ASC LIMIT ` + bind(&args, limit)
-		return suffix, args, true, nil
+		return suffix, args, nil
 	}
 	suffix := ` AND created_at <= ` + c + ` AND (created_at < ` + c + ` OR seq < ` + n + `)
 		ORDER BY created_at DESC, seq DESC LIMIT ` + bind(&args, limit)
-	return suffix, args, false, nil
+	return suffix, args, nil
 }
 
 // TailRequestLogs returns the entries matching f stored after the entry

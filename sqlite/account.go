@@ -28,7 +28,7 @@ func (s accounts) InsertAccount(ctx context.Context, a *docsapi.Account) error {
 }
 
 func (s accounts) InsertAPIKey(ctx context.Context, k *docsapi.APIKey) error {
-	return createAPIKey(ctx, s.db.writer(ctx), k)
+	return apiKeys{s.db}.InsertAPIKey(ctx, k)
 }
 
 func (s accounts) InTx(ctx context.Context, fn func(ctx context.Context) error) error {

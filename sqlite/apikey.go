@@ -11,11 +11,11 @@ import (
 	"github.com/docsapi/docsapi"
 )
 
-// APIKeyService implements docsapi.APIKeyService.
-type APIKeyService struct{ db *DB }
-
 // NewAPIKeyService returns an APIKeyService on db.
-func NewAPIKeyService(db *DB) *APIKeyService { return &APIKeyService{db: db} }
+func NewAPIKeyService(db *DB) docsapi.APIKeyService { return docsapi.NewAPIKeyService(apiKeys{db}) }
+
+// apiKeys is the SQL of the APIKeyService.
+type apiKeys struct{ db *DB }
 
 const apiKeyColumns = `id, account_id, name, scopes, rate_limit, prefix, hash, created_at, last_used_at, revoked_at`
 
@@ -33,13 +33,8 @@ func scanAPIKey(s scanner) (*docsapi.APIKey, error) {
 	return &k, nil
 }
 
-// CreateAPIKey stores k.
-func (s *APIKeyService) CreateAPIKey(ctx context.Context, k *docsapi.APIKey) error {
-	return createAPIKey(ctx, s.db.writer(ctx), k)
-}
-
-func createAPIKey(ctx context.Context, q execer, k *docsapi.APIKey) error {
-	_, err := q.ExecContext(ctx,
+func (s apiKeys) InsertAPIKey(ctx context.Context, k *docsapi.APIKey) error {
+	_, err := s.db.writer(ctx).ExecContext(ctx,
 		`INSERT INTO api_keys (id, account_id, name, scopes, rate_limit, prefix, hash, created_at)
 		 VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.ID, k.AccountID, k.Name, strings.Join(k.Scopes, " "), k.RateLimit, k.Prefix, k.Hash, micros(k.CreatedAt))
@@ -49,60 +44,55 @@ func createAPIKey(ctx context.Context, q execer, k *docsapi.APIKey) error {
 	return nil
 }
 
-// FindAPIKeyByHash returns the key whose secret hashes to hash.
-func (s *APIKeyService) FindAPIKeyByHash(ctx context.Context, hash string) (*docsapi.APIKey, error) {
+func (s apiKeys) FindAPIKeyByHash(ctx context.Context, hash string) (*docsapi.APIKey, error) {
 	k, err := scanAPIKey(s.db.reader(ctx).QueryRowContext(ctx,
 		`SELECT `+apiKeyColumns+` FROM api_keys WHERE hash = ?`, hash))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, docsapi.Errorf(docsapi.ENOTFOUND, "No such API key.")
+		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("find api key by hash: %w", err)
 	}
 	return k, nil
 }
 
-// FindAPIKeyByID returns one of the account's keys.
-func (s *APIKeyService) FindAPIKeyByID(ctx context.Context, accountID, id string) (*docsapi.APIKey, error) {
+func (s apiKeys) FindAPIKey(ctx context.Context, accountID, id string) (*docsapi.APIKey, error) {
 	k, err := scanAPIKey(s.db.reader(ctx).QueryRowContext(ctx,
 		`SELECT `+apiKeyColumns+` FROM api_keys WHERE account_id = ? AND id = ?`, accountID, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, docsapi.NotFound("API key", id)
+		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("find api key: %w", err)
 	}
 	return k, nil
 }
 
-// FindAPIKeys returns one page of the account's keys.
-func (s *APIKeyService) FindAPIKeys(ctx context.Context, accountID string, p docsapi.ListParams) ([]*docsapi.APIKey, bool, error) {
-	suffix, args, backwards, err := s.db.page(ctx, "api_keys", accountID, p, []any{accountID})
+func (s apiKeys) ListAPIKeys(ctx context.Context, accountID string, p docsapi.ListParams) ([]*docsapi.APIKey, error) {
+	suffix, args, err := s.db.page(ctx, "api_keys", accountID, p, []any{accountID})
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	items, err := queryAll(ctx, s.db.reader(ctx), scanAPIKey,
 		`SELECT `+apiKeyColumns+` FROM api_keys WHERE account_id = ?`+suffix, args...)
 	if err != nil {
-		return nil, false, fmt.Errorf("list api keys: %w", err)
+		return nil, fmt.Errorf("list api keys: %w", err)
 	}
-	items, more := docsapi.FinishPage(items, p.Limit, backwards)
-	return items, more, nil
+	return items, nil
 }
 
-// RevokeAPIKey revokes one of the account's keys; revoking twice keeps the
-// first time. One statement, so concurrent revocations agree on that time.
-func (s *APIKeyService) RevokeAPIKey(ctx context.Context, accountID, id string) (*docsapi.APIKey, error) {
+// RevokeAPIKey needs a transaction for the sessions: SQLite has no DELETE
+// in WITH.
+func (s apiKeys) RevokeAPIKey(ctx context.Context, accountID, id string, at time.Time) (*docsapi.APIKey, error) {
 	var k *docsapi.APIKey
 	err := s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		k, err = scanAPIKey(tx.QueryRowContext(ctx,
 			`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE account_id = ? AND id = ? RETURNING `+apiKeyColumns,
-			micros(docsapi.Now()), accountID, id))
+			micros(at), accountID, id))
 		if errors.Is(err, sql.ErrNoRows) {
-			return docsapi.NotFound("API key", id)
+			return nil
 		} else if err != nil {
 			return fmt.Errorf("revoke api key: %w", err)
 		}
-		// Its Dashboard sessions end with it; SQLite has no DELETE in WITH.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE api_key_id = ?`, id); err != nil {
 			return fmt.Errorf("end sessions of revoked key: %w", err)
 		}
@@ -114,8 +104,7 @@ func (s *APIKeyService) RevokeAPIKey(ctx context.Context, accountID, id string) 
 	return k, nil
 }
 
-// TouchAPIKey records when a key was last used.
-func (s *APIKeyService) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
+func (s apiKeys) TouchAPIKey(ctx context.Context, id string, at time.Time) error {
 	if _, err := s.db.writer(ctx).ExecContext(ctx, `UPDATE api_keys SET last_used_at = ? WHERE id = ?`, micros(at), id); err != nil {
 		return fmt.Errorf("touch api key: %w", err)
 	}

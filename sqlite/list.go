@@ -13,24 +13,24 @@ import (
 // table after a WHERE clause on account_id whose arguments are args, and
 // args with theirs added. Its shape is the PostgreSQL engine's; only the
 // placeholders differ.
-func (db *DB) page(ctx context.Context, table, accountID string, p docsapi.ListParams, args []any) (string, []any, bool, error) {
+func (db *DB) page(ctx context.Context, table, accountID string, p docsapi.ListParams, args []any) (string, []any, error) {
 	cursor, param, backwards := p.Cursor()
 	limit := p.Limit + 1 // one more tells whether another page follows
 	if cursor == "" {
-		return ` ORDER BY seq DESC LIMIT ?`, append(args, limit), false, nil
+		return ` ORDER BY seq DESC LIMIT ?`, append(args, limit), nil
 	}
 	var seq int64
 	err := db.reader(ctx).QueryRowContext(ctx,
 		`SELECT seq FROM `+table+` WHERE account_id = ? AND id = ?`, accountID, cursor).Scan(&seq)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil, false, docsapi.CursorNotFound(param, cursor)
+		return "", nil, docsapi.CursorNotFound(param, cursor)
 	} else if err != nil {
-		return "", nil, false, fmt.Errorf("find cursor: %w", err)
+		return "", nil, fmt.Errorf("find cursor: %w", err)
 	}
 	if backwards {
-		return ` AND seq > ? ORDER BY seq ASC LIMIT ?`, append(args, seq, limit), true, nil
+		return ` AND seq > ? ORDER BY seq ASC LIMIT ?`, append(args, seq, limit), nil
 	}
-	return ` AND seq < ? ORDER BY seq DESC LIMIT ?`, append(args, seq, limit), false, nil
+	return ` AND seq < ? ORDER BY seq DESC LIMIT ?`, append(args, seq, limit), nil
 }
 
 type scanner interface{ Scan(dest ...any) error }

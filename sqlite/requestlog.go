@@ -144,7 +144,7 @@ func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID strin
 		page = s.timePage
 	}
 	where, args := filterWhere(accountID, f)
-	suffix, args, backwards, err := page(ctx, "request_logs", accountID, p, args)
+	suffix, args, err := page(ctx, "request_logs", accountID, p, args)
 	if err != nil {
 		return nil, false, err
 	}
@@ -153,33 +153,33 @@ func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID strin
 	if err != nil {
 		return nil, false, fmt.Errorf("list request logs: %w", err)
 	}
-	items, more := docsapi.FinishPage(items, p.Limit, backwards)
+	items, more := docsapi.FinishPage(items, p)
 	return items, more, nil
 }
 
 // timePage is page for a time-bounded listing, ordered by (created_at,
 // seq): the created_at index then reads the window from its newest end,
 // where ordering by seq would read it whole, or everything newer than it.
-func (s *RequestLogService) timePage(ctx context.Context, table, accountID string, p docsapi.ListParams, args []any) (string, []any, bool, error) {
+func (s *RequestLogService) timePage(ctx context.Context, table, accountID string, p docsapi.ListParams, args []any) (string, []any, error) {
 	cursor, param, backwards := p.Cursor()
 	limit := p.Limit + 1
 	if cursor == "" {
-		return ` ORDER BY created_at DESC, seq DESC LIMIT ?`, append(args, limit), false, nil
+		return ` ORDER BY created_at DESC, seq DESC LIMIT ?`, append(args, limit), nil
 	}
 	var created, seq int64
 	err := s.db.reader(ctx).QueryRowContext(ctx,
 		`SELECT created_at, seq FROM `+table+` WHERE account_id = ? AND id = ?`, accountID, cursor).Scan(&created, &seq)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil, false, docsapi.CursorNotFound(param, cursor)
+		return "", nil, docsapi.CursorNotFound(param, cursor)
 	} else if err != nil {
-		return "", nil, false, fmt.Errorf("find cursor: %w", err)
+		return "", nil, fmt.Errorf("find cursor: %w", err)
 	}
 	if backwards {
 		return ` AND created_at >= ? AND (created_at > ? OR seq > ?) ORDER BY created_at ASC, seq ASC LIMIT ?`,
-			append(args, created, created, seq, limit), true, nil
+			append(args, created, created, seq, limit), nil
 	}
 	return ` AND created_at <= ? AND (created_at < ? OR seq < ?) ORDER BY created_at DESC, seq DESC LIMIT ?`,
-		append(args, created, created, seq, limit), false, nil
+		append(args, created, created, seq, limit), nil
 }
 
 // TailRequestLogs returns the entries matching f stored after the entry

@@ -10,11 +10,13 @@ import (
 	"github.com/docsapi/docsapi"
 )
 
-// ResourceService implements docsapi.ResourceService.
-type ResourceService struct{ db *DB }
-
 // NewResourceService returns a ResourceService on db.
-func NewResourceService(db *DB) *ResourceService { return &ResourceService{db: db} }
+func NewResourceService(db *DB) docsapi.ResourceService {
+	return docsapi.NewResourceService(resources{db})
+}
+
+// resources is the SQL of the ResourceService.
+type resources struct{ db *DB }
 
 const resourceColumns = `id, account_id, name, description, metadata, created_at, updated_at`
 
@@ -44,8 +46,11 @@ func encodeMetadata(m map[string]string) (string, error) {
 	return string(b), err
 }
 
-// CreateResource stores r.
-func (s *ResourceService) CreateResource(ctx context.Context, r *docsapi.Resource) error {
+func (s resources) InTx(ctx context.Context, fn func(ctx context.Context) error) error {
+	return s.db.inTx(ctx, func(ctx context.Context, _ *sql.Tx) error { return fn(ctx) })
+}
+
+func (s resources) InsertResource(ctx context.Context, r *docsapi.Resource) error {
 	meta, err := encodeMetadata(r.Metadata)
 	if err != nil {
 		return err
@@ -60,74 +65,53 @@ func (s *ResourceService) CreateResource(ctx context.Context, r *docsapi.Resourc
 	return nil
 }
 
-// FindResourceByID returns one of the account's resources.
-func (s *ResourceService) FindResourceByID(ctx context.Context, accountID, id string) (*docsapi.Resource, error) {
-	return findResource(ctx, s.db.reader(ctx), accountID, id)
-}
-
-func findResource(ctx context.Context, q querier, accountID, id string) (*docsapi.Resource, error) {
-	r, err := scanResource(q.QueryRowContext(ctx,
+// FindResource needs no lock for an update: the transaction holds the one
+// writer, which no other update can join.
+func (s resources) FindResource(ctx context.Context, accountID, id string, _ bool) (*docsapi.Resource, error) {
+	r, err := scanResource(s.db.reader(ctx).QueryRowContext(ctx,
 		`SELECT `+resourceColumns+` FROM resources WHERE account_id = ? AND id = ?`, accountID, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, docsapi.NotFound("resource", id)
+		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("find resource: %w", err)
 	}
 	return r, nil
 }
 
-// FindResources returns one page of the account's resources.
-func (s *ResourceService) FindResources(ctx context.Context, accountID string, p docsapi.ListParams) ([]*docsapi.Resource, bool, error) {
-	suffix, args, backwards, err := s.db.page(ctx, "resources", accountID, p, []any{accountID})
+func (s resources) ListResources(ctx context.Context, accountID string, p docsapi.ListParams) ([]*docsapi.Resource, error) {
+	suffix, args, err := s.db.page(ctx, "resources", accountID, p, []any{accountID})
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	items, err := queryAll(ctx, s.db.reader(ctx), scanResource,
 		`SELECT `+resourceColumns+` FROM resources WHERE account_id = ?`+suffix, args...)
 	if err != nil {
-		return nil, false, fmt.Errorf("list resources: %w", err)
+		return nil, fmt.Errorf("list resources: %w", err)
 	}
-	items, more := docsapi.FinishPage(items, p.Limit, backwards)
-	return items, more, nil
+	return items, nil
 }
 
-// UpdateResource applies upd to one of the account's resources.
-func (s *ResourceService) UpdateResource(ctx context.Context, accountID, id string, upd docsapi.ResourceUpdate) (*docsapi.Resource, error) {
-	var out *docsapi.Resource
-	err := s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		r, err := findResource(ctx, tx, accountID, id)
-		if err != nil {
-			return err
-		}
-		if err := r.Apply(upd); err != nil {
-			return err
-		}
-		r.UpdatedAt = docsapi.Now()
-		meta, err := encodeMetadata(r.Metadata)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx,
-			`UPDATE resources SET name = ?, description = ?, metadata = ?, updated_at = ? WHERE account_id = ? AND id = ?`,
-			r.Name, r.Description, meta, micros(r.UpdatedAt), accountID, id); err != nil {
-			return fmt.Errorf("update resource: %w", err)
-		}
-		out = r
-		return nil
-	})
-	return out, err
-}
-
-// DeleteResource deletes one of the account's resources.
-func (s *ResourceService) DeleteResource(ctx context.Context, accountID, id string) error {
-	res, err := s.db.writer(ctx).ExecContext(ctx, `DELETE FROM resources WHERE account_id = ? AND id = ?`, accountID, id)
+func (s resources) UpdateResource(ctx context.Context, r *docsapi.Resource) error {
+	meta, err := encodeMetadata(r.Metadata)
 	if err != nil {
-		return fmt.Errorf("delete resource: %w", err)
+		return err
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("delete resource: %w", err)
-	} else if n == 0 {
-		return docsapi.NotFound("resource", id)
+	if _, err := s.db.writer(ctx).ExecContext(ctx,
+		`UPDATE resources SET name = ?, description = ?, metadata = ?, updated_at = ? WHERE account_id = ? AND id = ?`,
+		r.Name, r.Description, meta, micros(r.UpdatedAt), r.AccountID, r.ID); err != nil {
+		return fmt.Errorf("update resource: %w", err)
 	}
 	return nil
+}
+
+func (s resources) DeleteResource(ctx context.Context, accountID, id string) (bool, error) {
+	res, err := s.db.writer(ctx).ExecContext(ctx, `DELETE FROM resources WHERE account_id = ? AND id = ?`, accountID, id)
+	if err != nil {
+		return false, fmt.Errorf("delete resource: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("delete resource: %w", err)
+	}
+	return n > 0, nil
 }
