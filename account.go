@@ -65,7 +65,10 @@ type AccountStore interface {
 
 	InsertAccount(ctx context.Context, a *Account) error
 	InsertAPIKey(ctx context.Context, k *APIKey) error
-	FindAccountByID(ctx context.Context, id string) (*Account, error)
+
+	// FindAccount returns the account, or nil.
+	FindAccount(ctx context.Context, id string) (*Account, error)
+
 	CountAccounts(ctx context.Context) (int, error)
 }
 
@@ -108,7 +111,11 @@ func (s accountService) CreateFirstAccount(ctx context.Context, name, secret str
 }
 
 func (s accountService) FindAccountByID(ctx context.Context, id string) (*Account, error) {
-	return s.st.FindAccountByID(ctx, id)
+	a, err := s.st.FindAccount(ctx, id)
+	if err == nil && a == nil {
+		return nil, NotFound("account", id)
+	}
+	return a, err
 }
 
 func (s accountService) CountAccounts(ctx context.Context) (int, error) {

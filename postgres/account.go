@@ -40,11 +40,11 @@ func (s accounts) InTx(ctx context.Context, fn func(ctx context.Context) error) 
 	return s.db.inTx(ctx, func(ctx context.Context, _ pgx.Tx) error { return fn(ctx) })
 }
 
-func (s accounts) FindAccountByID(ctx context.Context, id string) (*docsapi.Account, error) {
+func (s accounts) FindAccount(ctx context.Context, id string) (*docsapi.Account, error) {
 	var a docsapi.Account
 	err := s.db.conn(ctx).QueryRow(ctx, `SELECT id, name, created_at FROM accounts WHERE id = $1`, id).Scan(&a.ID, &a.Name, &a.CreatedAt)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, docsapi.NotFound("account", id)
+		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("find account: %w", err)
 	}

@@ -35,12 +35,12 @@ func (s accounts) InTx(ctx context.Context, fn func(ctx context.Context) error) 
 	return s.db.inTx(ctx, func(ctx context.Context, _ *sql.Tx) error { return fn(ctx) })
 }
 
-func (s accounts) FindAccountByID(ctx context.Context, id string) (*docsapi.Account, error) {
+func (s accounts) FindAccount(ctx context.Context, id string) (*docsapi.Account, error) {
 	var a docsapi.Account
 	var created int64
 	err := s.db.reader(ctx).QueryRowContext(ctx, `SELECT id, name, created_at FROM accounts WHERE id = ?`, id).Scan(&a.ID, &a.Name, &created)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, docsapi.NotFound("account", id)
+		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("find account: %w", err)
 	}
