@@ -18,6 +18,8 @@ type apiKeys struct{ db *DB }
 
 const apiKeyColumns = `id, account_id, name, scopes, rate_limit, prefix, hash, created_at, last_used_at, revoked_at`
 
+// scanAPIKey reads a row of apiKeyColumns; pgx scans text[] and
+// timestamptz into the domain's types as they are.
 func scanAPIKey(row pgx.Row) (*docsapi.APIKey, error) {
 	var k docsapi.APIKey
 	if err := row.Scan(&k.ID, &k.AccountID, &k.Name, &k.Scopes, &k.RateLimit, &k.Prefix, &k.Hash,

@@ -1,5 +1,3 @@
-// Package postgres implements the Docs API services on PostgreSQL, so that
-// several server instances can share one store.
 package postgres
 
 import (
@@ -40,6 +38,9 @@ type querier interface {
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
+// txKey is the context key of the transaction that inTx opened, so that
+// store methods called inside it (also from the root package's control
+// flow) join it.
 type txKey struct{}
 
 // Open connects to the database at url, a postgres:// URL or key=value
@@ -132,6 +133,7 @@ func (db *DB) Pending(ctx context.Context) ([]string, error) {
 	return docsapi.PendingMigrations(migrations, applied)
 }
 
+// migrate applies one migration unless the schema has it.
 func migrate(ctx context.Context, tx pgx.Tx, name string) error {
 	var applied bool
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, name).Scan(&applied); err != nil {
@@ -153,7 +155,8 @@ func migrate(ctx context.Context, tx pgx.Tx, name string) error {
 	return err
 }
 
-// conn returns the transaction that ctx carries, or the pool.
+// conn returns the transaction that ctx carries, or the pool. Reads and
+// writes share it, where the SQLite engine has a reader and a writer.
 func (db *DB) conn(ctx context.Context) querier {
 	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {
 		return tx

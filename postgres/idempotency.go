@@ -88,6 +88,7 @@ type idempotencyRecord struct {
 	expired bool
 }
 
+// findIdempotencyRecord returns the key's record, expired or not, or nil.
 func findIdempotencyRecord(ctx context.Context, q querier, accountID, key string) (*idempotencyRecord, error) {
 	var r idempotencyRecord
 	var status pgtype.Int4
@@ -139,6 +140,7 @@ func (s *IdempotencyService) Complete(ctx context.Context, c *docsapi.Idempotenc
 	return nil, false, err
 }
 
+// release deletes an unfinished claim that still holds c's token.
 func (s *IdempotencyService) release(ctx context.Context, c *docsapi.IdempotencyClaim) error {
 	if _, err := s.db.pool.Exec(ctx,
 		`DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND token = $3 AND status IS NULL`,

@@ -19,6 +19,7 @@ type resources struct{ db *DB }
 
 const resourceColumns = `id, account_id, name, description, metadata, created_at, updated_at`
 
+// scanResource reads a row of resourceColumns; metadata is jsonb.
 func scanResource(row pgx.Row) (*docsapi.Resource, error) {
 	var r docsapi.Resource
 	if err := row.Scan(&r.ID, &r.AccountID, &r.Name, &r.Description, &r.Metadata, &r.CreatedAt, &r.UpdatedAt); err != nil {

@@ -19,6 +19,8 @@ type apiKeys struct{ db *DB }
 
 const apiKeyColumns = `id, account_id, name, scopes, rate_limit, prefix, hash, created_at, last_used_at, revoked_at`
 
+// scanAPIKey reads a row of apiKeyColumns. Scopes are stored space-separated:
+// SQLite has no arrays.
 func scanAPIKey(s scanner) (*docsapi.APIKey, error) {
 	var k docsapi.APIKey
 	var scopes string

@@ -1,4 +1,3 @@
-// Package sqlite implements the Docs API services on an embedded SQLite file.
 package sqlite
 
 import (
@@ -54,6 +53,9 @@ type execer interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
+// txKey is the context key of the committer's transaction, so that store
+// methods called inside inTx (also from the root package's control flow)
+// join it.
 type txKey struct{}
 
 // ParsePath returns the file path of a DOCSAPI_DATABASE_URL: a plain path
@@ -195,7 +197,9 @@ func migrate(ctx context.Context, tx *sql.Tx, name string) error {
 }
 
 // writer returns the transaction that ctx carries; outside one, each
-// statement runs as its own job of the group committer.
+// statement runs as its own job of the group committer. Unlike the
+// PostgreSQL engine's one conn, reads and writes go to different places:
+// SQLite has one writer, and reads on the pool wait for none.
 func (db *DB) writer(ctx context.Context) execer {
 	if _, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
 		return db.writeStmts
@@ -225,6 +229,8 @@ func (a autoCommit) ExecContext(ctx context.Context, query string, args ...any) 
 	return res, err
 }
 
+// Times are stored as Unix microseconds: SQLite has no time type, and
+// integers compare in index ranges. They are read back as UTC.
 func micros(t time.Time) int64 { return t.UnixMicro() }
 
 func fromMicros(us int64) time.Time { return time.UnixMicro(us).UTC() }

@@ -17,6 +17,7 @@ import (
 // the record again under the write lock and replays it instead of working.
 type IdempotencyService struct{ db *DB }
 
+// claimKey keys the claims running in this process.
 type claimKey struct{ accountID, key string }
 
 // NewIdempotencyService returns an IdempotencyService on db.
@@ -58,6 +59,8 @@ func (s *IdempotencyService) release(c *docsapi.IdempotencyClaim) {
 	}
 }
 
+// findIdempotencyRecord returns the key's record, or nil when it has none
+// or only an expired one, which a new claim overwrites.
 func findIdempotencyRecord(ctx context.Context, q querier, accountID, key string) (*docsapi.IdempotencyRecord, error) {
 	var r docsapi.IdempotencyRecord
 	var lockedAt int64

@@ -33,6 +33,8 @@ func (db *DB) page(ctx context.Context, table, accountID string, p docsapi.ListP
 	return ` AND seq < ? ORDER BY seq DESC LIMIT ?`, append(args, seq, limit), nil
 }
 
+// scanner is what *sql.Row and *sql.Rows share, so that one scan function
+// reads a row from either.
 type scanner interface{ Scan(dest ...any) error }
 
 // queryAll runs a query and scans every row with scan.

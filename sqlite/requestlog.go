@@ -21,6 +21,7 @@ func NewRequestLogService(db *DB) *RequestLogService { return &RequestLogService
 const requestLogColumns = `id, account_id, method, path, route, status, error_code, error_message, error_param, api_key_id,
 	idempotency_key, idempotent_replayed, duration_us, ip, user_agent, source, created_at`
 
+// scanRequestLog reads a row of requestLogColumns; NULL columns read as "".
 func scanRequestLog(s scanner) (*docsapi.RequestLog, error) {
 	var l docsapi.RequestLog
 	var code, message, param, idemKey, ip, ua sql.NullString

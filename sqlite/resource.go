@@ -20,6 +20,8 @@ type resources struct{ db *DB }
 
 const resourceColumns = `id, account_id, name, description, metadata, created_at, updated_at`
 
+// scanResource reads a row of resourceColumns. Metadata is stored as JSON
+// text.
 func scanResource(s scanner) (*docsapi.Resource, error) {
 	var r docsapi.Resource
 	var desc sql.NullString
@@ -38,6 +40,7 @@ func scanResource(s scanner) (*docsapi.Resource, error) {
 	return &r, nil
 }
 
+// encodeMetadata encodes nil as {}, so that a read never finds null.
 func encodeMetadata(m map[string]string) (string, error) {
 	if m == nil {
 		m = map[string]string{}

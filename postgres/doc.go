@@ -1,0 +1,24 @@
+// Package postgres implements the Docs API services on PostgreSQL, so that
+// several server instances can share one store.
+//
+// The root package holds the services' control flow where the engines share
+// it (NewAccountService, NewAPIKeyService, NewResourceService,
+// NewSessionService over a store); this package holds the SQL that those
+// stores run, and the services whose flow is PostgreSQL's own. The SQLite
+// engine (package sqlite) has the same files with the same functions, so
+// that a diff between the two shows their SQL.
+//
+//   - db.go: DB, Open, migrations under an advisory lock, and conn, the
+//     transaction in ctx or the pool.
+//   - list.go: page, the SQL of one page of a list; bind, which numbers
+//     the $n placeholders of SQL built from fragments; and queryAll.
+//   - services.go: NewServices, every service on one DB.
+//   - account.go, apikey.go, resource.go, session.go: the stores' SQL.
+//   - idempotency.go: the IdempotencyService: claims are rows, committed
+//     before the work, so that every instance sees them, with a lease that
+//     Extend renews.
+//   - requestlog.go: the RequestLogService: batched inserts in seq order
+//     across instances, filtered and time-ordered listings, the Dashboard's
+//     aggregates.
+//   - migrations/: the schema, applied in file-name order.
+package postgres

@@ -1,0 +1,23 @@
+// Package sqlite implements the Docs API services on an embedded SQLite file.
+//
+// The root package holds the services' control flow where the engines share
+// it (NewAccountService, NewAPIKeyService, NewResourceService,
+// NewSessionService over a store); this package holds the SQL that those
+// stores run, and the services whose flow is SQLite's own. The PostgreSQL
+// engine (package postgres) has the same files with the same functions, so
+// that a diff between the two shows their SQL.
+//
+//   - db.go: DB, Open, migrations, and the read pool (reader) and the
+//     committer's connection (writer) that statements run on.
+//   - commit.go: the group committer: one goroutine owns the write
+//     connection and commits every waiting write at once (inTx).
+//   - stmt.go: the prepared-statement cache of both connections.
+//   - list.go: page, the SQL of one page of a list, and queryAll.
+//   - services.go: NewServices, every service on one DB.
+//   - account.go, apikey.go, resource.go, session.go: the stores' SQL.
+//   - idempotency.go: the IdempotencyService: claims live in the process's
+//     memory and commit with the work they guard.
+//   - requestlog.go: the RequestLogService: batched inserts, filtered and
+//     time-ordered listings, the Dashboard's aggregates.
+//   - migrations/: the schema, applied in file-name order.
+package sqlite
