@@ -81,6 +81,8 @@ func (s *Server) authenticate(r *http.Request) (*docsapi.APIKey, error) {
 	return key, nil
 }
 
+// tooManyAuthFailures is the 429 for an address past AuthFailureLimit; it
+// counts in docsapi_rate_limited_total like a key's own limit.
 func (s *Server) tooManyAuthFailures(rl docsapi.RateLimit) error {
 	s.metrics.rateLimited.WithLabelValues("auth_failures").Inc()
 	return &retryAfterError{

@@ -28,6 +28,8 @@ func headerSize(r *http.Request) int {
 	return n
 }
 
+// headersTooLarge is the 431 for headers over MaxHeaderBytes, whether
+// checkHeaderAndPath or net/http itself refuses them.
 func headersTooLarge() *docsapi.Error {
 	return docsapi.Errorf(docsapi.EPARAMINVALID, "The request headers are too large; send at most %d KiB of headers.", MaxHeaderBytes>>10)
 }
@@ -53,6 +55,7 @@ func (l errorListener) Accept() (net.Conn, error) {
 	return &errorConn{Conn: c, s: l.s}, nil
 }
 
+// errorConn is one accepted connection of errorListener.
 type errorConn struct {
 	net.Conn
 	s *Server

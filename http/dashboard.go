@@ -254,10 +254,14 @@ func sameOrigin(r *http.Request) bool {
 	return err == nil && u.Host == r.Host
 }
 
+// tokensEqual compares CSRF tokens in constant time, so that timing tells
+// nothing of the expected token; an empty token never matches.
 func tokensEqual(a, b string) bool {
 	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
+// wantsEventStream reports whether the request is the Live page's
+// EventSource rather than a page load: it can follow no redirect.
 func wantsEventStream(r *http.Request) bool {
 	return strings.Contains(r.Header.Get("Accept"), "text/event-stream")
 }
@@ -278,6 +282,8 @@ func (s *Server) dashSession(r *http.Request) (*docsapi.Session, error) {
 	return sess, nil
 }
 
+// redirectToSignIn sends a visitor without a live session to the sign-in
+// form, with the page to return to after it.
 func (s *Server) redirectToSignIn(w http.ResponseWriter, r *http.Request) {
 	var q []string
 	if _, err := r.Cookie(sessionCookie); err == nil {
@@ -340,6 +346,9 @@ func dashListParams(r *http.Request, limit int) (docsapi.ListParams, error) {
 // dashPager holds the links to the pages next to one, keeping its filters.
 type dashPager struct{ Newer, Older template.URL }
 
+// newDashPager links the pages older and newer than items. A page read
+// towards newer objects (ending_before) always has an older one, and one
+// read from starting_after a newer one; otherwise more says.
 func newDashPager[T any](r *http.Request, p docsapi.ListParams, items []T, more bool, id func(T) string) dashPager {
 	var pg dashPager
 	if len(items) == 0 {

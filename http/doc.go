@@ -27,4 +27,23 @@
 // key: dashboard checks origin, session, CSRF token, rate limit and scope in
 // that order and answers errors as HTML. The docs pages (docs.go) are public.
 // Both pass the same outer links, so they are counted and logged too.
+//
+// Files:
+//
+//   - server.go: Server, its settings and life cycle, the route table.
+//   - middleware.go: the request's state, the outer links, requireScope,
+//     readInput, and the access log line.
+//   - conn.go: errorListener, and the header size limit.
+//   - auth.go, keycache.go: requireKey, and the cache of keys by secret.
+//   - ratelimit.go: limitRate and the RateLimit and Retry-After headers.
+//   - body.go, list.go: reading a JSON body; list parameters and objects.
+//   - idempotency.go: execute, the Idempotency-Key flow of every write.
+//   - error.go: error objects, ErrorClasses, and writing JSON.
+//   - apikey.go, resource.go, requestlog.go: the API's handlers and JSON
+//     shapes; requestlogwriter.go writes request-log entries in batches.
+//   - health.go, metrics.go, openapi.go: /healthz, /metrics, the OpenAPI
+//     document.
+//   - dashboard*.go, dashboard/: the Dashboard's pages and templates.
+//   - docs.go, docsgen.go, assets/: the docs pages, and the tables and API
+//     reference generated into them from the route table.
 package http

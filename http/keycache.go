@@ -31,6 +31,8 @@ type keyCache struct {
 	now   func() time.Time
 }
 
+// cachedKey is a key and when it was read from the store (for
+// keyCacheTTL) and last used (for keyKnownTTL).
 type cachedKey struct {
 	key     *docsapi.APIKey
 	fetched time.Time

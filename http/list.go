@@ -19,6 +19,7 @@ type listJSON[T any] struct {
 	URL     string `json:"url"`
 }
 
+// newList is the contract's list object of items converted by conv.
 func newList[T, V any](r *http.Request, items []T, more bool, conv func(T) V) listJSON[V] {
 	data := make([]V, len(items))
 	for i, it := range items {

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
+// metrics are the Prometheus collectors that /metrics serves.
 type metrics struct {
 	requests       *prometheus.CounterVec
 	duration       *prometheus.HistogramVec
@@ -29,6 +30,7 @@ type metrics struct {
 	byRoute map[routeStatus]routeMetrics
 }
 
+// routeStatus keys byRoute.
 type routeStatus struct {
 	route  string
 	status int

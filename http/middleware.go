@@ -65,6 +65,7 @@ func (st *state) logAttrs(attrs []slog.Attr) []slog.Attr {
 	return attrs
 }
 
+// attrsToAny converts attributes for slog's variadic ...any arguments.
 func attrsToAny(attrs []slog.Attr) []any {
 	args := make([]any, len(attrs))
 	for i, a := range attrs {
@@ -192,6 +193,8 @@ func (s *Server) finish(r *http.Request, st *state, status int) {
 // hung up before it was answered (nginx's convention; never sent).
 const statusClientClosed = 499
 
+// durationMS is d in milliseconds rounded to two decimals, as the logs,
+// request-log entries and Dashboard show it.
 func durationMS(d time.Duration) float64 {
 	return math.Round(float64(d.Microseconds())/10) / 100
 }
@@ -257,6 +260,9 @@ func checkQuery(r *http.Request, known []string) error {
 	return nil
 }
 
+// clientIP is the peer's address without its port. X-Forwarded-For is not
+// read: a client could forge it to dodge the per-IP authentication-failure
+// limit.
 func clientIP(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {

@@ -51,6 +51,8 @@ type requestLogger struct {
 	dropLogged time.Time
 }
 
+// newRequestLogger starts the goroutine that writes svc's entries in
+// batches; Close stops it.
 func newRequestLogger(svc docsapi.RequestLogService, keys docsapi.APIKeyService, logger *slog.Logger, m *metrics) *requestLogger {
 	l := &requestLogger{
 		svc: svc, keys: keys, logger: logger, metrics: m,
@@ -100,6 +102,9 @@ func (l *requestLogger) Close() {
 	<-l.done
 }
 
+// run batches queued entries and writes a batch when it is full or every
+// requestLogInterval, and retries failed batches; on Close it writes what
+// is left and retries for at most requestLogCloseTimeout.
 func (l *requestLogger) run() {
 	defer close(l.done)
 	ticker := time.NewTicker(requestLogInterval)

@@ -169,6 +169,8 @@ func (s *Server) Close() error {
 	return err
 }
 
+// registerRoutes is the table of API routes: each route's scope, query
+// parameters and kind of id are what readInput and the generated docs use.
 func (s *Server) registerRoutes() {
 	s.registerDashboard()
 	s.routes = []route{
