@@ -4,9 +4,9 @@
 // The root package holds the services' control flow where the engines share
 // it (NewAccountService, NewAPIKeyService, NewResourceService,
 // NewSessionService over a store); this package holds the SQL that those
-// stores run, and the services whose flow is PostgreSQL's own. The SQLite
-// engine (package sqlite) has the same files with the same functions, so
-// that a diff between the two shows their SQL.
+// stores run, and the services whose flow is PostgreSQL's own. Where the
+// SQLite engine (package sqlite) does the same, its files and functions
+// have the same names, so that a diff between the two shows their SQL.
 //
 //   - db.go: DB, Open, migrations under an advisory lock, and conn, the
 //     transaction in ctx or the pool.

@@ -3,9 +3,10 @@
 // The root package holds the services' control flow where the engines share
 // it (NewAccountService, NewAPIKeyService, NewResourceService,
 // NewSessionService over a store); this package holds the SQL that those
-// stores run, and the services whose flow is SQLite's own. The PostgreSQL
-// engine (package postgres) has the same files with the same functions, so
-// that a diff between the two shows their SQL.
+// stores run, and the services whose flow is SQLite's own. Where the
+// PostgreSQL engine (package postgres) does the same, its files and
+// functions have the same names, so that a diff between the two shows
+// their SQL.
 //
 //   - db.go: DB, Open, migrations, and the read pool (reader) and the
 //     committer's connection (writer) that statements run on.
