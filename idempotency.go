@@ -48,8 +48,9 @@ type IdempotencyService interface {
 	// Begin claims key for the request. It returns either a claim, or the
 	// stored response of a finished request with the same fingerprint.
 	// An engine may hand out a claim that writes nothing yet (SQLite: the
-	// claim commits with the work), so duplicates may both get one; Complete
-	// then decides.
+	// claim commits with the work, and Begin reads no record), so a
+	// duplicate, even of a finished request, may get one; Complete then
+	// decides.
 	// Errors: ECONFLICT (another fingerprint), ErrIdempotencyInProgress,
 	// EINTERNAL.
 	Begin(ctx context.Context, accountID, key, fingerprint, requestID string) (*IdempotencyClaim, *StoredResponse, error)

@@ -12,6 +12,7 @@ import (
 	"github.com/docsapi/docsapi/internal/testenv"
 	"github.com/docsapi/docsapi/postgres"
 	"github.com/docsapi/docsapi/sqlite"
+	"github.com/docsapi/docsapi/storetest"
 )
 
 // TestRunPurges: the background purge removes request-log entries past the
@@ -109,7 +110,10 @@ func testRunPurges(t *testing.T, svc docsapi.Services) {
 		t.Errorf("the recent entry was purged: %v", err)
 	}
 	// A fresh idempotency record survives: the same key replays.
-	if _, stored, err := svc.Idempotency.Begin(ctx, acct.ID, "k", "fp", "req_y"); err != nil || stored == nil {
+	if stored, err := storetest.Later(t, svc, acct.ID, "k", "fp", "req_y", func(context.Context) (*docsapi.StoredResponse, error) {
+		t.Error("the fresh idempotency record was not replayed: the work ran again")
+		return &docsapi.StoredResponse{Status: 201}, nil
+	}); err != nil || stored == nil {
 		t.Errorf("fresh idempotency record: %v %v", stored, err)
 	}
 	if n, err := svc.Sessions.PurgeSessions(ctx, now.Add(-docsapi.SessionIdleTimeout)); err != nil || n != 0 {

@@ -11,8 +11,8 @@ import (
 )
 
 // TestIdempotencyDeadClaim shows that a claim written before its work by an
-// older version that then died is waited for while its lease runs, then
-// overwritten by the next request's work.
+// older version that then died is honoured while its lease runs (a 409,
+// the work not run), then overwritten by the next request's work.
 func TestIdempotencyDeadClaim(t *testing.T) {
 	ctx := context.Background()
 	db, err := Open(filepath.Join(t.TempDir(), "docsapi.db"))
@@ -32,26 +32,34 @@ func TestIdempotencyDeadClaim(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	claimAt(docsapi.Now())
-	if _, _, err := s.Begin(ctx, "acct_a", "k", "fp", "req_live000001"); !errors.Is(err, docsapi.ErrIdempotencyInProgress) {
-		t.Fatalf("fresh claim: %v", err)
-	}
-	claimAt(docsapi.Now().Add(-docsapi.IdempotencyLease - time.Second))
-	live, stored, err := s.Begin(ctx, "acct_a", "k", "fp", "req_live000001")
-	if err != nil || live == nil || stored != nil {
-		t.Fatalf("take over: %v %v %v", live, stored, err)
+	begin := func(requestID string) *docsapi.IdempotencyClaim {
+		t.Helper()
+		c, stored, err := s.Begin(ctx, "acct_a", "k", "fp", requestID)
+		if err != nil || c == nil || stored != nil {
+			t.Fatalf("begin %s: %v %v %v", requestID, c, stored, err)
+		}
+		return c
 	}
 	ran := false
-	resp, replayed, err := s.Complete(ctx, live, func(ctx context.Context) (*docsapi.StoredResponse, error) {
+	work := func(ctx context.Context) (*docsapi.StoredResponse, error) {
 		ran = true
 		return &docsapi.StoredResponse{Status: 201, Body: []byte("{}"), RequestID: "req_live000001"}, nil
-	})
-	if err != nil || replayed || !ran || resp.Status != 201 {
-		t.Fatalf("complete: %v %v %v %v", resp, replayed, ran, err)
 	}
-	_, stored, err = s.Begin(ctx, "acct_a", "k", "fp", "req_next000001")
-	if err != nil || stored == nil || stored.RequestID != "req_live000001" {
-		t.Fatalf("replay: %+v %v", stored, err)
+
+	claimAt(docsapi.Now())
+	_, _, err = s.Complete(ctx, begin("req_live000001"), work)
+	if docsapi.ErrorCode(err) != docsapi.ECONFLICT || ran {
+		t.Fatalf("fresh claim: %v, work ran: %v", err, ran)
+	}
+	claimAt(docsapi.Now().Add(-docsapi.IdempotencyLease - time.Second))
+	resp, replayed, err := s.Complete(ctx, begin("req_live000001"), work)
+	if err != nil || replayed || !ran || resp.Status != 201 {
+		t.Fatalf("take over: %v %v %v %v", resp, replayed, ran, err)
+	}
+	ran = false
+	resp, replayed, err = s.Complete(ctx, begin("req_next000001"), work)
+	if err != nil || !replayed || ran || resp.RequestID != "req_live000001" {
+		t.Fatalf("replay: %+v %v %v %v", resp, replayed, ran, err)
 	}
 }
 

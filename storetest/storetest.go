@@ -362,12 +362,12 @@ func testIdempotencyReplay(t *testing.T, s docsapi.Services) {
 		_, _, err := s.Idempotency.Complete(ctx, other, noWork)
 		wantCode(t, err, docsapi.ECONFLICT)
 	}
-	_, stored, err = s.Idempotency.Begin(ctx, a.ID, "k", "fp", "req_third00001")
+	stored, err = Later(t, s, a.ID, "k", "fp", "req_third00001", noWork)
 	if err != nil {
 		t.Fatal(err)
 	}
 	wantReplay(stored)
-	_, _, err = s.Idempotency.Begin(ctx, a.ID, "k", "other", "req_other00002")
+	_, err = Later(t, s, a.ID, "k", "other", "req_other00002", noWork)
 	wantCode(t, err, docsapi.ECONFLICT)
 	// Keys are per account.
 	b, _, _ := newAccount(t, s)
@@ -387,6 +387,23 @@ func testIdempotencyReplay(t *testing.T, s docsapi.Services) {
 	if c, _, err := s.Idempotency.Begin(ctx, a.ID, "k", "new", "req_x000000002"); err != nil || c == nil {
 		t.Fatalf("after purge: %v %v", c, err)
 	}
+}
+
+// Later runs a request for a key whose first request finished: Begin, then
+// Complete if Begin handed out a claim, which must not run fn. It returns
+// what the request is answered: the stored response, or an error.
+func Later(t *testing.T, s docsapi.Services, accountID, key, fingerprint, requestID string, fn func(context.Context) (*docsapi.StoredResponse, error)) (*docsapi.StoredResponse, error) {
+	t.Helper()
+	ctx := context.Background()
+	claim, stored, err := s.Idempotency.Begin(ctx, accountID, key, fingerprint, requestID)
+	if claim == nil {
+		return stored, err
+	}
+	resp, replayed, err := s.Idempotency.Complete(ctx, claim, fn)
+	if err == nil && !replayed {
+		t.Fatalf("Complete of %s: not replayed: %+v", requestID, resp)
+	}
+	return resp, err
 }
 
 // testIdempotencyRollback checks that a failed work commits nothing and
