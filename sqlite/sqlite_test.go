@@ -12,7 +12,7 @@ import (
 	"github.com/docsapi/docsapi/storetest"
 )
 
-func open(t *testing.T) (*sqlite.DB, string) {
+func open(t testing.TB) (*sqlite.DB, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "docsapi.db")
 	db, err := sqlite.Open(path)
