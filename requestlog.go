@@ -3,6 +3,7 @@ package docsapi
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -185,6 +186,147 @@ type RequestLogService interface {
 	// PurgeRequestLogs deletes entries created before t and returns how many.
 	// Errors: EINTERNAL.
 	PurgeRequestLogs(ctx context.Context, before time.Time) (int64, error)
+}
+
+// RequestLogCursor is where an entry stands in the orders of the log: the
+// listing cursor and the tail's after name an entry, and a page reads from
+// its place on.
+type RequestLogCursor struct {
+	CreatedAt time.Time
+	Seq       int64 // its place in storage order
+}
+
+// RequestLogOrder is an order in which a RequestLogStore reads entries.
+type RequestLogOrder struct {
+	// ByTime orders by created_at, then seq, rather than by seq alone.
+	ByTime bool
+	// OldestFirst reads the order ascending; otherwise newest first.
+	OldestFirst bool
+}
+
+// RequestLogStore is the SQL an engine runs for the RequestLogService that
+// NewRequestLogService builds around it.
+type RequestLogStore interface {
+	// InsertRequestLogs stores a batch of entries in one transaction, in
+	// seq order of their batches (see CreateRequestLogs). Errors: EINTERNAL.
+	InsertRequestLogs(ctx context.Context, logs []*RequestLog) error
+
+	// FindRequestLog returns one of the account's entries, or nil.
+	// Errors: EINTERNAL.
+	FindRequestLog(ctx context.Context, accountID, id string) (*RequestLog, error)
+
+	// FindRequestLogCursor returns where the account's entry with that id
+	// stands, or nil when it has none. Errors: EINTERNAL.
+	FindRequestLogCursor(ctx context.Context, accountID, id string) (*RequestLogCursor, error)
+
+	// ListRequestLogs returns up to limit of the account's entries that
+	// match f, read in order o, and only those past after in it when after
+	// is not nil. Errors: EINTERNAL.
+	ListRequestLogs(ctx context.Context, accountID string, f RequestLogFilter, o RequestLogOrder, after *RequestLogCursor, limit int) ([]*RequestLog, error)
+
+	// RequestLogTimeline returns the account's requests counted per bucket,
+	// one bucket of that width at each of starts (from TimelineBuckets),
+	// counting none from until on. Errors: EINTERNAL.
+	RequestLogTimeline(ctx context.Context, accountID string, starts []time.Time, until time.Time, bucket time.Duration) ([]RequestLogBucket, error)
+
+	// FindErrorGroups is RequestLogService.FindErrorGroups.
+	// Errors: EINTERNAL.
+	FindErrorGroups(ctx context.Context, accountID string, since time.Time, limit int) ([]*ErrorGroup, error)
+
+	// FindKeyUsage is RequestLogService.FindKeyUsage. Errors: EINTERNAL.
+	FindKeyUsage(ctx context.Context, accountID string, since time.Time) ([]*KeyUsage, error)
+
+	// PurgeRequestLogs is RequestLogService.PurgeRequestLogs.
+	// Errors: EINTERNAL.
+	PurgeRequestLogs(ctx context.Context, before time.Time) (int64, error)
+}
+
+// NewRequestLogService returns the RequestLogService over an engine's store.
+func NewRequestLogService(st RequestLogStore) RequestLogService { return requestLogService{st} }
+
+type requestLogService struct{ st RequestLogStore }
+
+func (s requestLogService) CreateRequestLogs(ctx context.Context, logs []*RequestLog) error {
+	return s.st.InsertRequestLogs(ctx, logs)
+}
+
+func (s requestLogService) FindRequestLogByID(ctx context.Context, accountID, id string) (*RequestLog, error) {
+	l, err := s.st.FindRequestLog(ctx, accountID, id)
+	if err == nil && l == nil {
+		return nil, NotFound("request", id)
+	}
+	return l, err
+}
+
+// FindRequestLogs orders a time-bounded listing by created_at: the
+// created_at index then reads the window from its newest end, where
+// ordering by seq would read it whole, or everything newer than it.
+func (s requestLogService) FindRequestLogs(ctx context.Context, accountID string, f RequestLogFilter, p ListParams) ([]*RequestLog, bool, error) {
+	id, param, backwards := p.Cursor()
+	after, err := s.findCursor(ctx, accountID, param, id)
+	if err != nil {
+		return nil, false, err
+	}
+	o := RequestLogOrder{ByTime: f.TimeBounded(), OldestFirst: backwards}
+	// One more than the page tells whether another page follows.
+	items, err := s.st.ListRequestLogs(ctx, accountID, f, o, after, p.Limit+1)
+	if err != nil {
+		return nil, false, err
+	}
+	items, more := FinishPage(items, p)
+	return items, more, nil
+}
+
+// TailRequestLogs reads in seq order, which is commit order (see
+// CreateRequestLogs), so that a tail past one entry misses none.
+func (s requestLogService) TailRequestLogs(ctx context.Context, accountID string, f RequestLogFilter, after string, limit int) ([]*RequestLog, error) {
+	c, err := s.findCursor(ctx, accountID, "after", after)
+	if err != nil {
+		return nil, err
+	}
+	if c != nil {
+		return s.st.ListRequestLogs(ctx, accountID, f, RequestLogOrder{OldestFirst: true}, c, limit)
+	}
+	items, err := s.st.ListRequestLogs(ctx, accountID, f, RequestLogOrder{}, nil, limit)
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(items)
+	return items, nil
+}
+
+// findCursor returns where the account's entry id stands, nil for no id;
+// param names the parameter that gave it.
+// Errors: EPARAMINVALID (no such entry), EINTERNAL.
+func (s requestLogService) findCursor(ctx context.Context, accountID, param, id string) (*RequestLogCursor, error) {
+	if id == "" {
+		return nil, nil
+	}
+	c, err := s.st.FindRequestLogCursor(ctx, accountID, id)
+	if err == nil && c == nil {
+		return nil, CursorNotFound(param, id)
+	}
+	return c, err
+}
+
+func (s requestLogService) RequestLogTimeline(ctx context.Context, accountID string, since, until time.Time, bucket time.Duration) ([]RequestLogBucket, error) {
+	starts, err := TimelineBuckets(since, until, bucket)
+	if err != nil {
+		return nil, err
+	}
+	return s.st.RequestLogTimeline(ctx, accountID, starts, until, bucket)
+}
+
+func (s requestLogService) FindErrorGroups(ctx context.Context, accountID string, since time.Time, limit int) ([]*ErrorGroup, error) {
+	return s.st.FindErrorGroups(ctx, accountID, since, limit)
+}
+
+func (s requestLogService) FindKeyUsage(ctx context.Context, accountID string, since time.Time) ([]*KeyUsage, error) {
+	return s.st.FindKeyUsage(ctx, accountID, since)
+}
+
+func (s requestLogService) PurgeRequestLogs(ctx context.Context, before time.Time) (int64, error) {
+	return s.st.PurgeRequestLogs(ctx, before)
 }
 
 // Count adds one request of that status to the bucket.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"slices"
 	"time"
 
 	"github.com/docsapi/docsapi"
@@ -12,11 +11,13 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-// RequestLogService implements docsapi.RequestLogService.
-type RequestLogService struct{ db *DB }
-
 // NewRequestLogService returns a RequestLogService on db.
-func NewRequestLogService(db *DB) *RequestLogService { return &RequestLogService{db: db} }
+func NewRequestLogService(db *DB) docsapi.RequestLogService {
+	return docsapi.NewRequestLogService(requestLogs{db})
+}
+
+// requestLogs is the SQL of the RequestLogService.
+type requestLogs struct{ db *DB }
 
 const requestLogColumns = `id, account_id, method, path, route, status, error_code, error_message, error_param, api_key_id,
 	idempotency_key, idempotent_replayed, duration_us, ip, user_agent, source, created_at`
@@ -55,11 +56,11 @@ const insertRequestLogs = `INSERT INTO request_logs (` + requestLogColumns + `)
 	ORDER BY n
 	ON CONFLICT (id) DO NOTHING`
 
-// CreateRequestLogs stores a batch of entries in one transaction, sent in
+// InsertRequestLogs stores a batch of entries in one transaction, sent in
 // one round trip, with one INSERT whose parameters are the columns: the
 // entries' values then go in a few arrays rather than each in a boxed
 // argument of a statement of its own.
-func (s *RequestLogService) CreateRequestLogs(ctx context.Context, logs []*docsapi.RequestLog) error {
+func (s requestLogs) InsertRequestLogs(ctx context.Context, logs []*docsapi.RequestLog) error {
 	if len(logs) == 0 {
 		return nil
 	}
@@ -90,12 +91,11 @@ func (s *RequestLogService) CreateRequestLogs(ctx context.Context, logs []*docsa
 	})
 }
 
-// FindRequestLogByID returns one of the account's entries.
-func (s *RequestLogService) FindRequestLogByID(ctx context.Context, accountID, id string) (*docsapi.RequestLog, error) {
+func (s requestLogs) FindRequestLog(ctx context.Context, accountID, id string) (*docsapi.RequestLog, error) {
 	l, err := scanRequestLog(s.db.conn(ctx).QueryRow(ctx,
 		`SELECT `+requestLogColumns+` FROM request_logs WHERE account_id = $1 AND id = $2`, accountID, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, docsapi.NotFound("request", id)
+		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("find request log: %w", err)
 	}
@@ -139,92 +139,59 @@ func filterWhere(accountID string, f docsapi.RequestLogFilter) (string, []any) {
 	return where, args
 }
 
-// FindRequestLogs returns one page of the account's entries matching f.
-func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID string, f docsapi.RequestLogFilter, p docsapi.ListParams) ([]*docsapi.RequestLog, bool, error) {
-	page := s.db.page
-	if f.TimeBounded() {
-		page = s.timePage
-	}
-	where, args := filterWhere(accountID, f)
-	suffix, args, err := page(ctx, "request_logs", accountID, p, args)
-	if err != nil {
-		return nil, false, err
-	}
-	items, err := queryAll(ctx, s.db.conn(ctx), scanRequestLog,
-		`SELECT `+requestLogColumns+` FROM request_logs WHERE `+where+suffix, args...)
-	if err != nil {
-		return nil, false, fmt.Errorf("list request logs: %w", err)
-	}
-	items, more := docsapi.FinishPage(items, p)
-	return items, more, nil
-}
-
-// timePage is page for a time-bounded listing, ordered by (created_at,
-// seq): the created_at index then reads the window from its newest end,
-// where ordering by seq would read it whole, or everything newer than it.
-func (s *RequestLogService) timePage(ctx context.Context, table, accountID string, p docsapi.ListParams, args []any) (string, []any, error) {
-	cursor, param, backwards := p.Cursor()
-	limit := p.Limit + 1
-	if cursor == "" {
-		suffix := ` ORDER BY created_at DESC, seq DESC LIMIT ` + bind(&args, limit)
-		return suffix, args, nil
-	}
-	var created time.Time
-	var seq int64
+func (s requestLogs) FindRequestLogCursor(ctx context.Context, accountID, id string) (*docsapi.RequestLogCursor, error) {
+	var c docsapi.RequestLogCursor
 	err := s.db.conn(ctx).QueryRow(ctx,
-		`SELECT created_at, seq FROM `+table+` WHERE account_id = $1 AND id = $2`, accountID, cursor).Scan(&created, &seq)
+		`SELECT created_at, seq FROM request_logs WHERE account_id = $1 AND id = $2`, accountID, id).Scan(&c.CreatedAt, &c.Seq)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", nil, docsapi.CursorNotFound(param, cursor)
+		return nil, nil
 	} else if err != nil {
-		return "", nil, fmt.Errorf("find cursor: %w", err)
+		return nil, fmt.Errorf("find request log cursor: %w", err)
 	}
-	c, n := bind(&args, created), bind(&args, seq)
-	if backwards {
-		suffix := ` AND created_at >= ` + c + ` AND (created_at > ` + c + ` OR seq > ` + n + `)
-			ORDER BY created_at ASC, seq ASC LIMIT ` + bind(&args, limit)
-		return suffix, args, nil
-	}
-	suffix := ` AND created_at <= ` + c + ` AND (created_at < ` + c + ` OR seq < ` + n + `)
-		ORDER BY created_at DESC, seq DESC LIMIT ` + bind(&args, limit)
-	return suffix, args, nil
+	return &c, nil
 }
 
-// TailRequestLogs returns the entries matching f stored after the entry
-// after, oldest first.
-func (s *RequestLogService) TailRequestLogs(ctx context.Context, accountID string, f docsapi.RequestLogFilter, after string, limit int) ([]*docsapi.RequestLog, error) {
+// requestLogOrderBy is the ORDER BY of each order.
+var requestLogOrderBy = map[docsapi.RequestLogOrder]string{
+	{}:                                ` ORDER BY seq DESC`,
+	{OldestFirst: true}:               ` ORDER BY seq ASC`,
+	{ByTime: true}:                    ` ORDER BY created_at DESC, seq DESC`,
+	{ByTime: true, OldestFirst: true}: ` ORDER BY created_at ASC, seq ASC`,
+}
+
+// pastCursor returns the condition that keeps the entries past c in order
+// o, its arguments bound in args. By time, created_at is bounded on its own
+// as well, so that the created_at index reads from c on.
+func pastCursor(o docsapi.RequestLogOrder, c *docsapi.RequestLogCursor, args *[]any) string {
+	switch {
+	case o.ByTime && o.OldestFirst:
+		t, n := bind(args, c.CreatedAt), bind(args, c.Seq)
+		return ` AND created_at >= ` + t + ` AND (created_at > ` + t + ` OR seq > ` + n + `)`
+	case o.ByTime:
+		t, n := bind(args, c.CreatedAt), bind(args, c.Seq)
+		return ` AND created_at <= ` + t + ` AND (created_at < ` + t + ` OR seq < ` + n + `)`
+	case o.OldestFirst:
+		return ` AND seq > ` + bind(args, c.Seq)
+	}
+	return ` AND seq < ` + bind(args, c.Seq)
+}
+
+func (s requestLogs) ListRequestLogs(ctx context.Context, accountID string, f docsapi.RequestLogFilter, o docsapi.RequestLogOrder, after *docsapi.RequestLogCursor, limit int) ([]*docsapi.RequestLog, error) {
 	where, args := filterWhere(accountID, f)
-	order := ` ORDER BY seq DESC LIMIT `
-	if after != "" {
-		var seq int64
-		err := s.db.conn(ctx).QueryRow(ctx,
-			`SELECT seq FROM request_logs WHERE account_id = $1 AND id = $2`, accountID, after).Scan(&seq)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return nil, docsapi.CursorNotFound("after", after)
-		} else if err != nil {
-			return nil, fmt.Errorf("find tail cursor: %w", err)
-		}
-		where += ` AND seq > ` + bind(&args, seq)
-		order = ` ORDER BY seq ASC LIMIT `
+	if after != nil {
+		where += pastCursor(o, after, &args)
 	}
-	order += bind(&args, limit)
-	items, err := queryAll(ctx, s.db.conn(ctx), scanRequestLog,
-		`SELECT `+requestLogColumns+` FROM request_logs WHERE `+where+order, args...)
+	where += requestLogOrderBy[o] + ` LIMIT ` + bind(&args, limit)
+	items, err := queryAll(ctx, s.db.conn(ctx), scanRequestLog, `SELECT `+requestLogColumns+` FROM request_logs WHERE `+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("tail request logs: %w", err)
-	}
-	if after == "" {
-		slices.Reverse(items)
+		return nil, fmt.Errorf("list request logs: %w", err)
 	}
 	return items, nil
 }
 
 // RequestLogTimeline counts the account's requests per bucket, in one
 // aggregate over an index-only range scan.
-func (s *RequestLogService) RequestLogTimeline(ctx context.Context, accountID string, since, until time.Time, bucket time.Duration) ([]docsapi.RequestLogBucket, error) {
-	starts, err := docsapi.TimelineBuckets(since, until, bucket)
-	if err != nil {
-		return nil, err
-	}
+func (s requestLogs) RequestLogTimeline(ctx context.Context, accountID string, starts []time.Time, until time.Time, bucket time.Duration) ([]docsapi.RequestLogBucket, error) {
 	rows, err := s.db.conn(ctx).Query(ctx,
 		`SELECT floor(extract(epoch FROM created_at - $2) / $4)::int AS b,
 		        count(*) FILTER (WHERE status < 400),
@@ -260,7 +227,7 @@ func (s *RequestLogService) RequestLogTimeline(ctx context.Context, accountID st
 
 // FindErrorGroups groups the account's failures since then by code and
 // route, with each group's newest examples from a lateral index scan.
-func (s *RequestLogService) FindErrorGroups(ctx context.Context, accountID string, since time.Time, limit int) ([]*docsapi.ErrorGroup, error) {
+func (s requestLogs) FindErrorGroups(ctx context.Context, accountID string, since time.Time, limit int) ([]*docsapi.ErrorGroup, error) {
 	rows, err := s.db.conn(ctx).Query(ctx,
 		`SELECT g.error_code, g.route, g.n, g.first_seen, g.last_seen, e.ids
 		 FROM (SELECT error_code, route, count(*) AS n, min(created_at) AS first_seen, max(created_at) AS last_seen
@@ -288,7 +255,7 @@ func (s *RequestLogService) FindErrorGroups(ctx context.Context, accountID strin
 }
 
 // FindKeyUsage counts the account's requests since then per key.
-func (s *RequestLogService) FindKeyUsage(ctx context.Context, accountID string, since time.Time) ([]*docsapi.KeyUsage, error) {
+func (s requestLogs) FindKeyUsage(ctx context.Context, accountID string, since time.Time) ([]*docsapi.KeyUsage, error) {
 	rows, err := s.db.conn(ctx).Query(ctx,
 		`SELECT api_key_id, count(*), count(*) FILTER (WHERE status = 429) FROM request_logs
 		 WHERE account_id = $1 AND created_at >= $2 GROUP BY api_key_id`, accountID, since)
@@ -309,7 +276,7 @@ func (s *RequestLogService) FindKeyUsage(ctx context.Context, accountID string, 
 // an account; going through them lets the purge read each account's oldest
 // entries from request_logs_account_created, so that no index on
 // created_at alone is written with every entry.
-func (s *RequestLogService) PurgeRequestLogs(ctx context.Context, before time.Time) (int64, error) {
+func (s requestLogs) PurgeRequestLogs(ctx context.Context, before time.Time) (int64, error) {
 	tag, err := s.db.conn(ctx).Exec(ctx, `DELETE FROM request_logs WHERE account_id IN (SELECT id FROM accounts) AND created_at < $1`, before)
 	if err != nil {
 		return 0, fmt.Errorf("purge request logs: %w", err)

@@ -12,11 +12,13 @@ import (
 	"github.com/docsapi/docsapi"
 )
 
-// RequestLogService implements docsapi.RequestLogService.
-type RequestLogService struct{ db *DB }
-
 // NewRequestLogService returns a RequestLogService on db.
-func NewRequestLogService(db *DB) *RequestLogService { return &RequestLogService{db: db} }
+func NewRequestLogService(db *DB) docsapi.RequestLogService {
+	return docsapi.NewRequestLogService(requestLogs{db})
+}
+
+// requestLogs is the SQL of the RequestLogService.
+type requestLogs struct{ db *DB }
 
 const requestLogColumns = `id, account_id, method, path, route, status, error_code, error_message, error_param, api_key_id,
 	idempotency_key, idempotent_replayed, duration_us, ip, user_agent, source, created_at`
@@ -61,11 +63,11 @@ func insertRequestLogs(n int) string {
 
 var insertRequestLogsFull = insertRequestLogs(requestLogInsertRows)
 
-// CreateRequestLogs stores a batch of entries in one transaction, in as few
+// InsertRequestLogs stores a batch of entries in one transaction, in as few
 // statements as requestLogInsertRows allows. SQLite has one writer, so seq
 // follows the order in which batches commit, and within one the order of
 // the entries.
-func (s *RequestLogService) CreateRequestLogs(ctx context.Context, logs []*docsapi.RequestLog) error {
+func (s requestLogs) InsertRequestLogs(ctx context.Context, logs []*docsapi.RequestLog) error {
 	return s.db.inTx(ctx, func(ctx context.Context, _ *sql.Tx) error {
 		args := make([]any, 0, 17*min(len(logs), requestLogInsertRows))
 		for chunk := range slices.Chunk(logs, requestLogInsertRows) {
@@ -90,12 +92,11 @@ func (s *RequestLogService) CreateRequestLogs(ctx context.Context, logs []*docsa
 	})
 }
 
-// FindRequestLogByID returns one of the account's entries.
-func (s *RequestLogService) FindRequestLogByID(ctx context.Context, accountID, id string) (*docsapi.RequestLog, error) {
+func (s requestLogs) FindRequestLog(ctx context.Context, accountID, id string) (*docsapi.RequestLog, error) {
 	l, err := scanRequestLog(s.db.reader(ctx).QueryRowContext(ctx,
 		`SELECT `+requestLogColumns+` FROM request_logs WHERE account_id = ? AND id = ?`, accountID, id))
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, docsapi.NotFound("request", id)
+		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("find request log: %w", err)
 	}
@@ -140,75 +141,51 @@ func filterWhere(accountID string, f docsapi.RequestLogFilter) (string, []any) {
 	return where, args
 }
 
-// FindRequestLogs returns one page of the account's entries matching f.
-func (s *RequestLogService) FindRequestLogs(ctx context.Context, accountID string, f docsapi.RequestLogFilter, p docsapi.ListParams) ([]*docsapi.RequestLog, bool, error) {
-	page := s.db.page
-	if f.TimeBounded() {
-		page = s.timePage
-	}
-	where, args := filterWhere(accountID, f)
-	suffix, args, err := page(ctx, "request_logs", accountID, p, args)
-	if err != nil {
-		return nil, false, err
-	}
-	items, err := queryAll(ctx, s.db.reader(ctx), scanRequestLog,
-		`SELECT `+requestLogColumns+` FROM request_logs WHERE `+where+suffix, args...)
-	if err != nil {
-		return nil, false, fmt.Errorf("list request logs: %w", err)
-	}
-	items, more := docsapi.FinishPage(items, p)
-	return items, more, nil
-}
-
-// timePage is page for a time-bounded listing, ordered by (created_at,
-// seq): the created_at index then reads the window from its newest end,
-// where ordering by seq would read it whole, or everything newer than it.
-func (s *RequestLogService) timePage(ctx context.Context, table, accountID string, p docsapi.ListParams, args []any) (string, []any, error) {
-	cursor, param, backwards := p.Cursor()
-	limit := p.Limit + 1
-	if cursor == "" {
-		return ` ORDER BY created_at DESC, seq DESC LIMIT ?`, append(args, limit), nil
-	}
+func (s requestLogs) FindRequestLogCursor(ctx context.Context, accountID, id string) (*docsapi.RequestLogCursor, error) {
 	var created, seq int64
 	err := s.db.reader(ctx).QueryRowContext(ctx,
-		`SELECT created_at, seq FROM `+table+` WHERE account_id = ? AND id = ?`, accountID, cursor).Scan(&created, &seq)
+		`SELECT created_at, seq FROM request_logs WHERE account_id = ? AND id = ?`, accountID, id).Scan(&created, &seq)
 	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil, docsapi.CursorNotFound(param, cursor)
+		return nil, nil
 	} else if err != nil {
-		return "", nil, fmt.Errorf("find cursor: %w", err)
+		return nil, fmt.Errorf("find request log cursor: %w", err)
 	}
-	if backwards {
-		return ` AND created_at >= ? AND (created_at > ? OR seq > ?) ORDER BY created_at ASC, seq ASC LIMIT ?`,
-			append(args, created, created, seq, limit), nil
-	}
-	return ` AND created_at <= ? AND (created_at < ? OR seq < ?) ORDER BY created_at DESC, seq DESC LIMIT ?`,
-		append(args, created, created, seq, limit), nil
+	return &docsapi.RequestLogCursor{CreatedAt: fromMicros(created), Seq: seq}, nil
 }
 
-// TailRequestLogs returns the entries matching f stored after the entry
-// after, oldest first.
-func (s *RequestLogService) TailRequestLogs(ctx context.Context, accountID string, f docsapi.RequestLogFilter, after string, limit int) ([]*docsapi.RequestLog, error) {
+// requestLogOrderBy is the ORDER BY of each order.
+var requestLogOrderBy = map[docsapi.RequestLogOrder]string{
+	{}:                                ` ORDER BY seq DESC`,
+	{OldestFirst: true}:               ` ORDER BY seq ASC`,
+	{ByTime: true}:                    ` ORDER BY created_at DESC, seq DESC`,
+	{ByTime: true, OldestFirst: true}: ` ORDER BY created_at ASC, seq ASC`,
+}
+
+// pastCursor adds to where and args the condition that keeps the entries
+// past c in order o. By time, created_at is bounded on its own as well, so
+// that the created_at index reads from c on.
+func pastCursor(o docsapi.RequestLogOrder, c *docsapi.RequestLogCursor, where string, args []any) (string, []any) {
+	created := micros(c.CreatedAt)
+	switch {
+	case o.ByTime && o.OldestFirst:
+		return where + ` AND created_at >= ? AND (created_at > ? OR seq > ?)`, append(args, created, created, c.Seq)
+	case o.ByTime:
+		return where + ` AND created_at <= ? AND (created_at < ? OR seq < ?)`, append(args, created, created, c.Seq)
+	case o.OldestFirst:
+		return where + ` AND seq > ?`, append(args, c.Seq)
+	}
+	return where + ` AND seq < ?`, append(args, c.Seq)
+}
+
+func (s requestLogs) ListRequestLogs(ctx context.Context, accountID string, f docsapi.RequestLogFilter, o docsapi.RequestLogOrder, after *docsapi.RequestLogCursor, limit int) ([]*docsapi.RequestLog, error) {
 	where, args := filterWhere(accountID, f)
-	order := ` ORDER BY seq DESC LIMIT ?`
-	if after != "" {
-		var seq int64
-		err := s.db.reader(ctx).QueryRowContext(ctx,
-			`SELECT seq FROM request_logs WHERE account_id = ? AND id = ?`, accountID, after).Scan(&seq)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil, docsapi.CursorNotFound("after", after)
-		} else if err != nil {
-			return nil, fmt.Errorf("find tail cursor: %w", err)
-		}
-		where, args = where+` AND seq > ?`, append(args, seq)
-		order = ` ORDER BY seq ASC LIMIT ?`
+	if after != nil {
+		where, args = pastCursor(o, after, where, args)
 	}
 	items, err := queryAll(ctx, s.db.reader(ctx), scanRequestLog,
-		`SELECT `+requestLogColumns+` FROM request_logs WHERE `+where+order, append(args, limit)...)
+		`SELECT `+requestLogColumns+` FROM request_logs WHERE `+where+requestLogOrderBy[o]+` LIMIT ?`, append(args, limit)...)
 	if err != nil {
-		return nil, fmt.Errorf("tail request logs: %w", err)
-	}
-	if after == "" {
-		slices.Reverse(items)
+		return nil, fmt.Errorf("list request logs: %w", err)
 	}
 	return items, nil
 }
@@ -216,11 +193,7 @@ func (s *RequestLogService) TailRequestLogs(ctx context.Context, accountID strin
 // RequestLogTimeline counts the account's requests per bucket. SQLite has
 // no percentile function, so the window's rows, read from the covering
 // index, are bucketed and their percentiles computed here.
-func (s *RequestLogService) RequestLogTimeline(ctx context.Context, accountID string, since, until time.Time, bucket time.Duration) ([]docsapi.RequestLogBucket, error) {
-	starts, err := docsapi.TimelineBuckets(since, until, bucket)
-	if err != nil {
-		return nil, err
-	}
+func (s requestLogs) RequestLogTimeline(ctx context.Context, accountID string, starts []time.Time, until time.Time, bucket time.Duration) ([]docsapi.RequestLogBucket, error) {
 	first, width := micros(starts[0]), bucket.Microseconds()
 	rows, err := s.db.reader(ctx).QueryContext(ctx,
 		`SELECT (created_at - ?) / ?, status, duration_us FROM request_logs
@@ -256,7 +229,7 @@ func (s *RequestLogService) RequestLogTimeline(ctx context.Context, accountID st
 // route. The planner would rather walk the (error_code, route) index, whose
 // order matches the grouping, but that reads every failure ever logged;
 // the window's range of the created_at index reads only its own.
-func (s *RequestLogService) FindErrorGroups(ctx context.Context, accountID string, since time.Time, limit int) ([]*docsapi.ErrorGroup, error) {
+func (s requestLogs) FindErrorGroups(ctx context.Context, accountID string, since time.Time, limit int) ([]*docsapi.ErrorGroup, error) {
 	groups, err := queryAll(ctx, s.db.reader(ctx), func(sc scanner) (*docsapi.ErrorGroup, error) {
 		var g docsapi.ErrorGroup
 		var first, last int64
@@ -289,7 +262,7 @@ func (s *RequestLogService) FindErrorGroups(ctx context.Context, accountID strin
 }
 
 // FindKeyUsage counts the account's requests since then per key.
-func (s *RequestLogService) FindKeyUsage(ctx context.Context, accountID string, since time.Time) ([]*docsapi.KeyUsage, error) {
+func (s requestLogs) FindKeyUsage(ctx context.Context, accountID string, since time.Time) ([]*docsapi.KeyUsage, error) {
 	out, err := queryAll(ctx, s.db.reader(ctx), func(sc scanner) (*docsapi.KeyUsage, error) {
 		var u docsapi.KeyUsage
 		return &u, sc.Scan(&u.APIKeyID, &u.Requests, &u.RateLimited)
@@ -305,7 +278,7 @@ func (s *RequestLogService) FindKeyUsage(ctx context.Context, accountID string, 
 // an account; going through them lets the purge read each account's oldest
 // entries from request_logs_account_created, so that no index on
 // created_at alone is written with every entry.
-func (s *RequestLogService) PurgeRequestLogs(ctx context.Context, before time.Time) (int64, error) {
+func (s requestLogs) PurgeRequestLogs(ctx context.Context, before time.Time) (int64, error) {
 	res, err := s.db.writer(ctx).ExecContext(ctx, `DELETE FROM request_logs WHERE account_id IN (SELECT id FROM accounts) AND created_at < ?`, micros(before))
 	if err != nil {
 		return 0, fmt.Errorf("purge request logs: %w", err)
