@@ -122,6 +122,7 @@ func (db *DB) commitBatch(conn *sql.Conn, first *job) {
 	} else if err := tx.Commit(); err != nil {
 		commitErr = fmt.Errorf("commit: %w", err)
 	}
+	db.resources.batchDone()
 	for i, j := range batch {
 		if errs[i] == nil {
 			errs[i] = commitErr

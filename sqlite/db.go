@@ -34,6 +34,8 @@ type DB struct {
 	claimsMu sync.Mutex
 	claims   map[claimKey]*docsapi.IdempotencyClaim
 
+	resources *resourceCache
+
 	jobs      chan *job
 	quit      chan struct{}
 	closeOnce sync.Once
@@ -109,7 +111,8 @@ func Open(path string) (*DB, error) {
 	}
 	db := &DB{write: write, read: read, Path: path,
 		writeStmts: newStmtCache(conn), readStmts: newStmtCache(read), claims: map[claimKey]*docsapi.IdempotencyClaim{},
-		jobs: make(chan *job), quit: make(chan struct{}), done: make(chan struct{})}
+		resources: newResourceCache(),
+		jobs:      make(chan *job), quit: make(chan struct{}), done: make(chan struct{})}
 	go db.commitLoop(conn)
 	return db, nil
 }

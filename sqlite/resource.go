@@ -69,14 +69,27 @@ func (s resources) InsertResource(ctx context.Context, r *docsapi.Resource) erro
 }
 
 // FindResource needs no lock for an update: the transaction holds the one
-// writer, which no other update can join.
+// writer, which no other update can join. Outside a transaction it reads
+// through the cache; inside, the row, which the transaction may have
+// changed.
 func (s resources) FindResource(ctx context.Context, accountID, id string, _ bool) (*docsapi.Resource, error) {
+	_, inTx := ctx.Value(txKey{}).(*sql.Tx)
+	var gen uint64
+	if !inTx {
+		var cached *docsapi.Resource
+		if cached, gen = s.db.resources.get(accountID, id); cached != nil {
+			return cached, nil
+		}
+	}
 	r, err := scanResource(s.db.reader(ctx).QueryRowContext(ctx,
 		`SELECT `+resourceColumns+` FROM resources WHERE account_id = ? AND id = ?`, accountID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("find resource: %w", err)
+	}
+	if !inTx {
+		s.db.resources.put(gen, r)
 	}
 	return r, nil
 }
@@ -94,12 +107,24 @@ func (s resources) ListResources(ctx context.Context, accountID string, p docsap
 	return items, nil
 }
 
+// writeResource runs a statement that changes one resource, in a batch of
+// the committer even when ctx carries no transaction: the cache must learn
+// of the write within the batch that commits it (see resourceCache).
+func (s resources) writeResource(ctx context.Context, accountID, id, query string, args ...any) (res sql.Result, err error) {
+	err = s.db.inTx(ctx, func(ctx context.Context, _ *sql.Tx) error {
+		s.db.resources.written(accountID, id)
+		res, err = s.db.writer(ctx).ExecContext(ctx, query, args...)
+		return err
+	})
+	return res, err
+}
+
 func (s resources) UpdateResource(ctx context.Context, r *docsapi.Resource) error {
 	meta, err := encodeMetadata(r.Metadata)
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.writer(ctx).ExecContext(ctx,
+	if _, err := s.writeResource(ctx, r.AccountID, r.ID,
 		`UPDATE resources SET name = ?, description = ?, metadata = ?, updated_at = ? WHERE account_id = ? AND id = ?`,
 		r.Name, r.Description, meta, micros(r.UpdatedAt), r.AccountID, r.ID); err != nil {
 		return fmt.Errorf("update resource: %w", err)
@@ -108,7 +133,7 @@ func (s resources) UpdateResource(ctx context.Context, r *docsapi.Resource) erro
 }
 
 func (s resources) DeleteResource(ctx context.Context, accountID, id string) (bool, error) {
-	res, err := s.db.writer(ctx).ExecContext(ctx, `DELETE FROM resources WHERE account_id = ? AND id = ?`, accountID, id)
+	res, err := s.writeResource(ctx, accountID, id, `DELETE FROM resources WHERE account_id = ? AND id = ?`, accountID, id)
 	if err != nil {
 		return false, fmt.Errorf("delete resource: %w", err)
 	}
