@@ -15,14 +15,7 @@ import (
 // the work not run), then overwritten by the next request's work.
 func TestIdempotencyDeadClaim(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(filepath.Join(t.TempDir(), "docsapi.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openMigrated(t, filepath.Join(t.TempDir(), "docsapi.db"))
 	s := NewIdempotencyService(db)
 	claimAt := func(at time.Time) {
 		t.Helper()
@@ -47,7 +40,7 @@ func TestIdempotencyDeadClaim(t *testing.T) {
 	}
 
 	claimAt(docsapi.Now())
-	_, _, err = s.Complete(ctx, begin("req_live000001"), work)
+	_, _, err := s.Complete(ctx, begin("req_live000001"), work)
 	if docsapi.ErrorCode(err) != docsapi.ECONFLICT || ran {
 		t.Fatalf("fresh claim: %v, work ran: %v", err, ran)
 	}
@@ -72,15 +65,7 @@ func TestIdempotencyTwoProcesses(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "docsapi.db")
 	open := func() *IdempotencyService {
 		t.Helper()
-		db, err := Open(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		if err := db.Migrate(ctx); err != nil {
-			t.Fatal(err)
-		}
-		return NewIdempotencyService(db)
+		return NewIdempotencyService(openMigrated(t, path))
 	}
 	a, b := open(), open()
 	first, _, err := a.Begin(ctx, "acct_a", "k", "fp", "req_first00001")
@@ -111,4 +96,18 @@ func TestIdempotencyTwoProcesses(t *testing.T) {
 	if _, _, err := b.Complete(ctx, late, nil); docsapi.ErrorCode(err) != docsapi.ECONFLICT {
 		t.Fatalf("another fingerprint: %v", err)
 	}
+}
+
+// openMigrated opens the file at path, migrated, for the test's duration.
+func openMigrated(t *testing.T, path string) *DB {
+	t.Helper()
+	db, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }

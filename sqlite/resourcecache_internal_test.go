@@ -16,14 +16,7 @@ import (
 // does not change the next read.
 func TestResourceCacheReadsOwnWrites(t *testing.T) {
 	ctx := context.Background()
-	db, err := Open(filepath.Join(t.TempDir(), "docsapi.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
+	db := openMigrated(t, filepath.Join(t.TempDir(), "docsapi.db"))
 	if _, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO accounts (id, name, created_at) VALUES ('acct_a', 'a', 0)`); err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +63,7 @@ func TestResourceCacheReadsOwnWrites(t *testing.T) {
 	}
 	for n := 1; n <= 300; n++ {
 		id := ids[n%len(ids)]
+		var err error
 		r := find(id)
 		r.Name = fmt.Sprintf("v%d", n)
 		if n%2 == 0 {
