@@ -11,6 +11,13 @@ const base62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 // RandomBase62 returns n characters drawn uniformly from crypto/rand.
 func RandomBase62(n int) string {
 	out := make([]byte, n)
+	fillBase62(out)
+	return string(out)
+}
+
+// fillBase62 fills out with characters drawn uniformly from crypto/rand.
+func fillBase62(out []byte) {
+	n := len(out)
 	buf := make([]byte, n+n/2)
 	for i := 0; i < n; {
 		if _, err := rand.Read(buf); err != nil {
@@ -29,7 +36,6 @@ func RandomBase62(n int) string {
 			}
 		}
 	}
-	return string(out)
 }
 
 // IsBase62 reports whether s consists only of base62 characters.
@@ -67,13 +73,14 @@ func NewRequestID() string { return PrefixRequest + timeOrdered(20) }
 // random part keeps ids unguessable; the time in them is no secret, since
 // created_at says it too.
 func timeOrdered(n int) string {
-	out := make([]byte, 8, n)
+	out := make([]byte, n)
 	ms := uint64(time.Now().UnixMilli())
 	for i := 7; i >= 0; i-- {
 		out[i] = base62[ms%62]
 		ms /= 62
 	}
-	return string(append(out, RandomBase62(n-8)...))
+	fillBase62(out[8:])
+	return string(out)
 }
 
 // Now is the clock of the domain, truncated to microseconds so that what is
