@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -87,6 +88,10 @@ func (s requestLogs) InsertRequestLogs(ctx context.Context, logs []*docsapi.Requ
 			if _, err := s.db.writer(ctx).ExecContext(ctx, query, args...); err != nil {
 				return fmt.Errorf("insert request logs: %w", err)
 			}
+			// A batch of 500 entries is about 7 ms of CPU in one
+			// goroutine: yielding between statements lets requests run
+			// meanwhile when the server has a single core.
+			runtime.Gosched()
 		}
 		return nil
 	})
