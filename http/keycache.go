@@ -74,6 +74,7 @@ func (c *keyCache) Find(ctx context.Context, secret string) (*docsapi.APIKey, er
 	} else if err != nil {
 		return nil, err
 	}
+	key = authFields(key)
 	c.mu.Lock()
 	if now.Sub(c.swept) >= time.Minute {
 		c.sweep(now)
@@ -81,6 +82,15 @@ func (c *keyCache) Find(ctx context.Context, secret string) (*docsapi.APIKey, er
 	c.m[secretSum(secret)] = cachedKey{key: key, fetched: now, used: now}
 	c.mu.Unlock()
 	return key, nil
+}
+
+// authFields copies what authentication and the handlers read of a key
+// (handlers that show a key read it from the store): a server that has
+// seen 100,000 keys holds about 12 MB less of name, prefix, hash and
+// last use.
+func authFields(k *docsapi.APIKey) *docsapi.APIKey {
+	return &docsapi.APIKey{ID: k.ID, AccountID: k.AccountID, Scopes: k.Scopes, RateLimit: k.RateLimit,
+		CreatedAt: k.CreatedAt, RevokedAt: k.RevokedAt}
 }
 
 // secretSum is the SHA-256 sum whose hex form docsapi.HashSecret returns.
