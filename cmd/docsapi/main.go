@@ -23,6 +23,7 @@ import (
 	"github.com/docsapi/docsapi"
 	"github.com/docsapi/docsapi/http"
 	"github.com/docsapi/docsapi/inmem"
+	"github.com/docsapi/docsapi/internal/logbuf"
 	"github.com/docsapi/docsapi/postgres"
 	"github.com/docsapi/docsapi/redis"
 	"github.com/docsapi/docsapi/sqlite"
@@ -179,12 +180,17 @@ func env(name, def string) string {
 	return def
 }
 
-func newLogger(w io.Writer) (*slog.Logger, error) {
+// logFlushInterval is how long a log line may wait in memory: the access
+// log's lines are written out in bulk (see logbuf), warnings and errors at
+// once.
+const logFlushInterval = 100 * time.Millisecond
+
+func newLogger(w *logbuf.Writer) (*slog.Logger, error) {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(env("DOCSAPI_LOG_LEVEL", "info"))); err != nil {
 		return nil, fmt.Errorf("DOCSAPI_LOG_LEVEL: %w", err)
 	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})), nil
+	return slog.New(logbuf.Handler(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}), w)), nil
 }
 
 // newFlags returns the flag set of the command named by the first words of
@@ -554,7 +560,7 @@ type config struct {
 	logger    *slog.Logger
 }
 
-func loadConfig(stderr io.Writer) (*config, error) {
+func loadConfig(stderr *logbuf.Writer) (*config, error) {
 	logger, err := newLogger(stderr)
 	if err != nil {
 		return nil, err
@@ -628,7 +634,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if _, err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(stderr)
+	logs := logbuf.NewWriter(stderr, logFlushInterval)
+	defer logs.Close()
+	cfg, err := loadConfig(logs)
 	if err != nil {
 		return err
 	}
@@ -687,6 +695,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	logger.Info("listening", slog.String("addr", s.Addr()), slog.String("database", st.name), slog.String("version", s.Version))
+	logs.Flush() // the startup lines, before the first request's
 
 	go docsapi.RunPurges(stopped, st.Services, cfg.retention, time.Hour, logger)
 	<-stopped.Done()
