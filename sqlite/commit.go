@@ -135,25 +135,27 @@ func (db *DB) commitBatch(conn *sql.Conn, first *job) {
 var errTxLost = errors.New("sqlite: transaction rolled back")
 
 // runJob runs j in a savepoint of tx, undoing its writes when it fails.
+// The savepoint statements run prepared on tx's connection, like the jobs'
+// own: parsed once rather than twice a job.
 func (db *DB) runJob(tx *sql.Tx, j *job) (err error) {
 	if err := j.ctx.Err(); err != nil {
 		return err
 	}
 	ctx := context.Background()
-	if _, err := tx.ExecContext(ctx, `SAVEPOINT job`); err != nil {
+	if _, err := db.writeStmts.ExecContext(ctx, `SAVEPOINT job`); err != nil {
 		return fmt.Errorf("%w: savepoint: %w", errTxLost, err)
 	}
 	err = callJob(j, tx)
 	if err == nil {
-		if _, err := tx.ExecContext(ctx, `RELEASE job`); err != nil {
+		if _, err := db.writeStmts.ExecContext(ctx, `RELEASE job`); err != nil {
 			return fmt.Errorf("%w: release savepoint: %w", errTxLost, err)
 		}
 		return nil
 	}
-	if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO job`); rerr != nil {
+	if _, rerr := db.writeStmts.ExecContext(ctx, `ROLLBACK TO job`); rerr != nil {
 		return fmt.Errorf("%w: %w; rollback to savepoint: %w", errTxLost, err, rerr)
 	}
-	if _, rerr := tx.ExecContext(ctx, `RELEASE job`); rerr != nil {
+	if _, rerr := db.writeStmts.ExecContext(ctx, `RELEASE job`); rerr != nil {
 		return fmt.Errorf("%w: %w; release savepoint: %w", errTxLost, err, rerr)
 	}
 	return err
