@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/docsapi/docsapi"
@@ -140,27 +141,31 @@ func (s *Server) runWork(ctx context.Context, r *http.Request, fn work) workOutc
 
 // keepClaim renews the claim's lease while the work runs, so that a slow
 // request is waited for rather than taken over; stop ends the renewals.
+// A timer rather than a goroutine: nearly every request is done long
+// before the first renewal, and then costs no more than a timer.
 func (s *Server) keepClaim(ctx context.Context, claim *docsapi.IdempotencyClaim) (stop func()) {
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		t := time.NewTicker(docsapi.IdempotencyLease / 4)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-				if err := s.IdempotencyService.Extend(ctx, claim); err != nil && ctx.Err() == nil {
-					s.logger(ctx).Warn("extend idempotency claim", slog.String("error", err.Error()))
-				}
-			}
+	every := s.claimRenewal
+	var mu sync.Mutex // held while a renewal runs; stop waits for it
+	stopped := false
+	mu.Lock()
+	defer mu.Unlock()
+	var t *time.Timer
+	t = time.AfterFunc(every, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if stopped {
+			return
 		}
-	}()
+		if err := s.IdempotencyService.Extend(ctx, claim); err != nil && ctx.Err() == nil {
+			s.logger(ctx).Warn("extend idempotency claim", slog.String("error", err.Error()))
+		}
+		t.Reset(every)
+	})
 	return func() {
-		cancel()
-		<-done
+		t.Stop()
+		mu.Lock()
+		defer mu.Unlock()
+		stopped = true
 	}
 }
 

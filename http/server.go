@@ -75,6 +75,9 @@ type Server struct {
 	// beforeWork, when set, runs inside the work of every write: tests make
 	// the work fail with it (export_test.go).
 	beforeWork func(ctx context.Context) error
+	// claimRenewal is how often a running write renews its idempotency
+	// claim's lease.
+	claimRenewal time.Duration
 }
 
 // route is one endpoint: its pattern, the scope it needs and its handler.
@@ -93,6 +96,7 @@ func NewServer() *Server {
 		Logger:           slog.Default(),
 		AuthFailureLimit: DefaultAuthFailureLimit,
 		Registry:         prometheus.NewRegistry(),
+		claimRenewal:     docsapi.IdempotencyLease / 4,
 	}
 	s.metrics = newMetrics(s.Registry)
 	s.server = &http.Server{
