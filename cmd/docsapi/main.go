@@ -23,6 +23,7 @@ import (
 	"github.com/docsapi/docsapi"
 	"github.com/docsapi/docsapi/http"
 	"github.com/docsapi/docsapi/inmem"
+	"github.com/docsapi/docsapi/internal/gcpace"
 	"github.com/docsapi/docsapi/internal/logbuf"
 	"github.com/docsapi/docsapi/postgres"
 	"github.com/docsapi/docsapi/redis"
@@ -184,6 +185,10 @@ func env(name, def string) string {
 // log's lines are written out in bulk (see logbuf), warnings and errors at
 // once.
 const logFlushInterval = 100 * time.Millisecond
+
+// gcHeadroom is how much the heap may grow between garbage collections
+// at least (see gcpace); GOGC, when set, decides instead.
+const gcHeadroom = 16 << 20
 
 func newLogger(w *logbuf.Writer) (*slog.Logger, error) {
 	var level slog.Level
@@ -698,6 +703,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	logs.Flush() // the startup lines, before the first request's
 
 	go docsapi.RunPurges(stopped, st.Services, cfg.retention, time.Hour, logger)
+	if os.Getenv("GOGC") == "" {
+		go gcpace.Run(stopped, gcHeadroom, time.Second)
+	}
 	<-stopped.Done()
 	logger.Info("shutting down: draining in-flight requests")
 	if err := s.Close(); err != nil {
