@@ -162,10 +162,11 @@ func (s *Server) keepClaim(ctx context.Context, claim *docsapi.IdempotencyClaim)
 		t.Reset(every)
 	})
 	return func() {
-		t.Stop()
 		mu.Lock()
 		defer mu.Unlock()
 		stopped = true
+		// A renewal that ran meanwhile re-armed the timer.
+		t.Stop()
 	}
 }
 
