@@ -565,8 +565,8 @@ type config struct {
 	logger    *slog.Logger
 }
 
-func loadConfig(stderr *logbuf.Writer) (*config, error) {
-	logger, err := newLogger(stderr)
+func loadConfig(logs *logbuf.Writer) (*config, error) {
+	logger, err := newLogger(logs)
 	if err != nil {
 		return nil, err
 	}
