@@ -4,8 +4,8 @@
 // is 4 MiB collects every 4 MiB it allocates, 25 times a second at 20,000
 // requests a second, and each collection has a fixed cost. Keeping at least
 // a fixed headroom instead (GOGC raised while the live heap is small) made
-// the GET and POST of ../shared/bench/ratio.sh 9–11% faster on one core
-// (docs/performance.md), for at most that headroom in memory. Once the
+// GETs 7% and creates 6% faster on one core (bench/compare.sh,
+// docs/performance.md), for at most that headroom in memory. Once the
 // live heap is larger than the headroom, GOGC is Go's default of 100 and
 // memory is as without this package.
 package gcpace

@@ -27,6 +27,12 @@ func (o *out) Write(p []byte) (int, error) {
 	return o.b.Write(p)
 }
 
+func (o *out) count() int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.writes
+}
+
 func (o *out) String() string {
 	o.mu.Lock()
 	defer o.mu.Unlock()
@@ -85,8 +91,8 @@ func TestWriterFlushesWithinInterval(t *testing.T) {
 		fmt.Fprintf(w, "line %d\n", i)
 	}
 	eventually(t, func() bool { return strings.Count(o.String(), "\n") == 100 })
-	if o.writes != 1 {
-		t.Errorf("%d writes for 100 lines, want 1", o.writes)
+	if n := o.count(); n != 1 {
+		t.Errorf("%d writes for 100 lines, want 1", n)
 	}
 	// The timer rearms for what comes after a flush.
 	fmt.Fprintln(w, "later")
