@@ -27,7 +27,9 @@ func RunPurges(ctx context.Context, svc Services, retention, interval time.Durat
 			{"sessions", svc.Sessions.PurgeSessions, now.Add(-SessionIdleTimeout)},
 		}
 		for _, p := range purges {
-			if n, err := p.purge(ctx, p.before); err != nil {
+			if n, err := p.purge(ctx, p.before); ctx.Err() != nil {
+				return // shutting down: a purge stops between two batches
+			} else if err != nil {
 				logger.Error("purge "+p.what, slog.String("error", err.Error()))
 			} else if n > 0 {
 				logger.Info("purged "+p.what, slog.Int64("count", n))

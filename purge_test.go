@@ -123,3 +123,26 @@ func testRunPurges(t *testing.T, svc docsapi.Services) {
 		t.Errorf("the live session was purged: %v", err)
 	}
 }
+
+// TestRunPurgesShutdown: a purge that shutdown cuts short returns at once
+// and logs no error.
+func TestRunPurgesShutdown(t *testing.T) {
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "docsapi.db"))
+	migrated(t, db, err)
+	logs := &testenv.SyncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	done := make(chan struct{})
+	go func() {
+		docsapi.RunPurges(ctx, sqlite.NewServices(db), time.Hour, time.Hour, slog.New(slog.NewTextHandler(logs, nil)))
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("RunPurges did not return after its context ended")
+	}
+	if s := logs.String(); s != "" {
+		t.Errorf("a purge ended by shutdown logged:\n%s", s)
+	}
+}

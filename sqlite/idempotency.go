@@ -127,9 +127,10 @@ func (s *IdempotencyService) Extend(ctx context.Context, c *docsapi.IdempotencyC
 
 // PurgeIdempotencyRecords deletes records created before t.
 func (s *IdempotencyService) PurgeIdempotencyRecords(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.db.writer(ctx).ExecContext(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, micros(before))
+	n, err := s.db.purgeInBatches(ctx, `DELETE FROM idempotency_keys WHERE rowid IN (
+		SELECT rowid FROM idempotency_keys WHERE created_at < ? LIMIT ?)`, before)
 	if err != nil {
-		return 0, fmt.Errorf("purge idempotency keys: %w", err)
+		return n, fmt.Errorf("purge idempotency keys: %w", err)
 	}
-	return res.RowsAffected()
+	return n, nil
 }

@@ -284,9 +284,10 @@ func (s requestLogs) FindKeyUsage(ctx context.Context, accountID string, since t
 // entries from request_logs_account_created, so that no index on
 // created_at alone is written with every entry.
 func (s requestLogs) PurgeRequestLogs(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.db.writer(ctx).ExecContext(ctx, `DELETE FROM request_logs WHERE account_id IN (SELECT id FROM accounts) AND created_at < ?`, micros(before))
+	n, err := s.db.purgeInBatches(ctx, `DELETE FROM request_logs WHERE seq IN (
+		SELECT seq FROM request_logs WHERE account_id IN (SELECT id FROM accounts) AND created_at < ? LIMIT ?)`, before)
 	if err != nil {
-		return 0, fmt.Errorf("purge request logs: %w", err)
+		return n, fmt.Errorf("purge request logs: %w", err)
 	}
-	return res.RowsAffected()
+	return n, nil
 }

@@ -77,9 +77,10 @@ func (s sessions) DeleteSessionByHash(ctx context.Context, hash string) error {
 }
 
 func (s sessions) PurgeSessions(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.db.writer(ctx).ExecContext(ctx, `DELETE FROM sessions WHERE last_seen_at < ?`, micros(before))
+	n, err := s.db.purgeInBatches(ctx, `DELETE FROM sessions WHERE rowid IN (
+		SELECT rowid FROM sessions WHERE last_seen_at < ? LIMIT ?)`, before)
 	if err != nil {
-		return 0, fmt.Errorf("purge sessions: %w", err)
+		return n, fmt.Errorf("purge sessions: %w", err)
 	}
-	return res.RowsAffected()
+	return n, nil
 }
