@@ -115,7 +115,7 @@ func Open(path string) (*DB, error) {
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
 	db := &DB{write: write, read: read, Path: path,
-		writeStmts: newStmtCache(conn), readStmts: newStmtCache(read), claims: map[claimKey]*docsapi.IdempotencyClaim{},
+		writeStmts: newWriteStmtCache(conn), readStmts: newStmtCache(read), claims: map[claimKey]*docsapi.IdempotencyClaim{},
 		resources: newResourceCache(),
 		jobs:      make(chan *job), quit: make(chan struct{}), done: make(chan struct{})}
 	go db.commitLoop(conn)
