@@ -27,7 +27,7 @@ func RunPurges(ctx context.Context, svc Services, retention, interval time.Durat
 			{"sessions", svc.Sessions.PurgeSessions, now.Add(-SessionIdleTimeout)},
 		}
 		for _, p := range purges {
-			if n, err := p.purge(ctx, p.before); ctx.Err() != nil {
+			if n, err := p.purge(ctx, p.before); err != nil && ctx.Err() != nil {
 				return // shutting down: a purge stops between two batches
 			} else if err != nil {
 				logger.Error("purge "+p.what, slog.String("error", err.Error()))

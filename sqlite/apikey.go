@@ -82,12 +82,12 @@ func (s apiKeys) ListAPIKeys(ctx context.Context, accountID string, p docsapi.Li
 }
 
 // RevokeAPIKey needs a transaction for the sessions: SQLite has no DELETE
-// in WITH.
+// in WITH. In it, reader and writer are the committer's statements.
 func (s apiKeys) RevokeAPIKey(ctx context.Context, accountID, id string, at time.Time) (*docsapi.APIKey, error) {
 	var k *docsapi.APIKey
-	err := s.db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err := s.db.inTx(ctx, func(ctx context.Context, _ *sql.Tx) error {
 		var err error
-		k, err = scanAPIKey(tx.QueryRowContext(ctx,
+		k, err = scanAPIKey(s.db.reader(ctx).QueryRowContext(ctx,
 			`UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE account_id = ? AND id = ? RETURNING `+apiKeyColumns,
 			micros(at), accountID, id))
 		if errors.Is(err, sql.ErrNoRows) {
@@ -95,7 +95,7 @@ func (s apiKeys) RevokeAPIKey(ctx context.Context, accountID, id string, at time
 		} else if err != nil {
 			return fmt.Errorf("revoke api key: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE api_key_id = ?`, id); err != nil {
+		if _, err := s.db.writer(ctx).ExecContext(ctx, `DELETE FROM sessions WHERE api_key_id = ?`, id); err != nil {
 			return fmt.Errorf("end sessions of revoked key: %w", err)
 		}
 		return nil

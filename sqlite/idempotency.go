@@ -127,7 +127,7 @@ func (s *IdempotencyService) Extend(ctx context.Context, c *docsapi.IdempotencyC
 
 // PurgeIdempotencyRecords deletes records created before t.
 func (s *IdempotencyService) PurgeIdempotencyRecords(ctx context.Context, before time.Time) (int64, error) {
-	n, err := s.db.purgeInBatches(ctx, `DELETE FROM idempotency_keys WHERE rowid IN (
+	n, err := s.db.purgeBefore(ctx, `DELETE FROM idempotency_keys WHERE rowid IN (
 		SELECT rowid FROM idempotency_keys WHERE created_at < ? LIMIT ?)`, before)
 	if err != nil {
 		return n, fmt.Errorf("purge idempotency keys: %w", err)

@@ -12,20 +12,16 @@ import (
 // purge ends between two of them when its context does (shutdown).
 var purgeBatch = 500
 
-// purgeInBatches runs query, a DELETE of at most purgeBatch rows created
-// before the time it takes as its only argument, until fewer rows go, and
-// returns how many went in all.
-func (db *DB) purgeInBatches(ctx context.Context, query string, before time.Time) (int64, error) {
+// purgeInBatches calls batch, which deletes at most purgeBatch rows in a
+// commit of its own and returns how many, until fewer go, and returns how
+// many went in all.
+func purgeInBatches(ctx context.Context, batch func(ctx context.Context) (int64, error)) (int64, error) {
 	var total int64
 	for {
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}
-		res, err := db.writer(ctx).ExecContext(ctx, query, micros(before), purgeBatch)
-		if err != nil {
-			return total, err
-		}
-		n, err := res.RowsAffected()
+		n, err := batch(ctx)
 		if err != nil {
 			return total, err
 		}
@@ -34,4 +30,16 @@ func (db *DB) purgeInBatches(ctx context.Context, query string, before time.Time
 			return total, nil
 		}
 	}
+}
+
+// purgeBefore purges with query, a DELETE of at most purgeBatch rows
+// (its second argument) dated before its first.
+func (db *DB) purgeBefore(ctx context.Context, query string, before time.Time) (int64, error) {
+	return purgeInBatches(ctx, func(ctx context.Context) (int64, error) {
+		res, err := db.writer(ctx).ExecContext(ctx, query, micros(before), purgeBatch)
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
+	})
 }

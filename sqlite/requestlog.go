@@ -284,8 +284,37 @@ func (s requestLogs) FindKeyUsage(ctx context.Context, accountID string, since t
 // entries from request_logs_account_created, so that no index on
 // created_at alone is written with every entry.
 func (s requestLogs) PurgeRequestLogs(ctx context.Context, before time.Time) (int64, error) {
-	n, err := s.db.purgeInBatches(ctx, `DELETE FROM request_logs WHERE seq IN (
-		SELECT seq FROM request_logs WHERE account_id IN (SELECT id FROM accounts) AND created_at < ? LIMIT ?)`, before)
+	// Entries are found through each account's range of the (account_id,
+	// created_at) index, in account order. Each batch starts at the account
+	// where the last one stopped, so that no batch probes again the
+	// accounts already done: with many accounts, that was most of its work.
+	from := ""
+	n, err := purgeInBatches(ctx, func(ctx context.Context) (n int64, err error) {
+		last := from
+		err = s.db.inTx(ctx, func(ctx context.Context, _ *sql.Tx) error {
+			rows, err := s.db.reader(ctx).QueryContext(ctx, `DELETE FROM request_logs WHERE seq IN (
+				SELECT seq FROM request_logs
+				WHERE account_id IN (SELECT id FROM accounts WHERE id >= ?) AND created_at < ?
+				ORDER BY account_id LIMIT ?)
+				RETURNING account_id`, from, micros(before), purgeBatch)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var account string
+				if err := rows.Scan(&account); err != nil {
+					return err
+				}
+				n, last = n+1, max(last, account)
+			}
+			return rows.Err()
+		})
+		if err == nil {
+			from = last
+		}
+		return n, err
+	})
 	if err != nil {
 		return n, fmt.Errorf("purge request logs: %w", err)
 	}

@@ -77,7 +77,7 @@ func (s sessions) DeleteSessionByHash(ctx context.Context, hash string) error {
 }
 
 func (s sessions) PurgeSessions(ctx context.Context, before time.Time) (int64, error) {
-	n, err := s.db.purgeInBatches(ctx, `DELETE FROM sessions WHERE rowid IN (
+	n, err := s.db.purgeBefore(ctx, `DELETE FROM sessions WHERE rowid IN (
 		SELECT rowid FROM sessions WHERE last_seen_at < ? LIMIT ?)`, before)
 	if err != nil {
 		return n, fmt.Errorf("purge sessions: %w", err)
