@@ -51,6 +51,8 @@ type IdempotencyService interface {
 	// claim commits with the work, and Begin reads no record), so a
 	// duplicate, even of a finished request, may get one; Complete then
 	// decides.
+	// Begin waits at most IdempotencyWait on the store (a row lock), however
+	// long ctx lasts.
 	// Errors: ECONFLICT (another fingerprint), ErrIdempotencyInProgress,
 	// EINTERNAL.
 	Begin(ctx context.Context, accountID, key, fingerprint, requestID string) (*IdempotencyClaim, *StoredResponse, error)

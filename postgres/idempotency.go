@@ -22,6 +22,10 @@ func NewIdempotencyService(db *DB) *IdempotencyService { return &IdempotencyServ
 // Each statement commits on its own, so that a claim is visible to every
 // instance at once and Begin never holds a lock while others wait.
 func (s *IdempotencyService) Begin(ctx context.Context, accountID, key, fingerprint, requestID string) (*docsapi.IdempotencyClaim, *docsapi.StoredResponse, error) {
+	// The takeover's UPDATE waits for the row lock of a transaction still
+	// working under the key.
+	ctx, cancel := context.WithTimeout(ctx, docsapi.IdempotencyWait)
+	defer cancel()
 	// A read first: it takes no lock and waits for none, so a duplicate of a
 	// running request gets its answer without touching the row that the
 	// first request's transaction is about to update.
