@@ -66,7 +66,7 @@ func TestClientLeavingMidWriteKeepsBatch(t *testing.T) {
 	leaving, leave := context.WithCancel(bg)
 	long := make(chan error, 1)
 	go func() {
-		long <- insert(leaving, `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM n WHERE i < 300000)
+		long <- insert(leaving, `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i+1 FROM n WHERE i < 100000)
 			INSERT INTO accounts (id, name, created_at) SELECT printf('acct_%d', i), 'x', 0 FROM n`)
 	}()
 	<-held
