@@ -11,6 +11,9 @@
 // it in the percentiles instead of slowing the load down (as wrk2 does).
 // -url takes several base URLs, comma-separated: worker w sends to the
 // (w mod n)-th, which spreads the load over instances behind no balancer.
+// -series FILE writes each request's start (when it was due, with -rate)
+// and latency, so that the tail can be matched to what the server did at
+// that moment (docs/performance.md, "Where the p99 goes").
 //
 // Ops: get (one resource, created first), list (first page of 10, after
 // creating 10 so the page is full), create, create-idem (create with a fresh
@@ -21,6 +24,7 @@
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -53,8 +57,9 @@ func main() {
 	d := flag.Duration("d", 10*time.Second, "how long to send requests")
 	op := flag.String("op", "get", "get, list, create, create-idem or mixed")
 	rate := flag.Float64("rate", 0, "requests per second in all, on a fixed schedule (0: as fast as the workers go)")
+	series := flag.String("series", "", "file to write a line per request to: its start and its latency, in µs since the run began")
 	flag.Parse()
-	if err := run(strings.Split(*url, ","), *key, *c, *d, *op, *rate); err != nil {
+	if err := run(strings.Split(*url, ","), *key, *c, *d, *op, *rate, *series); err != nil {
 		fmt.Fprintln(os.Stderr, "load:", err)
 		os.Exit(1)
 	}
@@ -74,12 +79,13 @@ type loader struct {
 // result is what one worker saw; workers don't share it, so they need no lock.
 type result struct {
 	latencies []time.Duration
+	starts    []time.Duration // since the run began, for -series
 	statuses  map[int]int
 	errors    int
 	firstErr  error
 }
 
-func run(urls []string, key string, c int, d time.Duration, op string, rate float64) error {
+func run(urls []string, key string, c int, d time.Duration, op string, rate float64, series string) error {
 	switch {
 	case key == "":
 		return errors.New("-key is required")
@@ -160,6 +166,7 @@ func run(urls []string, key string, c int, d time.Duration, op string, rate floa
 					continue
 				}
 				r.latencies = append(r.latencies, lat)
+				r.starts = append(r.starts, t0.Sub(start))
 				r.statuses[status]++
 			}
 		})
@@ -179,6 +186,11 @@ func run(urls []string, key string, c int, d time.Duration, op string, rate floa
 		errs += r.errors
 		if firstErr == nil {
 			firstErr = r.firstErr
+		}
+	}
+	if series != "" {
+		if err := writeSeries(series, results); err != nil {
+			return err
 		}
 	}
 	slices.Sort(all)
@@ -318,4 +330,25 @@ func formatStatuses(m map[int]int) string {
 		fmt.Fprintf(&b, "%d:%d", s, m[s])
 	}
 	return b.String()
+}
+
+// writeSeries writes "start_us latency_us", a line per answered request,
+// in the order the requests started.
+func writeSeries(path string, results []result) error {
+	type point struct{ start, latency time.Duration }
+	var points []point
+	for _, r := range results {
+		for i, lat := range r.latencies {
+			points = append(points, point{r.starts[i], lat})
+		}
+	}
+	slices.SortFunc(points, func(a, b point) int { return cmp.Compare(a.start, b.start) })
+	var b strings.Builder
+	for _, p := range points {
+		fmt.Fprintf(&b, "%d %d\n", p.start.Microseconds(), p.latency.Microseconds())
+	}
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("-series: %w", err)
+	}
+	return nil
 }
