@@ -89,8 +89,10 @@ func (s requestLogs) InsertRequestLogs(ctx context.Context, logs []*docsapi.Requ
 				return fmt.Errorf("insert request logs: %w", err)
 			}
 			// A batch of 500 entries is about 7 ms of CPU in one
-			// goroutine: yielding between statements lets requests run
-			// meanwhile when the server has a single core.
+			// goroutine: yielding between statements lets goroutines
+			// already runnable go first. On a single core, connections
+			// whose requests arrive meanwhile still wait, as the network
+			// is polled only when nothing is runnable (docs/performance.md).
 			runtime.Gosched()
 		}
 		return nil

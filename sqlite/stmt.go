@@ -35,12 +35,13 @@ func newStmtCache(p preparer) *stmtCache {
 }
 
 // newWriteStmtCache is the committer's cache. Its statements run without
-// their caller's cancellation: modernc.org/sqlite watches a cancellable
-// context with a goroutine and a progress handler for every statement,
-// which was 9% of an idempotent create's CPU. The committer's statements
-// are short (a purge goes in batches) and answer a job that it has taken,
-// which runs to its end: cancelling one midway would only turn work done
-// for a client that left into an error.
+// their caller's cancellation. SQLite rolls back the whole transaction when
+// a write statement in it is interrupted, so a client leaving midway undid
+// every other write of its group commit; and modernc.org/sqlite watches a
+// cancellable context with a goroutine and a progress handler for every
+// statement, 9% of an idempotent create's CPU. The committer's statements
+// are short (a purge goes in batches), and a job it has taken runs to its
+// end.
 func newWriteStmtCache(p preparer) *stmtCache {
 	c := newStmtCache(p)
 	c.uncancelled = true
@@ -49,7 +50,8 @@ func newWriteStmtCache(p preparer) *stmtCache {
 
 func (c *stmtCache) context(ctx context.Context) context.Context {
 	if c.uncancelled {
-		return context.WithoutCancel(ctx)
+		// Nothing below the cache reads the context's values.
+		return context.Background()
 	}
 	return ctx
 }
