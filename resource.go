@@ -3,6 +3,7 @@ package docsapi
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"time"
 )
@@ -25,6 +26,13 @@ type Resource struct {
 	Metadata    map[string]string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+}
+
+// Equal reports whether r and o hold the same values.
+func (r *Resource) Equal(o *Resource) bool {
+	return r.ID == o.ID && r.AccountID == o.AccountID && r.Name == o.Name &&
+		(r.Description == nil) == (o.Description == nil) && (r.Description == nil || *r.Description == *o.Description) &&
+		maps.Equal(r.Metadata, o.Metadata) && r.CreatedAt.Equal(o.CreatedAt) && r.UpdatedAt.Equal(o.UpdatedAt)
 }
 
 // ResourceUpdate holds the fields given to a PATCH. A nil field is left as it is.

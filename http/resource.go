@@ -100,7 +100,17 @@ func (s *Server) handleGetResource(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
-	s.writeJSON(w, r, http.StatusOK, newResourceJSON(res))
+	if body := s.bodies.get(res); body != nil {
+		writeBody(w, http.StatusOK, body)
+		return
+	}
+	body, err := marshal(newResourceJSON(res))
+	if err != nil {
+		s.Error(w, r, err)
+		return
+	}
+	s.bodies.put(res, body)
+	writeBody(w, http.StatusOK, body)
 }
 
 // handleListResources serves GET /v1/resources.

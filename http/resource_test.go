@@ -43,9 +43,17 @@ func TestResourceLifecycle(t *testing.T) {
 		{map[string]any{}, `name=Renamed desc=<nil> meta=map[]`},
 	}
 	for _, st := range steps {
-		m := e.do("PATCH", "/v1/resources/"+id, e.rootKey, st.patch).want(t, 200).json(t)
+		p := e.do("PATCH", "/v1/resources/"+id, e.rootKey, st.patch).want(t, 200)
+		m := p.json(t)
 		if s := fmt.Sprintf("name=%v desc=%v meta=%v", m["name"], m["description"], m["metadata"]); s != st.want {
 			t.Errorf("after %v: %s, want %s", st.patch, s, st.want)
+		}
+		// The second GET is served from the encoded body that the first
+		// one kept: both must be the update, byte for byte.
+		for range 2 {
+			if g := e.do("GET", "/v1/resources/"+id, e.rootKey, nil).want(t, 200); string(g.body) != string(p.body) {
+				t.Errorf("after %v: GET %s, PATCH answered %s", st.patch, g.body, p.body)
+			}
 		}
 	}
 
@@ -207,6 +215,8 @@ func TestCrossAccountIsolation(t *testing.T) {
 	mine := e.createResource(e.rootKey, "mine")
 	other := e.newAccount()
 	theirs := e.createResource(other, "theirs")
+	// Its encoded body is now kept; the other account must still not get it.
+	e.do("GET", "/v1/resources/"+mine, e.rootKey, nil).want(t, 200)
 	for _, tt := range []struct{ method, path string }{
 		{"GET", "/v1/resources/" + mine},
 		{"PATCH", "/v1/resources/" + mine},

@@ -67,6 +67,7 @@ type Server struct {
 
 	docs     *docSite
 	keys     *keyCache
+	bodies   *resourceBodies
 	log      *requestLogger
 	metrics  *metrics
 	dashStop chan struct{} // closed on shutdown: live tails end
@@ -135,6 +136,7 @@ func (s *Server) Open(addr string) error {
 		return errors.New("http: AuthFailureLimit is set without an AuthFailures limiter")
 	}
 	s.keys = newKeyCache(s.APIKeyService)
+	s.bodies = newResourceBodies()
 	s.log = newRequestLogger(s.RequestLogService, s.APIKeyService, s.Logger, s.metrics)
 	s.server.ErrorLog = slog.NewLogLogger(s.Logger.Handler(), slog.LevelWarn)
 	s.dashStop = make(chan struct{})
