@@ -2,8 +2,10 @@ package http_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -263,5 +265,114 @@ func TestRequestLogSurvivesStoreOutage(t *testing.T) {
 	}
 	if !strings.Contains(e.logs.String(), "request log store failing; keeping entries to retry") {
 		t.Errorf("the outage was not logged")
+	}
+}
+
+// accessLines returns the access-log lines ("msg":"request") in logs, by
+// request id.
+func accessLines(t *testing.T, logs string) map[string]string {
+	t.Helper()
+	lines := map[string]string{}
+	for _, line := range strings.Split(strings.TrimSpace(logs), "\n") {
+		if line == "" {
+			continue
+		}
+		var l struct {
+			Msg       string `json:"msg"`
+			RequestID string `json:"request_id"`
+		}
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if l.Msg == "request" {
+			lines[l.RequestID] = line
+		}
+	}
+	return lines
+}
+
+// TestAccessLog: by default a request gets an access-log line when it
+// failed or when the request log does not keep it; with LogAllRequests,
+// every request does.
+func TestAccessLog(t *testing.T) {
+	for _, all := range []bool{false, true} {
+		t.Run(fmt.Sprintf("all=%v", all), func(t *testing.T) {
+			e := newEnv(t, func(s *dhttp.Server) { s.LogAllRequests = all })
+			id := e.createResource(e.rootKey, "logged")
+			tests := []struct {
+				name     string
+				method   string
+				path     string
+				key      string
+				status   int
+				wantLine bool
+			}{
+				{"kept and answered", "GET", "/v1/resources/" + id, e.rootKey, 200, all},
+				{"kept and failed", "GET", "/v1/resources/res_missing", e.rootKey, 404, true},
+				{"kept and refused", "POST", "/v1/resources", e.rootKey, 400, true},
+				{"no key", "GET", "/v1/resources/" + id, "", 401, true},
+				{"no key needed", "GET", "/healthz", "", 200, true},
+			}
+			for _, tt := range tests {
+				r := e.do(tt.method, tt.path, tt.key, nil).want(t, tt.status)
+				line, ok := accessLines(t, e.logs.String())[r.header.Get("Request-Id")]
+				if ok != tt.wantLine {
+					t.Errorf("%s: access-log line %v, want %v: %s", tt.name, ok, tt.wantLine, line)
+				}
+				if ok && !strings.Contains(line, fmt.Sprintf(`"status":%d`, tt.status)) {
+					t.Errorf("%s: line %s, want status %d", tt.name, line, tt.status)
+				}
+			}
+		})
+	}
+}
+
+// heldLogs is a request-log store that takes no entry until released.
+type heldLogs struct {
+	docsapi.RequestLogService
+	release chan struct{}
+}
+
+func (s *heldLogs) CreateRequestLogs(ctx context.Context, logs []*docsapi.RequestLog) error {
+	<-s.release
+	return s.RequestLogService.CreateRequestLogs(ctx, logs)
+}
+
+// TestAccessLogOfDroppedEntries: a request whose entry the full queue drops
+// is written to the access log instead, so that its request id still
+// leaves a trace.
+func TestAccessLogOfDroppedEntries(t *testing.T) {
+	held := &heldLogs{release: make(chan struct{})}
+	e := newEnv(t, func(s *dhttp.Server) {
+		held.RequestLogService = s.RequestLogService
+		s.RequestLogService = held
+	})
+	t.Cleanup(func() { close(held.release) }) // before the server closes
+	key, _ := e.newKey(100_000, "*")
+	id := e.createResource(key, "logged")
+	h := e.srv.Handler()
+	// More than the queue (10,000) and the batch the writer holds (500).
+	const total = 11_000
+	for range total {
+		r := httptest.NewRequest("GET", "/v1/resources/"+id, nil)
+		r.Header.Set("Authorization", "Bearer "+key)
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		if w.Code != 200 {
+			t.Fatalf("status %d: %s", w.Code, w.Body)
+		}
+	}
+	lines := 0
+	for _, line := range accessLines(t, e.logs.String()) {
+		if strings.Contains(line, `"status":200`) && strings.Contains(line, `"method":"GET"`) {
+			lines++
+		}
+	}
+	var dropped int
+	for _, line := range strings.Split(string(e.do("GET", "/metrics", "", nil).want(t, 200).body), "\n") {
+		fmt.Sscanf(line, "docsapi_request_log_dropped_total %d", &dropped)
+	}
+	if dropped < total-10_000-500 || lines != dropped {
+		t.Errorf("%d access-log lines of GETs, %d entries dropped: want one line for each", lines, dropped)
 	}
 }

@@ -68,12 +68,15 @@ func newRequestLogger(svc docsapi.RequestLogService, keys docsapi.APIKeyService,
 	return l
 }
 
-// Enqueue queues an entry without blocking.
-func (l *requestLogger) Enqueue(e *docsapi.RequestLog) {
+// Enqueue queues an entry without blocking; it reports false when the
+// queue was full and the entry dropped.
+func (l *requestLogger) Enqueue(e *docsapi.RequestLog) bool {
 	select {
 	case l.queue <- e:
+		return true
 	default:
 		l.metrics.logDropped.Inc()
+		return false
 	}
 }
 

@@ -46,15 +46,18 @@ func TestRequestLoggerDropsWhenFull(t *testing.T) {
 	start := time.Now()
 	// The writer holds one batch of up to requestLogBatchSize while stuck.
 	total := requestLogQueueSize + requestLogBatchSize + extra
+	refused := 0
 	for i := 0; i < total; i++ {
-		l.Enqueue(&docsapi.RequestLog{ID: "req_x", APIKeyID: "key_x", CreatedAt: time.Now()})
+		if !l.Enqueue(&docsapi.RequestLog{ID: "req_x", APIKeyID: "key_x", CreatedAt: time.Now()}) {
+			refused++
+		}
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("enqueueing into a stuck logger took %v", d)
 	}
 	dropped := int(testutil.ToFloat64(m.logDropped))
-	if dropped < extra {
-		t.Errorf("dropped %d, want at least %d", dropped, extra)
+	if dropped < extra || refused != dropped {
+		t.Errorf("dropped %d, Enqueue false %d times, want at least %d", dropped, refused, extra)
 	}
 	if depth := testutil.ToFloat64(m.logQueueDepth); depth != requestLogQueueSize {
 		t.Errorf("queue depth %v, want %d", depth, requestLogQueueSize)

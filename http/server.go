@@ -36,6 +36,12 @@ type Server struct {
 	routes []route
 
 	Logger *slog.Logger
+	// LogAllRequests writes an access-log line for every request
+	// (DOCSAPI_ACCESS_LOG=all). Otherwise a request gets one only when it
+	// failed (status 400 and above) or when the request log does not keep
+	// it: no API key, or its entry dropped from a full queue. The request
+	// log is the record of the rest.
+	LogAllRequests bool
 
 	Storage            Pinger
 	APIKeyService      docsapi.APIKeyService

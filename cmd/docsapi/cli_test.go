@@ -153,6 +153,7 @@ func TestConfigErrors(t *testing.T) {
 		{"DOCSAPI_AUTH_FAILURE_LIMIT=-1", []string{"DOCSAPI_AUTH_FAILURE_LIMIT", "whole number ≥ 0"}},
 		{"DOCSAPI_AUTH_FAILURE_LIMIT=ten", []string{"DOCSAPI_AUTH_FAILURE_LIMIT", "whole number ≥ 0"}},
 		{"DOCSAPI_LOG_LEVEL=loud", []string{"DOCSAPI_LOG_LEVEL"}},
+		{"DOCSAPI_ACCESS_LOG=some", []string{"DOCSAPI_ACCESS_LOG", `"some"`, "errors", "all"}},
 		{"DOCSAPI_PPROF_ADDR=0.0.0.0:6060", []string{"DOCSAPI_PPROF_ADDR", "loopback"}},
 		{"DOCSAPI_PPROF_ADDR=:6060", []string{"DOCSAPI_PPROF_ADDR", "loopback"}},
 		{"DOCSAPI_PPROF_ADDR=6060", []string{"DOCSAPI_PPROF_ADDR", "loopback"}},

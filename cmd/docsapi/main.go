@@ -48,6 +48,8 @@ Environment:
   DOCSAPI_ROOT_KEY               secret of the first account's root key (default: generated, printed once
                                  on standard output); on a store with accounts, one of its live * keys
   DOCSAPI_LOG_LEVEL              debug, info, warn or error (default info)
+  DOCSAPI_ACCESS_LOG             errors: an access-log line for each failed request (status 400 and above) and
+                                 each one the request log does not keep (default); all: a line for every request
   DOCSAPI_REQUEST_LOG_RETENTION  how long request-log entries are kept, a Go duration (default 720h)
   DOCSAPI_AUTH_FAILURE_LIMIT     failed authentications per client IP per minute before 429 (default 60, 0 = off)
   DOCSAPI_PUBLIC_URL             the URL users reach the server at, e.g. https://api.example.com (for doc_url links)
@@ -560,6 +562,7 @@ type config struct {
 	rootKey   string
 	retention time.Duration
 	authLimit int
+	logAll    bool
 	publicURL string
 	pprofAddr string
 	logger    *slog.Logger
@@ -584,6 +587,13 @@ func loadConfig(logs *logbuf.Writer) (*config, error) {
 	raw = env("DOCSAPI_AUTH_FAILURE_LIMIT", strconv.Itoa(http.DefaultAuthFailureLimit))
 	if c.authLimit, err = strconv.Atoi(raw); err != nil || c.authLimit < 0 {
 		return nil, fmt.Errorf("DOCSAPI_AUTH_FAILURE_LIMIT: %q must be a whole number ≥ 0, e.g. 60 (0 turns the limit off)", raw)
+	}
+	switch raw = env("DOCSAPI_ACCESS_LOG", "errors"); raw {
+	case "errors":
+	case "all":
+		c.logAll = true
+	default:
+		return nil, fmt.Errorf("DOCSAPI_ACCESS_LOG: %q must be errors (a line for each failed request and each one the request log does not keep) or all", raw)
 	}
 	if c.publicURL, err = publicURL(); err != nil {
 		return nil, err
@@ -673,6 +683,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	s.RateLimiter = lim.perKey
 	s.AuthFailures = lim.authFailures
 	s.AuthFailureLimit = cfg.authLimit
+	s.LogAllRequests = cfg.logAll
 	s.PublicURL = cfg.publicURL
 	if lim.shared != nil {
 		s.SharedRateLimit = lim.shared
