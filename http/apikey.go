@@ -2,7 +2,6 @@ package http
 
 import (
 	"context"
-	"encoding/json"
 	"net/http"
 
 	"github.com/docsapi/docsapi"
@@ -46,14 +45,12 @@ func parseAPIKeyCreate(b body, rateLimit int) (*docsapi.APIKey, error) {
 		return nil, err
 	}
 	k.Name = name.value
-	if raw, ok := b.fields["scopes"]; ok && !isNull(raw) {
-		if err := json.Unmarshal(raw, &k.Scopes); err != nil {
-			return nil, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "scopes", "Invalid scopes: it must be an array of strings.")
-		}
+	var ok bool
+	if k.Scopes, ok = b.strings("scopes"); !ok {
+		return nil, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "scopes", "Invalid scopes: it must be an array of strings.")
 	}
-	if raw, ok := b.fields["rate_limit"]; ok && !isNull(raw) {
-		var n int
-		if err := json.Unmarshal(raw, &n); err != nil || n < 1 || n > docsapi.MaxRateLimit {
+	if n, set, ok := b.int("rate_limit"); set {
+		if !ok || n < 1 || n > docsapi.MaxRateLimit {
 			return nil, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "rate_limit", "Invalid rate_limit: it must be an integer from 1 to %d.", docsapi.MaxRateLimit)
 		}
 		k.RateLimit = n

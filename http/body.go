@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/docsapi/docsapi"
@@ -18,10 +19,12 @@ import (
 // MaxBodyBytes is the largest request body accepted.
 const MaxBodyBytes = 1 << 20
 
-// body is a parsed JSON request body: its top-level fields, and its
-// canonical form (sorted keys, no white space) for idempotency fingerprints.
+// body is a parsed JSON request body: its top-level fields as decoded
+// (numbers as json.Number), and its canonical form (sorted keys, no white
+// space) for idempotency fingerprints. It is decoded once: the accessors
+// below read the decoded values, as json.Unmarshal would into their types.
 type body struct {
-	fields    map[string]json.RawMessage
+	fields    map[string]any
 	canonical []byte
 }
 
@@ -36,7 +39,7 @@ func readBody(w http.ResponseWriter, r *http.Request) (body, error) {
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		// No body is the same request as {}, for fingerprints too.
-		return body{fields: map[string]json.RawMessage{}, canonical: []byte("{}")}, nil
+		return body{fields: map[string]any{}, canonical: []byte("{}")}, nil
 	}
 	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
 		return body{}, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "Content-Type", "Send the request body as JSON with 'Content-Type: application/json'.")
@@ -62,11 +65,7 @@ func readBody(w http.ResponseWriter, r *http.Request) (body, error) {
 	if err != nil {
 		return body{}, fmt.Errorf("canonical body: %w", err)
 	}
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return body{}, fmt.Errorf("split body: %w", err)
-	}
-	return body{fields: fields, canonical: canonical}, nil
+	return body{fields: obj, canonical: canonical}, nil
 }
 
 // only fails when the body has a field outside known.
@@ -84,8 +83,6 @@ func (b body) only(known ...string) error {
 	return nil
 }
 
-func isNull(raw json.RawMessage) bool { return string(raw) == "null" }
-
 // field is one body field as sent: absent, null, or a value. An update
 // tells them apart: absent leaves a field as it is, null clears it.
 type field[T any] struct {
@@ -100,14 +97,52 @@ func (b body) string(name string) (field[string], error) {
 	if !ok {
 		return field[string]{}, nil
 	}
-	if isNull(raw) {
+	if raw == nil {
 		return field[string]{set: true, null: true}, nil
 	}
-	var v string
-	if err := json.Unmarshal(raw, &v); err != nil {
+	v, ok := raw.(string)
+	if !ok {
 		return field[string]{}, docsapi.ParamErrorf(docsapi.EPARAMINVALID, name, "Invalid %s: it must be a string.", name)
 	}
 	return field[string]{set: true, value: v}, nil
+}
+
+// strings returns a field that must be an array of strings, nil when it
+// is absent or null. A null element is "", as json.Unmarshal leaves it.
+func (b body) strings(name string) ([]string, bool) {
+	raw := b.fields[name]
+	if raw == nil {
+		return nil, true
+	}
+	arr, ok := raw.([]any)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, len(arr))
+	for i, e := range arr {
+		if e == nil {
+			continue
+		}
+		if out[i], ok = e.(string); !ok {
+			return nil, false
+		}
+	}
+	return out, true
+}
+
+// int returns a field that must be a whole number in an int; set is false
+// when it is absent or null.
+func (b body) int(name string) (n int, set, ok bool) {
+	raw := b.fields[name]
+	if raw == nil {
+		return 0, false, true
+	}
+	num, isNum := raw.(json.Number)
+	if !isNum {
+		return 0, true, false
+	}
+	v, err := strconv.ParseInt(string(num), 10, 0)
+	return int(v), true, err == nil
 }
 
 // metadata returns the metadata field as keys to values, a nil value
@@ -117,11 +152,11 @@ func (b body) metadata() (field[map[string]*string], error) {
 	if !ok {
 		return field[map[string]*string]{}, nil
 	}
-	if isNull(raw) {
+	if raw == nil {
 		return field[map[string]*string]{set: true, null: true}, nil
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
+	obj, ok := raw.(map[string]any)
+	if !ok {
 		return field[map[string]*string]{}, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "metadata", "Invalid metadata: it must be an object of string keys and string values.")
 	}
 	keys := make([]string, 0, len(obj))
@@ -131,10 +166,9 @@ func (b body) metadata() (field[map[string]*string], error) {
 	sort.Strings(keys)
 	m := make(map[string]*string, len(obj))
 	for _, k := range keys {
-		raw := obj[k]
 		var v string
-		if !isNull(raw) {
-			if err := json.Unmarshal(raw, &v); err != nil {
+		if raw := obj[k]; raw != nil {
+			if v, ok = raw.(string); !ok {
 				return field[map[string]*string]{}, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "metadata["+k+"]", "Invalid metadata[%s]: metadata values must be strings.", k)
 			}
 		}
