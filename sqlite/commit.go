@@ -25,17 +25,34 @@ const maxBatch = 256
 // errClosed answers writes that arrive after Close.
 var errClosed = errors.New("sqlite: database closed")
 
-// job is one write: fn runs with ctx carrying the transaction.
+// job is one write: fn runs with ctx carrying the transaction. A lazy
+// job's work may reach the disk after it is answered (inLazyTx).
 type job struct {
 	ctx  context.Context
 	fn   func(ctx context.Context, tx *sql.Tx) error
 	done chan error
+	lazy bool
 }
+
+// lazySyncInterval bounds how long the work of lazy jobs may stay unsynced.
+const lazySyncInterval = time.Second
 
 // inTx runs fn in the transaction that ctx carries, or as a job of the
 // group committer, returning once its work has committed or rolled back.
 func (db *DB) inTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
-	return db.inTxWithin(ctx, 0, fn)
+	return db.submit(ctx, &job{fn: fn}, 0)
+}
+
+// inLazyTx is inTx for work that may be lost with the machine, not with the
+// process: a batch of only such jobs commits without its fsync (SQLite's
+// synchronous=NORMAL), unless none has been made for lazySyncInterval. The
+// work is in the WAL, which the operating system holds if the process
+// dies, and the next commit that syncs makes it durable too. The request
+// log's entries are such work: they are already kept in memory before
+// they are written, and a fsync each 50 ms held the only CPU of a one-core
+// server for a millisecond at a time (docs/performance.md).
+func (db *DB) inLazyTx(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return db.submit(ctx, &job{fn: fn, lazy: true}, 0)
 }
 
 // errWriterBusy is what a write gets that waited longer than it may for
@@ -46,8 +63,14 @@ var errWriterBusy = errors.New("sqlite: timed out waiting for the writer")
 // taken it within wait (0: no limit). The committer takes a job only when
 // it can run it, so the bound is on the wait, never on the work.
 func (db *DB) inTxWithin(ctx context.Context, wait time.Duration, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return db.submit(ctx, &job{fn: fn}, wait)
+}
+
+// submit runs j in the transaction that ctx carries, or hands it to the
+// committer and waits for its answer; see inTxWithin for wait.
+func (db *DB) submit(ctx context.Context, j *job, wait time.Duration) error {
 	if tx, ok := ctx.Value(txKey{}).(*sql.Tx); ok {
-		return fn(ctx, tx)
+		return j.fn(ctx, tx)
 	}
 	var timeout <-chan time.Time
 	if wait > 0 {
@@ -55,7 +78,7 @@ func (db *DB) inTxWithin(ctx context.Context, wait time.Duration, fn func(ctx co
 		defer t.Stop()
 		timeout = t.C
 	}
-	j := &job{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	j.ctx, j.done = ctx, make(chan error, 1)
 	select {
 	case db.jobs <- j:
 	case <-ctx.Done():
@@ -74,24 +97,65 @@ func (db *DB) inTxWithin(ctx context.Context, wait time.Duration, fn func(ctx co
 func (db *DB) commitLoop(conn *sql.Conn) {
 	defer close(db.done)
 	defer conn.Close()
+	var next *job
+	var syncDue *time.Timer // runs while lazy work waits for its fsync
 	for {
-		select {
-		case j := <-db.jobs:
-			db.commitBatch(conn, j)
-		case <-db.quit:
-			return
+		if syncDue == nil && db.unsyncedWork {
+			syncDue = time.NewTimer(time.Until(db.synced.Add(lazySyncInterval)))
+		}
+		var due <-chan time.Time
+		if syncDue != nil {
+			due = syncDue.C
+		}
+		if next == nil {
+			select {
+			case next = <-db.jobs:
+			case <-due:
+				syncDue = nil
+				db.syncLazyWork()
+				continue
+			case <-db.quit:
+				db.syncLazyWork()
+				return
+			}
+		}
+		next = db.commitBatch(conn, next)
+		if syncDue != nil && !db.unsyncedWork {
+			syncDue.Stop()
+			syncDue = nil
 		}
 	}
 }
 
+// syncLazyWork makes the work of lazy jobs committed without fsync durable,
+// when no commit since did: a checkpoint syncs the WAL before it copies it.
+func (db *DB) syncLazyWork() {
+	if !db.unsyncedWork {
+		return
+	}
+	if _, err := db.writeStmts.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+		// The next commit that syncs, or the next try, makes it durable.
+		return
+	}
+	db.synced, db.unsyncedWork = time.Now(), false
+}
+
 // commitBatch runs first and every job already waiting in one transaction.
-func (db *DB) commitBatch(conn *sql.Conn, first *job) {
+// A batch that starts with a lazy job commits without its fsync (inLazyTx)
+// and takes only lazy jobs: it returns the first other job, for the next
+// batch, which does sync.
+func (db *DB) commitBatch(conn *sql.Conn, first *job) (next *job) {
 	// Not the jobs' contexts: one caller leaving must not roll back others.
 	ctx := context.Background()
+	unsynced := first.lazy && time.Since(db.synced) < lazySyncInterval
+	if err := db.setSynchronous(ctx, unsynced); err != nil {
+		first.done <- err
+		return nil
+	}
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		first.done <- fmt.Errorf("begin: %w", err)
-		return
+		return nil
 	}
 	batch := []*job{first}
 	errs := []error{db.runJob(tx, first)}
@@ -101,13 +165,17 @@ func (db *DB) commitBatch(conn *sql.Conn, first *job) {
 	for yielded := false; len(batch) < maxBatch && !errors.Is(errs[len(errs)-1], errTxLost); {
 		select {
 		case j := <-db.jobs:
+			if unsynced && !j.lazy {
+				next = j
+				break
+			}
 			batch = append(batch, j)
 			errs = append(errs, db.runJob(tx, j))
 			yielded = false
 			continue
 		default:
 		}
-		if yielded {
+		if yielded || next != nil {
 			break
 		}
 		runtime.Gosched()
@@ -121,6 +189,10 @@ func (db *DB) commitBatch(conn *sql.Conn, first *job) {
 		commitErr = errs[len(errs)-1]
 	} else if err := tx.Commit(); err != nil {
 		commitErr = fmt.Errorf("commit: %w", err)
+	} else if unsynced {
+		db.unsyncedWork = true
+	} else {
+		db.synced, db.unsyncedWork = time.Now(), false
 	}
 	db.resources.batchDone()
 	for i, j := range batch {
@@ -129,6 +201,25 @@ func (db *DB) commitBatch(conn *sql.Conn, first *job) {
 		}
 		j.done <- errs[i]
 	}
+	return next
+}
+
+// setSynchronous sets the write connection to commit without fsync
+// (synchronous=NORMAL) or with it (FULL). SQLite allows the change only
+// outside a transaction; it is made only when the setting differs.
+func (db *DB) setSynchronous(ctx context.Context, unsynced bool) error {
+	if unsynced == db.unsynced {
+		return nil
+	}
+	setting := `PRAGMA synchronous = FULL`
+	if unsynced {
+		setting = `PRAGMA synchronous = NORMAL`
+	}
+	if _, err := db.writeStmts.ExecContext(ctx, setting); err != nil {
+		return fmt.Errorf("%s: %w", setting, err)
+	}
+	db.unsynced = unsynced
+	return nil
 }
 
 // errTxLost marks a job after which the transaction no longer exists.

@@ -40,6 +40,13 @@ type DB struct {
 	quit      chan struct{}
 	closeOnce sync.Once
 	done      chan struct{}
+
+	// The committer's: when it last committed with a fsync, whether lazy
+	// work committed since waits for one, and whether its connection
+	// commits without one now (inLazyTx).
+	synced       time.Time
+	unsyncedWork bool
+	unsynced     bool
 }
 
 // querier is what both *sql.DB and *sql.Tx offer, and what the engine's

@@ -69,7 +69,7 @@ var insertRequestLogsFull = insertRequestLogs(requestLogInsertRows)
 // follows the order in which batches commit, and within one the order of
 // the entries.
 func (s requestLogs) InsertRequestLogs(ctx context.Context, logs []*docsapi.RequestLog) error {
-	return s.db.inTx(ctx, func(ctx context.Context, _ *sql.Tx) error {
+	return s.db.inLazyTx(ctx, func(ctx context.Context, _ *sql.Tx) error {
 		args := make([]any, 0, 17*min(len(logs), requestLogInsertRows))
 		for chunk := range slices.Chunk(logs, requestLogInsertRows) {
 			query := insertRequestLogsFull

@@ -1,0 +1,113 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// synchronousIn returns the synchronous setting that the batch running j
+// commits with (1 NORMAL, 2 FULL), read inside j's work.
+func synchronousIn(t *testing.T, submit func(context.Context, func(context.Context, *sql.Tx) error) error) int {
+	t.Helper()
+	var level int
+	err := submit(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&level)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return level
+}
+
+// TestLazyCommits: a batch of lazy jobs commits without its fsync while the
+// last one is recent, and every other batch with it. The steps run in order,
+// each after an idle pause.
+func TestLazyCommits(t *testing.T) {
+	db := openMigrated(t, filepath.Join(t.TempDir(), "docsapi.db"))
+	const normal, full = 1, 2
+	steps := []struct {
+		name  string
+		pause time.Duration
+		lazy  bool
+		want  int
+	}{
+		{"a write", 0, false, full},
+		{"a lazy write after a synced commit", 0, true, normal},
+		{"a write after a lazy one", 0, false, full},
+		{"a lazy write half lazySyncInterval after a fsync", lazySyncInterval / 2, true, normal},
+		{"a write", 0, false, full},
+		{"a lazy write longer than lazySyncInterval after a fsync", lazySyncInterval + 100*time.Millisecond, true, full},
+		{"a lazy write right after that", 0, true, normal},
+	}
+	for _, st := range steps {
+		time.Sleep(st.pause)
+		submit := db.inTx
+		if st.lazy {
+			submit = db.inLazyTx
+		}
+		if got := synchronousIn(t, submit); got != st.want {
+			t.Errorf("%s: synchronous %d, want %d", st.name, got, st.want)
+		}
+	}
+}
+
+// TestWriteDuringLazyBatch: a write that arrives while a lazy batch runs is
+// left to the next batch, which syncs, and both commit.
+func TestWriteDuringLazyBatch(t *testing.T) {
+	db := openMigrated(t, filepath.Join(t.TempDir(), "docsapi.db"))
+	synchronousIn(t, db.inTx) // a recent fsync, so that the next batch is lazy
+	writeDone := make(chan int, 1)
+	err := db.inLazyTx(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+		go func() {
+			var level int
+			db.inTx(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+				return tx.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&level)
+			})
+			writeDone <- level
+		}()
+		// The write waits on the committer, which runs this job.
+		time.Sleep(50 * time.Millisecond)
+		_, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO accounts (id, name, created_at) VALUES ('acct_lazy', 'Lazy', 0)`)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := <-writeDone; got != 2 {
+		t.Errorf("the write committed with synchronous %d, want 2 (FULL)", got)
+	}
+	var n int
+	if err := db.reader(context.Background()).QueryRowContext(context.Background(), `SELECT count(*) FROM accounts WHERE id = 'acct_lazy'`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("the lazy job's row: %d, %v", n, err)
+	}
+}
+
+// TestLazyWorkSyncedWhenIdle: lazy work that no later commit synced is
+// synced once lazySyncInterval has passed without one.
+func TestLazyWorkSyncedWhenIdle(t *testing.T) {
+	db := openMigrated(t, filepath.Join(t.TempDir(), "docsapi.db"))
+	// The committer's fields, read by a lazy job: as they were after the
+	// batch before it.
+	inspect := func() (waiting bool, synced time.Time) {
+		t.Helper()
+		if err := db.inLazyTx(context.Background(), func(context.Context, *sql.Tx) error {
+			waiting, synced = db.unsyncedWork, db.synced
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return waiting, synced
+	}
+	synchronousIn(t, db.inTx)
+	synchronousIn(t, db.inLazyTx)
+	if waiting, _ := inspect(); !waiting {
+		t.Fatal("a lazy commit left no work waiting for its fsync")
+	}
+	time.Sleep(lazySyncInterval + 300*time.Millisecond)
+	if waiting, synced := inspect(); waiting || time.Since(synced) > lazySyncInterval {
+		t.Errorf("idle for longer than lazySyncInterval: work waiting %v, last fsync %v ago", waiting, time.Since(synced))
+	}
+}
