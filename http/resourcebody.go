@@ -16,7 +16,7 @@ const maxCachedBodies = 10_000
 // served only while it equals the resource that the store just returned, so
 // that no write, on any instance or engine, can leave a stale body behind.
 type resourceBodies struct {
-	mu      sync.Mutex
+	mu      sync.RWMutex
 	entries map[string]*resourceBody // by resource id
 }
 
@@ -32,9 +32,9 @@ func newResourceBodies() *resourceBodies {
 
 // get returns the JSON of res, or nil when none is kept for it as it is.
 func (c *resourceBodies) get(res *docsapi.Resource) []byte {
-	c.mu.Lock()
+	c.mu.RLock()
 	e := c.entries[res.ID]
-	c.mu.Unlock()
+	c.mu.RUnlock()
 	if e == nil || !e.res.Equal(res) {
 		return nil
 	}

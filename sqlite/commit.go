@@ -112,7 +112,10 @@ func (db *DB) commitLoop(conn *sql.Conn) {
 			case next = <-db.jobs:
 			case <-due:
 				syncDue = nil
-				db.syncLazyWork()
+				if !db.syncLazyWork() {
+					// Not this time: again a full interval later.
+					syncDue = time.NewTimer(lazySyncInterval)
+				}
 				continue
 			case <-db.quit:
 				db.syncLazyWork()
@@ -128,16 +131,22 @@ func (db *DB) commitLoop(conn *sql.Conn) {
 }
 
 // syncLazyWork makes the work of lazy jobs committed without fsync durable,
-// when no commit since did: a checkpoint syncs the WAL before it copies it.
-func (db *DB) syncLazyWork() {
+// when no commit since did, and reports whether it is. A checkpoint syncs
+// the WAL before it copies frames and the file after; the work is durable
+// once every frame is copied. A reader's snapshot can hold frames back, and
+// a failed checkpoint leaves them too: the next commit that syncs, or the
+// next try, makes the work durable then.
+func (db *DB) syncLazyWork() bool {
 	if !db.unsyncedWork {
-		return
+		return true
 	}
-	if _, err := db.writeStmts.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
-		// The next commit that syncs, or the next try, makes it durable.
-		return
+	var busy, frames, copied int
+	err := db.writeStmts.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
+	if err != nil || copied < frames {
+		return false
 	}
 	db.synced, db.unsyncedWork = time.Now(), false
+	return true
 }
 
 // commitBatch runs first and every job already waiting in one transaction.

@@ -111,3 +111,51 @@ func TestLazyWorkSyncedWhenIdle(t *testing.T) {
 		t.Errorf("idle for longer than lazySyncInterval: work waiting %v, last fsync %v ago", waiting, time.Since(synced))
 	}
 }
+
+// TestLazyWorkWaitsForReaders: a reader's snapshot keeps the checkpoint
+// from copying the lazy work, which then stays waiting for its fsync and
+// is synced on a later try, once the reader is gone.
+func TestLazyWorkWaitsForReaders(t *testing.T) {
+	db := openMigrated(t, filepath.Join(t.TempDir(), "docsapi.db"))
+	bg := context.Background()
+	waiting := func() (w bool) {
+		t.Helper()
+		if err := db.inLazyTx(bg, func(context.Context, *sql.Tx) error {
+			w = db.unsyncedWork
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	synchronousIn(t, db.inTx)
+	reader, err := db.read.Conn(bg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	var n int
+	if _, err := reader.ExecContext(bg, `BEGIN`); err != nil {
+		t.Fatal(err)
+	}
+	if err := reader.QueryRowContext(bg, `SELECT count(*) FROM accounts`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.inLazyTx(bg, func(ctx context.Context, _ *sql.Tx) error {
+		_, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO accounts (id, name, created_at) VALUES ('acct_held', 'Held', 0)`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(lazySyncInterval + 300*time.Millisecond)
+	if !waiting() {
+		t.Fatal("the checkpoint could not copy the lazy work, yet it was taken for synced")
+	}
+	if _, err := reader.ExecContext(bg, `ROLLBACK`); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2*lazySyncInterval + 300*time.Millisecond)
+	if waiting() {
+		t.Error("the reader is gone, and the lazy work still waits for its fsync")
+	}
+}
