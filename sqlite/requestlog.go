@@ -127,6 +127,11 @@ func filterWhere(accountID string, f docsapi.RequestLogFilter) (string, []any) {
 	if f.StatusClass > 0 {
 		add(`status_class = ?`, f.StatusClass)
 	}
+	if f.Status >= 400 || f.StatusClass >= 4 {
+		// The literal condition of the failures' partial index, which
+		// SQLite uses only when the query states it word for word.
+		where += ` AND status >= 400`
+	}
 	if f.ErrorCode != "" {
 		add(`error_code = ?`, f.ErrorCode)
 	}

@@ -216,7 +216,8 @@ func testRequestLogs(t *testing.T, s docsapi.Services) {
 	a, k, _ := newAccount(t, s)
 	base := docsapi.Now().Add(-time.Hour)
 	var logs []*docsapi.RequestLog
-	for i, st := range []int{200, 201, 400, 404, 500, 429} {
+	// 499, the client gone, is a failure without an error code.
+	for i, st := range []int{200, 201, 400, 404, 500, 429, 499} {
 		code := ""
 		if st >= 400 {
 			code = map[int]string{400: docsapi.EPARAMMISSING, 404: docsapi.ENOTFOUND, 500: docsapi.EINTERNAL, 429: docsapi.ERATELIMITED}[st]
@@ -241,9 +242,11 @@ func testRequestLogs(t *testing.T, s docsapi.Services) {
 		f    docsapi.RequestLogFilter
 		want string
 	}{
-		{docsapi.RequestLogFilter{}, "[429 500 404 400 201 200]"},
-		{docsapi.RequestLogFilter{StatusClass: 4}, "[429 404 400]"},
+		{docsapi.RequestLogFilter{}, "[499 429 500 404 400 201 200]"},
+		{docsapi.RequestLogFilter{StatusClass: 4}, "[499 429 404 400]"},
+		{docsapi.RequestLogFilter{StatusClass: 2}, "[201 200]"},
 		{docsapi.RequestLogFilter{Status: 404}, "[404]"},
+		{docsapi.RequestLogFilter{Status: 499}, "[499]"},
 		{docsapi.RequestLogFilter{ErrorCode: docsapi.EINTERNAL}, "[500]"},
 	}
 	for _, tt := range filters {
