@@ -159,3 +159,44 @@ func TestLazyWorkWaitsForReaders(t *testing.T) {
 		t.Error("the reader is gone, and the lazy work still waits for its fsync")
 	}
 }
+
+// TestBulkJobRunsAlone: a bulk job sorts on disk (temp_store FILE), in a
+// transaction of its own; a write that arrives meanwhile runs in the next
+// batch, with temporary storage back in memory.
+func TestBulkJobRunsAlone(t *testing.T) {
+	db := openMigrated(t, filepath.Join(t.TempDir(), "docsapi.db"))
+	const file, memory = 1, 2
+	tempStore := func(ctx context.Context, tx *sql.Tx) (int, error) {
+		var store int
+		err := tx.QueryRowContext(ctx, `PRAGMA temp_store`).Scan(&store)
+		return store, err
+	}
+	writeStore := make(chan int, 1)
+	var bulkStore int
+	err := db.inBulkTx(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+		go func() {
+			var store int
+			if err := db.inTx(context.Background(), func(ctx context.Context, tx *sql.Tx) (err error) {
+				store, err = tempStore(ctx, tx)
+				return err
+			}); err != nil {
+				t.Error(err)
+			}
+			writeStore <- store
+		}()
+		// The write waits on the committer, which runs this job.
+		time.Sleep(50 * time.Millisecond)
+		var err error
+		bulkStore, err = tempStore(ctx, tx)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bulkStore != file {
+		t.Errorf("the bulk job ran with temp_store %d, want %d (FILE)", bulkStore, file)
+	}
+	if got := <-writeStore; got != memory {
+		t.Errorf("the write after it ran with temp_store %d, want %d (MEMORY)", got, memory)
+	}
+}

@@ -35,6 +35,7 @@ type DB struct {
 	claims   map[claimKey]*docsapi.IdempotencyClaim
 
 	resources *resourceCache
+	logNames  logNames
 
 	jobs      chan *job
 	quit      chan struct{}
@@ -47,6 +48,7 @@ type DB struct {
 	synced       time.Time
 	unsyncedWork bool
 	unsynced     bool
+	tempOnDisk   bool
 }
 
 // querier is what both *sql.DB and *sql.Tx offer, and what the engine's
@@ -158,7 +160,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	sort.Strings(names)
 	for _, name := range names {
-		if err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return migrate(ctx, tx, name) }); err != nil {
+		if err := db.inBulkTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return migrate(ctx, tx, name) }); err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
 	}

@@ -45,8 +45,9 @@ func TestPurgeInBatches(t *testing.T) {
 		purge  func(db *DB) func(context.Context, time.Time) (int64, error)
 	}{
 		{"request_logs",
-			`INSERT INTO request_logs (id, account_id, method, path, route, status, api_key_id, idempotent_replayed, duration_us, source, created_at)
-			 SELECT 'req_purge' || ? || id, id, 'GET', '/v1/resources', 'GET /v1/resources', 200, 'key_x', 0, 1, 'api', ? FROM accounts`,
+			`INSERT INTO request_logs (id, account, method, path, route, status, api_key, idempotent_replayed, duration_us, source, created_at)
+			 SELECT 'req_purge' || ? || a.id, n.n, 'GET', '/v1/resources', 'GET /v1/resources', 200, 1, 0, 1, 'api', ?
+			 FROM accounts a JOIN request_log_accounts n ON n.id = a.id`,
 			`CREATE TRIGGER fail BEFORE DELETE ON request_logs WHEN old.id LIKE 'req_purge35acct%' BEGIN SELECT RAISE(ABORT, 'boom'); END`,
 			func(db *DB) func(context.Context, time.Time) (int64, error) {
 				return NewRequestLogService(db).PurgeRequestLogs
@@ -79,6 +80,8 @@ func TestPurgeInBatches(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			// Each account's number in the request log (migration 006).
+			exec(`INSERT INTO request_log_accounts (id) SELECT id FROM accounts`)
 			fill := func(from, n int, created int64) {
 				t.Helper()
 				for i := from; i < from+n; i++ {

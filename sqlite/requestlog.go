@@ -5,9 +5,11 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/docsapi/docsapi"
@@ -21,7 +23,11 @@ func NewRequestLogService(db *DB) docsapi.RequestLogService {
 // requestLogs is the SQL of the RequestLogService.
 type requestLogs struct{ db *DB }
 
-const requestLogColumns = `id, account_id, method, path, route, status, error_code, error_message, error_param, api_key_id,
+// requestLogColumns are an entry's columns as a query reads them: the
+// account and key by their ids, which the table keeps as numbers
+// (logNames).
+const requestLogColumns = `id, (SELECT id FROM request_log_accounts WHERE n = account), method, path, route, status,
+	error_code, error_message, error_param, (SELECT id FROM request_log_keys WHERE n = api_key),
 	idempotency_key, idempotent_replayed, duration_us, ip, user_agent, source, created_at`
 
 // scanRequestLog reads a row of requestLogColumns; NULL columns read as "".
@@ -38,6 +44,110 @@ func scanRequestLog(s scanner) (*docsapi.RequestLog, error) {
 	l.Duration = time.Duration(durationUS) * time.Microsecond
 	l.CreatedAt = fromMicros(created)
 	return &l, nil
+}
+
+// maxLogNames bounds logNames' cache: one entry per account or key that
+// logged a request since it was last emptied, about 100 bytes each.
+const maxLogNames = 10_000
+
+// logNames maps the account and key ids of request-log entries to the
+// numbers that request_logs holds instead (migration 006). A number is
+// cached only once the transaction that named it has committed, so that
+// none stands for a name that was rolled back.
+type logNames struct {
+	mu    sync.Mutex
+	cache map[logName]int64
+}
+
+// logName is an id in one of the tables of names.
+type logName struct{ table, id string }
+
+const (
+	accountNames = "request_log_accounts"
+	keyNames     = "request_log_keys"
+)
+
+// numbers returns the numbers of the entries' accounts and keys, in the
+// order of logs. Names not yet known are looked up, and given a number when
+// new, in a transaction of their own before the entries' one.
+func (c *logNames) numbers(ctx context.Context, db *DB, logs []*docsapi.RequestLog) (accounts, keys []int64, err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.cache == nil || len(c.cache) >= maxLogNames {
+		c.cache = map[logName]int64{}
+	}
+	named := map[logName]int64{}
+	for _, l := range logs {
+		for _, name := range [2]logName{{accountNames, l.AccountID}, {keyNames, l.APIKeyID}} {
+			if _, ok := c.cache[name]; !ok {
+				named[name] = 0
+			}
+		}
+	}
+	if len(named) > 0 {
+		err := db.inTx(ctx, func(ctx context.Context, _ *sql.Tx) error {
+			for name := range named {
+				// Updating a name already there makes RETURNING return
+				// its row.
+				var n int64
+				if err := db.reader(ctx).QueryRowContext(ctx, `INSERT INTO `+name.table+` (id) VALUES (?)
+					ON CONFLICT (id) DO UPDATE SET id = excluded.id RETURNING n`, name.id).Scan(&n); err != nil {
+					return fmt.Errorf("name %s: %w", name.id, err)
+				}
+				named[name] = n
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, nil, err
+		}
+		// Inside a caller's transaction, the names commit or roll back
+		// with it: not to be cached.
+		if _, nested := ctx.Value(txKey{}).(*sql.Tx); !nested {
+			maps.Copy(c.cache, named)
+		}
+	}
+	number := func(name logName) int64 {
+		if n, ok := named[name]; ok {
+			return n
+		}
+		return c.cache[name]
+	}
+	accounts, keys = make([]int64, len(logs)), make([]int64, len(logs))
+	for i, l := range logs {
+		accounts[i], keys[i] = number(logName{accountNames, l.AccountID}), number(logName{keyNames, l.APIKeyID})
+	}
+	return accounts, keys, nil
+}
+
+// number returns the number of an account or key, or nil (which no entry
+// has) when none of its requests was logged. Queries take the number, not
+// a subquery: with one, SQLite no longer read a time range from the
+// created_at index in order, and a page of the Logs took 20 times as long.
+// A name read outside a transaction has committed, and stays: it is
+// cached.
+func (c *logNames) number(ctx context.Context, db *DB, name logName) (any, error) {
+	c.mu.Lock()
+	n, ok := c.cache[name]
+	c.mu.Unlock()
+	if ok {
+		return n, nil
+	}
+	err := db.reader(ctx).QueryRowContext(ctx, `SELECT n FROM `+name.table+` WHERE id = ?`, name.id).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	} else if err != nil {
+		return nil, fmt.Errorf("number of %s: %w", name.id, err)
+	}
+	if _, nested := ctx.Value(txKey{}).(*sql.Tx); !nested {
+		c.mu.Lock()
+		if c.cache == nil || len(c.cache) >= maxLogNames {
+			c.cache = map[logName]int64{}
+		}
+		c.cache[name] = n
+		c.mu.Unlock()
+	}
+	return n, nil
 }
 
 // orNull stores "" as NULL. It returns the value that the driver binds, as
@@ -58,7 +168,8 @@ const requestLogInsertRows = 100
 // insertRequestLogs returns the INSERT of n entries.
 func insertRequestLogs(n int) string {
 	const row = `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	return `INSERT INTO request_logs (` + requestLogColumns + `) VALUES ` +
+	return `INSERT INTO request_logs (id, account, method, path, route, status, error_code, error_message, error_param,
+		api_key, idempotency_key, idempotent_replayed, duration_us, ip, user_agent, source, created_at) VALUES ` +
 		strings.Repeat(row+`, `, n-1) + row + ` ON CONFLICT (id) DO NOTHING`
 }
 
@@ -69,18 +180,23 @@ var insertRequestLogsFull = insertRequestLogs(requestLogInsertRows)
 // follows the order in which batches commit, and within one the order of
 // the entries.
 func (s requestLogs) InsertRequestLogs(ctx context.Context, logs []*docsapi.RequestLog) error {
+	accounts, keys, err := s.db.logNames.numbers(ctx, s.db, logs)
+	if err != nil {
+		return fmt.Errorf("insert request logs: %w", err)
+	}
 	return s.db.inLazyTx(ctx, func(ctx context.Context, _ *sql.Tx) error {
 		args := make([]any, 0, 17*min(len(logs), requestLogInsertRows))
-		for chunk := range slices.Chunk(logs, requestLogInsertRows) {
+		for start := 0; start < len(logs); start += requestLogInsertRows {
+			chunk := logs[start:min(start+requestLogInsertRows, len(logs))]
 			query := insertRequestLogsFull
 			if len(chunk) < requestLogInsertRows {
 				query = insertRequestLogs(len(chunk))
 			}
 			args = args[:0]
-			for _, l := range chunk {
+			for j, l := range chunk {
 				// Integers as int64, which the driver takes as they are.
-				args = append(args, l.ID, l.AccountID, l.Method, l.Path, l.Route, int64(l.Status),
-					orNull(l.ErrorCode), orNull(l.ErrorMessage), orNull(l.ErrorParam), l.APIKeyID,
+				args = append(args, l.ID, accounts[start+j], l.Method, l.Path, l.Route, int64(l.Status),
+					orNull(l.ErrorCode), orNull(l.ErrorMessage), orNull(l.ErrorParam), keys[start+j],
 					orNull(l.IdempotencyKey), l.IdempotentReplayed, l.Duration.Microseconds(),
 					orNull(l.IP), orNull(l.UserAgent), l.Source, micros(l.CreatedAt))
 			}
@@ -100,8 +216,12 @@ func (s requestLogs) InsertRequestLogs(ctx context.Context, logs []*docsapi.Requ
 }
 
 func (s requestLogs) FindRequestLog(ctx context.Context, accountID, id string) (*docsapi.RequestLog, error) {
+	account, err := s.db.logNames.number(ctx, s.db, logName{accountNames, accountID})
+	if err != nil {
+		return nil, fmt.Errorf("find request log: %w", err)
+	}
 	l, err := scanRequestLog(s.db.reader(ctx).QueryRowContext(ctx,
-		`SELECT `+requestLogColumns+` FROM request_logs WHERE account_id = ? AND id = ?`, accountID, id))
+		`SELECT `+requestLogColumns+` FROM request_logs WHERE account = ? AND id = ?`, account, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
@@ -111,10 +231,11 @@ func (s requestLogs) FindRequestLog(ctx context.Context, accountID, id string) (
 }
 
 // filterWhere returns the condition selecting the account's entries that
-// match f, and its arguments. Each field is an equality or range on an
-// indexed column, so that each page is an index range scan.
-func filterWhere(accountID string, f docsapi.RequestLogFilter) (string, []any) {
-	where, args := `account_id = ?`, []any{accountID}
+// match f, and its arguments; account and key are the numbers of the
+// account and of f.APIKeyID (logNames.number). Each field is an equality
+// or range on an indexed column, so that each page is an index range scan.
+func filterWhere(account, key any, f docsapi.RequestLogFilter) (string, []any) {
+	where, args := `account = ?`, []any{account}
 	add := func(cond string, arg any) {
 		where += ` AND ` + cond
 		args = append(args, arg)
@@ -142,7 +263,7 @@ func filterWhere(accountID string, f docsapi.RequestLogFilter) (string, []any) {
 		add(`path = ?`, f.Path)
 	}
 	if f.APIKeyID != "" {
-		add(`api_key_id = ?`, f.APIKeyID)
+		add(`api_key = ?`, key)
 	}
 	if !f.Since.IsZero() {
 		add(`created_at >= ?`, micros(f.Since))
@@ -154,9 +275,13 @@ func filterWhere(accountID string, f docsapi.RequestLogFilter) (string, []any) {
 }
 
 func (s requestLogs) FindRequestLogCursor(ctx context.Context, accountID, id string) (*docsapi.RequestLogCursor, error) {
+	account, err := s.db.logNames.number(ctx, s.db, logName{accountNames, accountID})
+	if err != nil {
+		return nil, fmt.Errorf("find request log cursor: %w", err)
+	}
 	var created, seq int64
-	err := s.db.reader(ctx).QueryRowContext(ctx,
-		`SELECT created_at, seq FROM request_logs WHERE account_id = ? AND id = ?`, accountID, id).Scan(&created, &seq)
+	err = s.db.reader(ctx).QueryRowContext(ctx,
+		`SELECT created_at, seq FROM request_logs WHERE account = ? AND id = ?`, account, id).Scan(&created, &seq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	} else if err != nil {
@@ -190,7 +315,15 @@ func pastCursor(o docsapi.RequestLogOrder, c *docsapi.RequestLogCursor, where st
 }
 
 func (s requestLogs) ListRequestLogs(ctx context.Context, accountID string, f docsapi.RequestLogFilter, o docsapi.RequestLogOrder, after *docsapi.RequestLogCursor, limit int) ([]*docsapi.RequestLog, error) {
-	where, args := filterWhere(accountID, f)
+	account, err := s.db.logNames.number(ctx, s.db, logName{accountNames, accountID})
+	var key any
+	if err == nil && f.APIKeyID != "" {
+		key, err = s.db.logNames.number(ctx, s.db, logName{keyNames, f.APIKeyID})
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list request logs: %w", err)
+	}
+	where, args := filterWhere(account, key, f)
 	if after != nil {
 		where, args = pastCursor(o, after, where, args)
 	}
@@ -206,11 +339,15 @@ func (s requestLogs) ListRequestLogs(ctx context.Context, accountID string, f do
 // no percentile function, so the window's rows, read from the covering
 // index, are bucketed and their percentiles computed here.
 func (s requestLogs) RequestLogTimeline(ctx context.Context, accountID string, starts []time.Time, until time.Time, bucket time.Duration) ([]docsapi.RequestLogBucket, error) {
+	account, err := s.db.logNames.number(ctx, s.db, logName{accountNames, accountID})
+	if err != nil {
+		return nil, fmt.Errorf("request timeline: %w", err)
+	}
 	first, width := micros(starts[0]), bucket.Microseconds()
 	rows, err := s.db.reader(ctx).QueryContext(ctx,
 		`SELECT (created_at - ?) / ?, status, duration_us FROM request_logs
-		 WHERE account_id = ? AND created_at >= ? AND created_at < ?`,
-		first, width, accountID, first, micros(until))
+		 WHERE account = ? AND created_at >= ? AND created_at < ?`,
+		first, width, account, first, micros(until))
 	if err != nil {
 		return nil, fmt.Errorf("request timeline: %w", err)
 	}
@@ -242,6 +379,10 @@ func (s requestLogs) RequestLogTimeline(ctx context.Context, accountID string, s
 // order matches the grouping, but that reads every failure ever logged;
 // the window's range of the created_at index reads only its own.
 func (s requestLogs) FindErrorGroups(ctx context.Context, accountID string, since time.Time, limit int) ([]*docsapi.ErrorGroup, error) {
+	account, err := s.db.logNames.number(ctx, s.db, logName{accountNames, accountID})
+	if err != nil {
+		return nil, fmt.Errorf("find error groups: %w", err)
+	}
 	groups, err := queryAll(ctx, s.db.reader(ctx), func(sc scanner) (*docsapi.ErrorGroup, error) {
 		var g docsapi.ErrorGroup
 		var first, last int64
@@ -252,9 +393,9 @@ func (s requestLogs) FindErrorGroups(ctx context.Context, accountID string, sinc
 		return &g, nil
 	}, `SELECT error_code, route, COUNT(*), MIN(created_at), MAX(created_at)
 		FROM request_logs INDEXED BY request_logs_account_errors
-		WHERE account_id = ? AND error_code IS NOT NULL AND created_at >= ?
+		WHERE account = ? AND error_code IS NOT NULL AND created_at >= ?
 		GROUP BY error_code, route ORDER BY MAX(created_at) DESC, error_code, route LIMIT ?`,
-		accountID, micros(since), limit)
+		account, micros(since), limit)
 	if err != nil {
 		return nil, fmt.Errorf("find error groups: %w", err)
 	}
@@ -263,9 +404,9 @@ func (s requestLogs) FindErrorGroups(ctx context.Context, accountID string, sinc
 			var id string
 			return id, sc.Scan(&id)
 		}, `SELECT id FROM request_logs
-			WHERE account_id = ? AND error_code IS NOT NULL AND error_code = ? AND route = ? AND created_at >= ?
+			WHERE account = ? AND error_code IS NOT NULL AND error_code = ? AND route = ? AND created_at >= ?
 			ORDER BY seq DESC LIMIT ?`,
-			accountID, g.ErrorCode, g.Route, micros(since), docsapi.ErrorGroupExamples)
+			account, g.ErrorCode, g.Route, micros(since), docsapi.ErrorGroupExamples)
 		if err != nil {
 			return nil, fmt.Errorf("find error group examples: %w", err)
 		}
@@ -275,11 +416,15 @@ func (s requestLogs) FindErrorGroups(ctx context.Context, accountID string, sinc
 
 // FindKeyUsage counts the account's requests since then per key.
 func (s requestLogs) FindKeyUsage(ctx context.Context, accountID string, since time.Time) ([]*docsapi.KeyUsage, error) {
+	account, err := s.db.logNames.number(ctx, s.db, logName{accountNames, accountID})
+	if err != nil {
+		return nil, fmt.Errorf("find key usage: %w", err)
+	}
 	out, err := queryAll(ctx, s.db.reader(ctx), func(sc scanner) (*docsapi.KeyUsage, error) {
 		var u docsapi.KeyUsage
 		return &u, sc.Scan(&u.APIKeyID, &u.Requests, &u.RateLimited)
-	}, `SELECT api_key_id, COUNT(*), SUM(status = 429) FROM request_logs
-		WHERE account_id = ? AND created_at >= ? GROUP BY api_key_id`, accountID, micros(since))
+	}, `SELECT (SELECT id FROM request_log_keys WHERE n = api_key), COUNT(*), SUM(status = 429) FROM request_logs
+		WHERE account = ? AND created_at >= ? GROUP BY api_key`, account, micros(since))
 	if err != nil {
 		return nil, fmt.Errorf("find key usage: %w", err)
 	}
@@ -291,25 +436,25 @@ func (s requestLogs) FindKeyUsage(ctx context.Context, accountID string, since t
 // entries from request_logs_account_created, so that no index on
 // created_at alone is written with every entry.
 func (s requestLogs) PurgeRequestLogs(ctx context.Context, before time.Time) (int64, error) {
-	// Entries are found through each account's range of the (account_id,
+	// Entries are found through each account's range of the (account,
 	// created_at) index, in account order. Each batch starts at the account
 	// where the last one stopped, so that no batch probes again the
 	// accounts already done: with many accounts, that was most of its work.
-	from := ""
+	var from int64
 	n, err := purgeInBatches(ctx, func(ctx context.Context) (n int64, err error) {
 		last := from
 		err = s.db.inTx(ctx, func(ctx context.Context, _ *sql.Tx) error {
 			rows, err := s.db.reader(ctx).QueryContext(ctx, `DELETE FROM request_logs WHERE seq IN (
 				SELECT seq FROM request_logs
-				WHERE account_id IN (SELECT id FROM accounts WHERE id >= ?) AND created_at < ?
-				ORDER BY account_id LIMIT ?)
-				RETURNING account_id`, from, micros(before), purgeBatch)
+				WHERE account IN (SELECT n FROM request_log_accounts WHERE n >= ?) AND created_at < ?
+				ORDER BY account LIMIT ?)
+				RETURNING account`, from, micros(before), purgeBatch)
 			if err != nil {
 				return err
 			}
 			defer rows.Close()
 			for rows.Next() {
-				var account string
+				var account int64
 				if err := rows.Scan(&account); err != nil {
 					return err
 				}

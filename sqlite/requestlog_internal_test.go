@@ -2,9 +2,14 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"io/fs"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/docsapi/docsapi"
 )
@@ -30,7 +35,7 @@ func TestRequestLogFilterPlans(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			where, args := filterWhere("acct_x", tt.f)
+			where, args := filterWhere(int64(1), int64(2), tt.f)
 			rows, err := db.read.QueryContext(context.Background(), `EXPLAIN QUERY PLAN SELECT `+requestLogColumns+
 				` FROM request_logs WHERE `+where+requestLogOrderBy[docsapi.RequestLogOrder{}]+` LIMIT 11`, args...)
 			if err != nil {
@@ -53,5 +58,109 @@ func TestRequestLogFilterPlans(t *testing.T) {
 				t.Errorf("plan %q, want a range of %s in order", got, tt.index)
 			}
 		})
+	}
+}
+
+// TestRequestLogMigrationKeepsEntries: the migration to numbered accounts
+// and keys keeps every entry as it was, with its seq, and seq goes on past
+// the last one, even one already purged.
+func TestRequestLogMigrationKeepsEntries(t *testing.T) {
+	ctx := context.Background()
+	db, err := Open(filepath.Join(t.TempDir(), "docsapi.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	names, err := fs.Glob(migrations, "migrations/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(names)
+	before := func(name string) bool { return name < "migrations/006" }
+	if _, err := db.writer(ctx).ExecContext(ctx, `CREATE TABLE schema_migrations (version TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range names {
+		if before(name) {
+			if err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return migrate(ctx, tx, name) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	created := docsapi.Now().Add(-time.Minute)
+	insert := func(seq int, id, account, key string, status int, code any) {
+		t.Helper()
+		if _, err := db.writer(ctx).ExecContext(ctx, `INSERT INTO request_logs (seq, id, account_id, method, path, route, status, error_code,
+			api_key_id, idempotent_replayed, duration_us, source, created_at) VALUES (?, ?, ?, 'GET', '/v1/resources', 'GET /v1/resources', ?, ?, ?, 0, 7, 'api', ?)`,
+			seq, id, account, status, code, key, micros(created)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	insert(1, "req_a1", "acct_a", "key_a1", 200, nil)
+	insert(2, "req_b1", "acct_b", "key_b1", 404, docsapi.ENOTFOUND)
+	insert(3, "req_a2", "acct_a", "key_a2", 499, nil)
+	insert(4, "req_purged", "acct_b", "key_b1", 200, nil)
+	if _, err := db.writer(ctx).ExecContext(ctx, `DELETE FROM request_logs WHERE seq = 4`); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	logs := NewRequestLogService(db)
+	page, _, err := logs.FindRequestLogs(ctx, "acct_a", docsapi.RequestLogFilter{}, docsapi.ListParams{Limit: 10})
+	if err != nil || len(page) != 2 || page[0].ID != "req_a2" || page[0].APIKeyID != "key_a2" || page[0].AccountID != "acct_a" ||
+		page[1].ID != "req_a1" || page[1].APIKeyID != "key_a1" || !page[1].CreatedAt.Equal(created) {
+		t.Fatalf("acct_a after the migration: %+v %v", page, err)
+	}
+	page, _, err = logs.FindRequestLogs(ctx, "acct_a", docsapi.RequestLogFilter{StatusClass: 4}, docsapi.ListParams{Limit: 10})
+	if err != nil || len(page) != 1 || page[0].ID != "req_a2" {
+		t.Fatalf("acct_a's 4xx: %+v %v", page, err)
+	}
+	b, err := logs.FindRequestLogByID(ctx, "acct_b", "req_b1")
+	if err != nil || b.ErrorCode != docsapi.ENOTFOUND || b.APIKeyID != "key_b1" {
+		t.Fatalf("acct_b's entry: %+v %v", b, err)
+	}
+	if err := logs.CreateRequestLogs(ctx, []*docsapi.RequestLog{{ID: "req_new", AccountID: "acct_b", Method: "GET", Path: "/",
+		Route: "GET /", Status: 200, APIKeyID: "key_b2", Source: docsapi.SourceAPI, CreatedAt: docsapi.Now()}}); err != nil {
+		t.Fatal(err)
+	}
+	var seq int
+	if err := db.read.QueryRowContext(ctx, `SELECT seq FROM request_logs WHERE id = 'req_new'`).Scan(&seq); err != nil || seq != 5 {
+		t.Fatalf("the next entry's seq is %d (%v), want 5: past the purged one", seq, err)
+	}
+}
+
+// TestRequestLogNamesRolledBack: an account's number given inside a
+// transaction that rolls back is not remembered, so that it cannot be
+// given to another account and mix their logs.
+func TestRequestLogNamesRolledBack(t *testing.T) {
+	ctx := context.Background()
+	db := openMigrated(t, filepath.Join(t.TempDir(), "docsapi.db"))
+	logs := NewRequestLogService(db)
+	entry := func(id, account string) []*docsapi.RequestLog {
+		return []*docsapi.RequestLog{{ID: id, AccountID: account, Method: "GET", Path: "/", Route: "GET /", Status: 200,
+			APIKeyID: "key_" + account, Source: docsapi.SourceAPI, CreatedAt: docsapi.Now()}}
+	}
+	rollback := errors.New("rolled back")
+	err := db.inTx(ctx, func(ctx context.Context, _ *sql.Tx) error {
+		if err := logs.CreateRequestLogs(ctx, entry("req_lost", "acct_a")); err != nil {
+			return err
+		}
+		return rollback
+	})
+	if !errors.Is(err, rollback) {
+		t.Fatal(err)
+	}
+	for _, e := range [][]*docsapi.RequestLog{entry("req_b", "acct_b"), entry("req_a", "acct_a")} {
+		if err := logs.CreateRequestLogs(ctx, e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for account, want := range map[string]string{"acct_a": "req_a", "acct_b": "req_b"} {
+		page, _, err := logs.FindRequestLogs(ctx, account, docsapi.RequestLogFilter{}, docsapi.ListParams{Limit: 10})
+		if err != nil || len(page) != 1 || page[0].ID != want || page[0].AccountID != account || page[0].APIKeyID != "key_"+account {
+			t.Errorf("%s's log: %+v %v, want only %s", account, page, err, want)
+		}
 	}
 }

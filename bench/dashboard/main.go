@@ -39,14 +39,22 @@ const (
 )
 
 // The columns filled, and per engine the SELECT producing them from n, the
-// row number; h is a scrambled n that picks the outcome.
-const columns = `id, account_id, method, path, route, status, error_code, error_message, error_param, api_key_id,
+// row number; h is a scrambled n that picks the outcome. SQLite keeps the
+// account and key as numbers (its migration 006).
+const (
+	columns = `id, account_id, method, path, route, status, error_code, error_message, error_param, api_key_id,
 	idempotency_key, idempotent_replayed, duration_us, ip, user_agent, source, created_at`
+	sqliteColumns = `id, account, method, path, route, status, error_code, error_message, error_param, api_key,
+	idempotency_key, idempotent_replayed, duration_us, ip, user_agent, source, created_at`
+	sqliteNames = `INSERT OR IGNORE INTO request_log_accounts (id) VALUES ('` + account + `'), ('` + other + `');
+	INSERT OR IGNORE INTO request_log_keys (id) SELECT 'key_bench' || column1 FROM (VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9))`
+)
 
 // outcome maps h (0..999) to status, code, message and param. op (0..9)
 // picks the route: 0-5 GET one, 6-7 list, 8 create, 9 delete.
 const sqliteSelect = `
-SELECT printf('req_%020d', n), CASE WHEN n % 10 = 9 THEN '` + other + `' ELSE '` + account + `' END,
+SELECT printf('req_%020d', n),
+	(SELECT n FROM request_log_accounts WHERE id = CASE WHEN g.n % 10 = 9 THEN '` + other + `' ELSE '` + account + `' END),
 	CASE WHEN op < 8 THEN 'GET' WHEN op = 8 THEN 'POST' ELSE 'DELETE' END,
 	CASE WHEN op < 6 OR op = 9 THEN '/v1/resources/res_' || (n % 5000) ELSE '/v1/resources' END,
 	CASE WHEN op < 6 THEN 'GET /v1/resources/{id}' WHEN op < 8 THEN 'GET /v1/resources'
@@ -55,9 +63,9 @@ SELECT printf('req_%020d', n), CASE WHEN n % 10 = 9 THEN '` + other + `' ELSE '`
 	CASE WHEN h < 20 THEN 'rate_limit_exceeded' WHEN h < 30 THEN 'api_error' WHEN h < 60 THEN 'parameter_missing' WHEN h < 90 THEN 'resource_missing' END,
 	CASE WHEN h < 90 THEN 'A message.' END,
 	CASE WHEN h >= 30 AND h < 90 THEN 'id' END,
-	'key_bench' || (n % 10), NULL, 0, 500 + (n * 7919) % 50000, '10.0.0.' || (n % 250), 'bench/1.0', 'api',
+	(SELECT n FROM request_log_keys WHERE id = 'key_bench' || (g.n % 10)), NULL, 0, 500 + (n * 7919) % 50000, '10.0.0.' || (n % 250), 'bench/1.0', 'api',
 	@start + n * @step
-FROM (SELECT n, (n * 2654435761) % 1000 AS h, (n / 3) % 10 AS op FROM g)`
+FROM (SELECT n, (n * 2654435761) % 1000 AS h, (n / 3) % 10 AS op FROM g) g`
 
 const postgresSelect = `
 SELECT 'req_' || lpad(n::text, 20, '0'), CASE WHEN n % 10 = 9 THEN '` + other + `' ELSE '` + account + `' END,
@@ -153,9 +161,12 @@ func fillSQLite(ctx context.Context, db *sql.DB, rows int) error {
 	if _, err := db.ExecContext(ctx, `PRAGMA synchronous = OFF`); err != nil {
 		return err
 	}
+	if _, err := db.ExecContext(ctx, sqliteNames); err != nil {
+		return err
+	}
 	start, step := fillRange(rows)
 	q := strings.NewReplacer("@start", fmt.Sprint(start), "@step", fmt.Sprint(step)).Replace(sqliteSelect)
-	if _, err := db.ExecContext(ctx, `INSERT INTO request_logs (`+columns+`)
+	if _, err := db.ExecContext(ctx, `INSERT INTO request_logs (`+sqliteColumns+`)
 		WITH RECURSIVE g(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM g WHERE n < ?) `+q, rows-1); err != nil {
 		return fmt.Errorf("insert: %w", err)
 	}
