@@ -377,7 +377,10 @@ func (s requestLogs) RequestLogTimeline(ctx context.Context, accountID string, s
 // FindErrorGroups groups the account's failures since then by code and
 // route. The planner would rather walk the (error_code, route) index, whose
 // order matches the grouping, but that reads every failure ever logged;
-// the window's range of the created_at index reads only its own.
+// the window's range of the created_at index reads only its own. For each
+// group's examples it is the other way round: without statistics (the
+// server never runs ANALYZE) the planner sorted the whole window's
+// failures once per group, 83 ms instead of 2 at a million entries.
 func (s requestLogs) FindErrorGroups(ctx context.Context, accountID string, since time.Time, limit int) ([]*docsapi.ErrorGroup, error) {
 	account, err := s.db.logNames.number(ctx, s.db, logName{accountNames, accountID})
 	if err != nil {
@@ -403,16 +406,18 @@ func (s requestLogs) FindErrorGroups(ctx context.Context, accountID string, sinc
 		g.ExampleIDs, err = queryAll(ctx, s.db.reader(ctx), func(sc scanner) (string, error) {
 			var id string
 			return id, sc.Scan(&id)
-		}, `SELECT id FROM request_logs
-			WHERE account = ? AND error_code IS NOT NULL AND error_code = ? AND route = ? AND created_at >= ?
-			ORDER BY seq DESC LIMIT ?`,
-			account, g.ErrorCode, g.Route, micros(since), docsapi.ErrorGroupExamples)
+		}, errorGroupExamples, account, g.ErrorCode, g.Route, micros(since), docsapi.ErrorGroupExamples)
 		if err != nil {
 			return nil, fmt.Errorf("find error group examples: %w", err)
 		}
 	}
 	return groups, nil
 }
+
+// errorGroupExamples selects the newest entries of an error group.
+const errorGroupExamples = `SELECT id FROM request_logs INDEXED BY request_logs_account_error_route
+	WHERE account = ? AND error_code IS NOT NULL AND error_code = ? AND route = ? AND created_at >= ?
+	ORDER BY seq DESC LIMIT ?`
 
 // FindKeyUsage counts the account's requests since then per key.
 func (s requestLogs) FindKeyUsage(ctx context.Context, accountID string, since time.Time) ([]*docsapi.KeyUsage, error) {

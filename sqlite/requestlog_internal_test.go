@@ -36,29 +36,48 @@ func TestRequestLogFilterPlans(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			where, args := filterWhere(int64(1), int64(2), tt.f)
-			rows, err := db.read.QueryContext(context.Background(), `EXPLAIN QUERY PLAN SELECT `+requestLogColumns+
+			plan := queryPlan(t, db, `SELECT `+requestLogColumns+
 				` FROM request_logs WHERE `+where+requestLogOrderBy[docsapi.RequestLogOrder{}]+` LIMIT 11`, args...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer rows.Close()
-			var plan []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, detail)
-			}
-			if err := rows.Err(); err != nil {
-				t.Fatal(err)
-			}
-			if got := strings.Join(plan, "; "); !strings.Contains(got, "INDEX "+tt.index+" ") || strings.Contains(got, "TEMP B-TREE") {
-				t.Errorf("plan %q, want a range of %s in order", got, tt.index)
+			if !strings.Contains(plan, "INDEX "+tt.index+" ") || strings.Contains(plan, "TEMP B-TREE") {
+				t.Errorf("plan %q, want a range of %s in order", plan, tt.index)
 			}
 		})
 	}
+}
+
+// TestErrorGroupExamplesPlan: on a file without statistics, as the server
+// keeps it, an error group's examples are read from its own range of
+// request_logs_account_error_route, newest first, not sorted out of every
+// failure of the window.
+func TestErrorGroupExamplesPlan(t *testing.T) {
+	db := openMigrated(t, filepath.Join(t.TempDir(), "docsapi.db"))
+	plan := queryPlan(t, db, errorGroupExamples, 1, "resource_missing", "GET /v1/resources/{id}", 0, 3)
+	if !strings.Contains(plan, "INDEX request_logs_account_error_route (account=? AND error_code=? AND route=?)") || strings.Contains(plan, "TEMP B-TREE") {
+		t.Errorf("plan %q", plan)
+	}
+}
+
+// queryPlan returns SQLite's plan for query, its steps joined by "; ".
+func queryPlan(t *testing.T, db *DB, query string, args ...any) string {
+	t.Helper()
+	rows, err := db.read.QueryContext(context.Background(), `EXPLAIN QUERY PLAN `+query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(plan, "; ")
 }
 
 // TestRequestLogMigrationKeepsEntries: the migration to numbered accounts
