@@ -54,7 +54,7 @@ test-go-install test-python-install test-ts-install: build
 # DOCSAPI_TEST_REDIS_URL are set. docs/performance.md has longer runs.
 BENCH_D ?= 2
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem ./inmem/ ./http/ ./redis/
+	$(GO) test -run '^$$' -bench . -benchmem ./inmem/ ./http/ ./redis/ ./sqlite/
 	D=$(BENCH_D) ./bench/run.sh
 
 # Resident memory at 1,000,000 resources and 100,000 keys, and the first
