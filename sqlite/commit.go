@@ -162,7 +162,8 @@ func (db *DB) syncLazyWork() bool {
 // commitBatch runs first and every job already waiting in one transaction.
 // A batch that starts with a lazy job commits without its fsync (inLazyTx)
 // and takes only lazy jobs: it returns the first other job, for the next
-// batch, which does sync. A bulk job is a batch of its own (inBulkTx).
+// batch, which does sync. A bulk job is a batch of its own (inBulkTx):
+// one arriving meanwhile is returned for the next batch too.
 func (db *DB) commitBatch(conn *sql.Conn, first *job) (next *job) {
 	// Not the jobs' contexts: one caller leaving must not roll back others.
 	ctx := context.Background()
@@ -188,7 +189,7 @@ func (db *DB) commitBatch(conn *sql.Conn, first *job) (next *job) {
 	for yielded := false; !first.bulk && len(batch) < maxBatch && !errors.Is(errs[len(errs)-1], errTxLost); {
 		select {
 		case j := <-db.jobs:
-			if unsynced && !j.lazy {
+			if unsynced && !j.lazy || j.bulk {
 				next = j
 				break
 			}

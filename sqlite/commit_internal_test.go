@@ -200,3 +200,34 @@ func TestBulkJobRunsAlone(t *testing.T) {
 		t.Errorf("the write after it ran with temp_store %d, want %d (MEMORY)", got, memory)
 	}
 }
+
+// TestBulkJobAfterABatch: a bulk job that arrives while a batch runs is
+// left to a batch of its own, with temporary storage on disk.
+func TestBulkJobAfterABatch(t *testing.T) {
+	db := openMigrated(t, filepath.Join(t.TempDir(), "docsapi.db"))
+	const file = 1
+	var batchTx, bulkTx *sql.Tx
+	bulkStore := make(chan int, 1)
+	err := db.inTx(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+		batchTx = tx
+		go func() {
+			var store int
+			if err := db.inBulkTx(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
+				bulkTx = tx
+				return tx.QueryRowContext(ctx, `PRAGMA temp_store`).Scan(&store)
+			}); err != nil {
+				t.Error(err)
+			}
+			bulkStore <- store
+		}()
+		// The bulk job waits on the committer, which runs this job.
+		time.Sleep(50 * time.Millisecond)
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := <-bulkStore; got != file || bulkTx == batchTx {
+		t.Errorf("the bulk job ran with temp_store %d (want %d), in the batch's transaction: %v", got, file, bulkTx == batchTx)
+	}
+}

@@ -150,6 +150,42 @@ func TestRequestLogMigrationKeepsEntries(t *testing.T) {
 	}
 }
 
+// TestRequestLogNamesInsideAJob: entries written inside a committer job
+// while another writer names an account of its own, and waits for that
+// job, both go through: naming holds no lock across the committer.
+func TestRequestLogNamesInsideAJob(t *testing.T) {
+	ctx := context.Background()
+	db := openMigrated(t, filepath.Join(t.TempDir(), "docsapi.db"))
+	logs := NewRequestLogService(db)
+	other := make(chan error, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- db.inTx(ctx, func(ctx context.Context, _ *sql.Tx) error {
+			go func() { other <- logs.CreateRequestLogs(context.Background(), logEntry("req_other", "acct_other")) }()
+			// The other writer names acct_other, then waits on the
+			// committer, which runs this job.
+			time.Sleep(50 * time.Millisecond)
+			return logs.CreateRequestLogs(ctx, logEntry("req_job", "acct_job"))
+		})
+	}()
+	for _, ch := range []chan error{done, other} {
+		select {
+		case err := <-ch:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("deadlock: the writers are still waiting after 10 s")
+		}
+	}
+	for account, want := range map[string]string{"acct_job": "req_job", "acct_other": "req_other"} {
+		page, _, err := logs.FindRequestLogs(ctx, account, docsapi.RequestLogFilter{}, docsapi.ListParams{Limit: 10})
+		if err != nil || len(page) != 1 || page[0].ID != want {
+			t.Errorf("%s's log: %+v %v, want only %s", account, page, err, want)
+		}
+	}
+}
+
 // TestRequestLogNamesRolledBack: an account's number given inside a
 // transaction that rolls back is not remembered, so that it cannot be
 // given to another account and mix their logs.
@@ -157,13 +193,9 @@ func TestRequestLogNamesRolledBack(t *testing.T) {
 	ctx := context.Background()
 	db := openMigrated(t, filepath.Join(t.TempDir(), "docsapi.db"))
 	logs := NewRequestLogService(db)
-	entry := func(id, account string) []*docsapi.RequestLog {
-		return []*docsapi.RequestLog{{ID: id, AccountID: account, Method: "GET", Path: "/", Route: "GET /", Status: 200,
-			APIKeyID: "key_" + account, Source: docsapi.SourceAPI, CreatedAt: docsapi.Now()}}
-	}
 	rollback := errors.New("rolled back")
 	err := db.inTx(ctx, func(ctx context.Context, _ *sql.Tx) error {
-		if err := logs.CreateRequestLogs(ctx, entry("req_lost", "acct_a")); err != nil {
+		if err := logs.CreateRequestLogs(ctx, logEntry("req_lost", "acct_a")); err != nil {
 			return err
 		}
 		return rollback
@@ -171,7 +203,7 @@ func TestRequestLogNamesRolledBack(t *testing.T) {
 	if !errors.Is(err, rollback) {
 		t.Fatal(err)
 	}
-	for _, e := range [][]*docsapi.RequestLog{entry("req_b", "acct_b"), entry("req_a", "acct_a")} {
+	for _, e := range [][]*docsapi.RequestLog{logEntry("req_b", "acct_b"), logEntry("req_a", "acct_a")} {
 		if err := logs.CreateRequestLogs(ctx, e); err != nil {
 			t.Fatal(err)
 		}
@@ -182,4 +214,10 @@ func TestRequestLogNamesRolledBack(t *testing.T) {
 			t.Errorf("%s's log: %+v %v, want only %s", account, page, err, want)
 		}
 	}
+}
+
+// logEntry returns a batch of one entry of account, by the key "key_"+account.
+func logEntry(id, account string) []*docsapi.RequestLog {
+	return []*docsapi.RequestLog{{ID: id, AccountID: account, Method: "GET", Path: "/", Route: "GET /", Status: 200,
+		APIKeyID: "key_" + account, Source: docsapi.SourceAPI, CreatedAt: docsapi.Now()}}
 }
