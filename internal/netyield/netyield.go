@@ -40,6 +40,7 @@ type yielder struct {
 	mu   sync.Mutex // one byte in the pipe at a time
 	w    *os.File
 	wake chan struct{} // closed when relay stops
+	dead bool          // relay stopped: nobody reads the pipe
 }
 
 func newYielder() *yielder {
@@ -75,9 +76,15 @@ func (y *yielder) relay(r *os.File) {
 func (y *yielder) yield() bool {
 	y.mu.Lock()
 	defer y.mu.Unlock()
+	if y.dead {
+		return false
+	}
 	if _, err := y.w.Write([]byte{0}); err != nil {
+		y.dead = true
 		return false
 	}
 	_, ok := <-y.wake
+	// Once relay stopped, writes would fill the pipe and then block.
+	y.dead = !ok
 	return ok
 }
