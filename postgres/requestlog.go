@@ -226,7 +226,11 @@ func (s requestLogs) RequestLogTimeline(ctx context.Context, accountID string, s
 }
 
 // FindErrorGroups groups the account's failures since then by code and
-// route, with each group's newest examples from a lateral index scan.
+// route, with each group's newest examples from a lateral index scan. The
+// scan may walk the group's history newest first, filtering on the window:
+// a LIMIT of at most the group's count in the window stops it there (a
+// group with one failure in the last hour and 300,000 before, before
+// ANALYZE: 46 ms with a LIMIT of 3).
 func (s requestLogs) FindErrorGroups(ctx context.Context, accountID string, since time.Time, limit int) ([]*docsapi.ErrorGroup, error) {
 	rows, err := s.db.conn(ctx).Query(ctx,
 		`SELECT g.error_code, g.route, g.n, g.first_seen, g.last_seen, e.ids
@@ -238,7 +242,7 @@ func (s requestLogs) FindErrorGroups(ctx context.Context, accountID string, sinc
 		       SELECT id FROM request_logs
 		       WHERE account_id = $1 AND error_code IS NOT NULL AND error_code = g.error_code
 		         AND route = g.route AND created_at >= $2
-		       ORDER BY seq DESC LIMIT $4) x) e
+		       ORDER BY seq DESC LIMIT LEAST($4, g.n)) x) e
 		 ORDER BY g.last_seen DESC, g.error_code, g.route`,
 		accountID, since, limit, docsapi.ErrorGroupExamples)
 	if err != nil {
