@@ -15,6 +15,36 @@ import (
 	dhttp "github.com/docsapi/docsapi/http"
 )
 
+// TestRequestLogNamesEachKey: entries of two keys and two accounts each
+// name their own key, and are found by it (SQLite keeps accounts and keys
+// as numbers of its own).
+func TestRequestLogNamesEachKey(t *testing.T) {
+	e := newEnv(t)
+	secret, keyID := e.newKey(100, docsapi.ScopeResourcesRead, docsapi.ScopeLogsRead)
+	other := e.newAccount()
+	calls := []struct{ key, want string }{{e.rootKey, ""}, {secret, keyID}, {other, ""}}
+	for i, c := range calls {
+		id := e.do("GET", "/v1/resources/res_missing", c.key, nil).want(t, 404).header.Get("Request-Id")
+		got := e.do("GET", "/v1/requests/"+id, c.key, nil).want(t, 200).json(t)["api_key_id"]
+		if s, _ := got.(string); !strings.HasPrefix(s, docsapi.PrefixAPIKey) || c.want != "" && s != c.want {
+			t.Errorf("call %d: api_key_id %v, want %q", i, got, c.want)
+		}
+		calls[i].want = got.(string)
+	}
+	if calls[0].want == calls[1].want || calls[0].want == calls[2].want {
+		t.Errorf("two keys' entries name the same key: %+v", calls)
+	}
+	page := e.do("GET", "/v1/requests", secret, nil).want(t, 200).json(t)["data"].([]any)
+	if len(page) == 0 {
+		t.Fatal("the second key sees no entries")
+	}
+	for _, entry := range page {
+		if got := entry.(map[string]any)["api_key_id"]; got != keyID && got != calls[0].want {
+			t.Errorf("an entry of the account names %v", got)
+		}
+	}
+}
+
 func TestRequestLog(t *testing.T) {
 	e := newEnv(t)
 	failed := e.do("POST", "/v1/resources", e.rootKey, map[string]any{"name": ""}, "Idempotency-Key", "log-1")
@@ -36,8 +66,12 @@ func TestRequestLog(t *testing.T) {
 			t.Errorf("%s = %v, want %v", k, got[k], v)
 		}
 	}
-	if !strings.HasPrefix(got["api_key_id"].(string), "key_") || got["duration_ms"] == nil || got["created_at"] == nil {
-		t.Errorf("entry %s", r.body)
+	root, err := e.srv.APIKeyService.FindAPIKeyByHash(context.Background(), docsapi.HashSecret(e.rootKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["api_key_id"] != root.ID || got["duration_ms"] == nil || got["created_at"] == nil {
+		t.Errorf("entry %s, want api_key_id %s", r.body, root.ID)
 	}
 	if e.do("GET", "/v1/requests/"+replay.header.Get("Request-Id"), e.rootKey, nil).want(t, 200).json(t)["idempotent_replayed"] != true {
 		t.Error("replay not marked in the log")
