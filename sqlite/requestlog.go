@@ -87,14 +87,14 @@ func (c *logNames) numbers(ctx context.Context, db *DB, logs []*docsapi.RequestL
 	c.mu.Unlock()
 	var unnamed []logName
 	for name := range fresh {
-		n, err := c.read(ctx, db, name)
+		n, ok, err := c.read(ctx, db, name)
 		if err != nil {
 			return nil, nil, err
 		}
-		if n == nil {
-			unnamed = append(unnamed, name)
+		if ok {
+			fresh[name] = n
 		} else {
-			fresh[name] = n.(int64)
+			unnamed = append(unnamed, name)
 		}
 	}
 	if len(unnamed) > 0 {
@@ -135,23 +135,24 @@ func (c *logNames) number(ctx context.Context, db *DB, name logName) (any, error
 	if ok {
 		return n, nil
 	}
-	read, err := c.read(ctx, db, name)
-	if read != nil {
-		c.remember(ctx, map[logName]int64{name: read.(int64)})
+	n, ok, err := c.read(ctx, db, name)
+	if err != nil || !ok {
+		return nil, err
 	}
-	return read, err
+	c.remember(ctx, map[logName]int64{name: n})
+	return n, nil
 }
 
-// read returns the number of name in the store, or nil when it has none.
-func (c *logNames) read(ctx context.Context, db *DB, name logName) (any, error) {
+// read returns the number of name in the store, and whether it has one.
+func (c *logNames) read(ctx context.Context, db *DB, name logName) (int64, bool, error) {
 	var n int64
 	err := db.reader(ctx).QueryRowContext(ctx, `SELECT n FROM `+name.table+` WHERE id = ?`, name.id).Scan(&n)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
+		return 0, false, nil
 	} else if err != nil {
-		return nil, fmt.Errorf("number of %s: %w", name.id, err)
+		return 0, false, fmt.Errorf("number of %s: %w", name.id, err)
 	}
-	return n, nil
+	return n, true, nil
 }
 
 // remember caches numbers that have committed: those read or given inside
