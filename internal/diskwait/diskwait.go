@@ -1,0 +1,59 @@
+// Package diskwait lets a one-P server run requests while a goroutine
+// waits on the disk.
+//
+// A goroutine in a system call keeps its P until sysmon takes it back, and
+// sysmon, once it has found nothing to take for a while, looks only every
+// 10 ms. With GOMAXPROCS 1 a checkpoint's fsync of 5-15 ms therefore holds
+// every request, although the CPU is idle meanwhile: on a one-core server
+// the GET p99 at half the peak had clusters of slow requests once a second,
+// at each checkpoint (docs/performance.md, seventh round).
+package diskwait
+
+import (
+	"os"
+	"runtime"
+	"sync"
+)
+
+// enabled is false when the operator set GOMAXPROCS, which is then kept.
+var enabled = os.Getenv("GOMAXPROCS") == ""
+
+var (
+	mu     sync.Mutex
+	depth  int  // callers inside Do
+	raised bool // Do took GOMAXPROCS from 1 to 2
+)
+
+// Do runs f, which may wait on the disk. While it runs, a second P runs the
+// other goroutines if there was only one. Raising and restoring GOMAXPROCS
+// each stop the world for some microseconds: Do suits work that waits
+// milliseconds a few times a second (a checkpoint, a commit of the request
+// log), not every commit of a busy write path, where the requests wait for
+// that very commit anyway.
+func Do(f func()) {
+	enter()
+	defer leave()
+	f()
+}
+
+func enter() {
+	mu.Lock()
+	defer mu.Unlock()
+	depth++
+	if depth == 1 && enabled && runtime.GOMAXPROCS(0) == 1 {
+		runtime.GOMAXPROCS(2)
+		raised = true
+	}
+}
+
+func leave() {
+	mu.Lock()
+	defer mu.Unlock()
+	depth--
+	if depth == 0 && raised {
+		// The default, not 1: it follows the CPUs the process may use, as
+		// GOMAXPROCS did before Do set it.
+		runtime.SetDefaultGOMAXPROCS()
+		raised = false
+	}
+}
