@@ -177,6 +177,11 @@ func (db *DB) commitBatch(conn *sql.Conn, first *job) (next *job) {
 	unsynced := first.lazy && time.Since(db.synced) < lazySyncInterval
 	err := db.setPragma(ctx, &db.unsynced, unsynced, `PRAGMA synchronous = NORMAL`, `PRAGMA synchronous = FULL`)
 	if err == nil {
+		// Nor does a lazy batch checkpoint: a checkpoint syncs, and
+		// syncLazyWork runs it where the requests go on meanwhile.
+		err = db.setPragma(ctx, &db.noCheckpoint, unsynced, `PRAGMA wal_autocheckpoint = 0`, `PRAGMA wal_autocheckpoint = 1000`)
+	}
+	if err == nil {
 		err = db.setPragma(ctx, &db.tempOnDisk, first.bulk, `PRAGMA temp_store = FILE`, `PRAGMA temp_store = MEMORY`)
 	}
 	if err != nil {

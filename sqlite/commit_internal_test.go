@@ -12,19 +12,31 @@ import (
 // commits with (1 NORMAL, 2 FULL), read inside j's work.
 func synchronousIn(t *testing.T, submit func(context.Context, func(context.Context, *sql.Tx) error) error) int {
 	t.Helper()
-	var level int
+	return pragmasIn(t, submit, `PRAGMA synchronous`)[0]
+}
+
+// pragmasIn returns the values of settings of the write connection, read
+// inside one job's work.
+func pragmasIn(t *testing.T, submit func(context.Context, func(context.Context, *sql.Tx) error) error, pragmas ...string) []int {
+	t.Helper()
+	v := make([]int, len(pragmas))
 	err := submit(context.Background(), func(ctx context.Context, tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, `PRAGMA synchronous`).Scan(&level)
+		for i, p := range pragmas {
+			if err := tx.QueryRowContext(ctx, p).Scan(&v[i]); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return level
+	return v
 }
 
 // TestLazyCommits: a batch of lazy jobs commits without its fsync while the
-// last one is recent, and every other batch with it. The steps run in order,
-// each after an idle pause.
+// last one is recent, and every other batch with it; only the batches that
+// sync may checkpoint. The steps run in order, each after an idle pause.
 func TestLazyCommits(t *testing.T) {
 	db := openMigrated(t, filepath.Join(t.TempDir(), "docsapi.db"))
 	const normal, full = 1, 2
@@ -48,8 +60,13 @@ func TestLazyCommits(t *testing.T) {
 		if st.lazy {
 			submit = db.inLazyTx
 		}
-		if got := synchronousIn(t, submit); got != st.want {
-			t.Errorf("%s: synchronous %d, want %d", st.name, got, st.want)
+		got := pragmasIn(t, submit, `PRAGMA synchronous`, `PRAGMA wal_autocheckpoint`)
+		checkpoint := 1000
+		if st.want == normal {
+			checkpoint = 0
+		}
+		if got[0] != st.want || got[1] != checkpoint {
+			t.Errorf("%s: synchronous %d, wal_autocheckpoint %d; want %d, %d", st.name, got[0], got[1], st.want, checkpoint)
 		}
 	}
 }
