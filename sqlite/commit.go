@@ -178,7 +178,11 @@ func (db *DB) commitBatch(conn *sql.Conn, first *job) (next *job) {
 	err := db.setPragma(ctx, &db.unsynced, unsynced, `PRAGMA synchronous = NORMAL`, `PRAGMA synchronous = FULL`)
 	if err == nil {
 		// Nor does a lazy batch checkpoint: a checkpoint syncs, and
-		// syncLazyWork runs it where the requests go on meanwhile.
+		// syncLazyWork runs it where the requests go on meanwhile. A
+		// batch that syncs still checkpoints past 1,000 frames, then
+		// with up to a second of lazy work, on the only P: under
+		// diskwait, every such commit doubled the creates' p99 at half
+		// the peak (docs/performance.md, seventh round).
 		err = db.setPragma(ctx, &db.noCheckpoint, unsynced, `PRAGMA wal_autocheckpoint = 0`, `PRAGMA wal_autocheckpoint = 1000`)
 	}
 	if err == nil {
@@ -242,8 +246,9 @@ func (db *DB) commitBatch(conn *sql.Conn, first *job) (next *job) {
 
 // setPragma switches a setting of the write connection between two values,
 // as the batch about to start needs: synchronous NORMAL (lazy work, no
-// fsync) or FULL, temp_store FILE (bulk work) or MEMORY. SQLite changes
-// either only outside a transaction; it is done only when *cur differs.
+// fsync) or FULL, wal_autocheckpoint 0 (lazy work) or 1000, temp_store
+// FILE (bulk work) or MEMORY. SQLite changes the first only outside a
+// transaction; each is set only when *cur differs.
 func (db *DB) setPragma(ctx context.Context, cur *bool, want bool, on, off string) error {
 	if want == *cur {
 		return nil

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -246,5 +247,44 @@ func TestBulkJobAfterABatch(t *testing.T) {
 	}
 	if got := <-bulkStore; got != file || bulkTx == batchTx {
 		t.Errorf("the bulk job ran with temp_store %d (want %d), in the batch's transaction: %v", got, file, bulkTx == batchTx)
+	}
+}
+
+// TestLazyBatchesDoNotCheckpoint: a lazy batch leaves even 8 MiB in the
+// WAL, twice the size at which a commit that syncs checkpoints, and
+// syncLazyWork copies it into the database file a second after the last
+// fsync.
+func TestLazyBatchesDoNotCheckpoint(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "docsapi.db")
+	db := openMigrated(t, path)
+	bg := context.Background()
+	const size = 8 << 20
+	fileSize := func() int64 {
+		t.Helper()
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	if err := db.inTx(bg, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `CREATE TABLE filler (b BLOB)`)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.inLazyTx(bg, func(ctx context.Context, tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO filler VALUES (randomblob(?))`, size)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := fileSize(); got >= size {
+		t.Fatalf("the database file is %d bytes right after the lazy commit: it checkpointed", got)
+	}
+	for deadline := time.Now().Add(lazySyncInterval + 3*time.Second); fileSize() < size; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the database file is %d bytes %v after the lazy commit: syncLazyWork did not checkpoint", fileSize(), lazySyncInterval+3*time.Second)
+		}
 	}
 }

@@ -44,7 +44,7 @@ type DB struct {
 
 	// The committer's: when it last committed with a fsync, whether lazy
 	// work committed since waits for one, and whether its connection
-	// commits without one now (inLazyTx).
+	// commits without one, and without checkpoints, now (inLazyTx).
 	synced       time.Time
 	unsyncedWork bool
 	unsynced     bool

@@ -15,8 +15,10 @@ import (
 	"sync"
 )
 
-// enabled is false when the operator set GOMAXPROCS, which is then kept.
-var enabled = os.Getenv("GOMAXPROCS") == ""
+// enabled: only where Go's default is one P, a process with one CPU (a
+// machine's, or taskset's), so that restoring the default restores 1. A
+// GOMAXPROCS that the operator or the program set is kept.
+var enabled = os.Getenv("GOMAXPROCS") == "" && runtime.NumCPU() == 1
 
 var (
 	mu     sync.Mutex
@@ -51,8 +53,8 @@ func leave() {
 	defer mu.Unlock()
 	depth--
 	if depth == 0 && raised {
-		// The default, not 1: it follows the CPUs the process may use, as
-		// GOMAXPROCS did before Do set it.
+		// The default (1), not GOMAXPROCS(1): Go keeps updating the
+		// default when the CPUs the process may use change.
 		runtime.SetDefaultGOMAXPROCS()
 		raised = false
 	}

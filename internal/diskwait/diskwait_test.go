@@ -45,3 +45,37 @@ func TestDo(t *testing.T) {
 		})
 	}
 }
+
+// TestDoOverlapping: two goroutines in Do at once, neither inside the
+// other's (two databases' committers): the second P stays until both are
+// out.
+func TestDoOverlapping(t *testing.T) {
+	defer runtime.SetDefaultGOMAXPROCS()
+	defer func(e bool) { enabled = e }(enabled)
+	enabled = true
+	runtime.GOMAXPROCS(1)
+	aIn, aOut, bIn, bOut := make(chan struct{}), make(chan struct{}), make(chan struct{}), make(chan struct{})
+	go Do(func() { close(aIn); <-aOut })
+	<-aIn
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		Do(func() { close(bIn); <-bOut })
+	}()
+	<-bIn
+	close(aOut)
+	// a's Do returns on its own goroutine; wait until it has left.
+	for mu.Lock(); depth != 1; mu.Lock() {
+		mu.Unlock()
+		runtime.Gosched()
+	}
+	mu.Unlock()
+	if got := runtime.GOMAXPROCS(0); got != 2 {
+		t.Errorf("GOMAXPROCS %d after the first Do returned while the second runs, want 2", got)
+	}
+	close(bOut)
+	<-done
+	if raised {
+		t.Error("both Do returned, and GOMAXPROCS is still raised")
+	}
+}
