@@ -37,8 +37,12 @@ type job struct {
 	bulk bool
 }
 
-// lazySyncInterval bounds how long the work of lazy jobs may stay unsynced.
-const lazySyncInterval = time.Second
+// lazySyncInterval bounds how long the work of lazy jobs may stay unsynced,
+// and so how much of it the WAL holds, as lazy commits do not checkpoint:
+// at a second, a write among many reads took 25-35 ms instead of 7 to
+// checkpoint that second of request log in its commit (docs/performance.md,
+// seventh round).
+const lazySyncInterval = 250 * time.Millisecond
 
 // inTx runs fn in the transaction that ctx carries, or as a job of the
 // group committer, returning once its work has committed or rolled back.
@@ -154,8 +158,8 @@ func (db *DB) syncLazyWork() bool {
 	}
 	var busy, frames, copied int
 	var err error
-	// Once a second under load, and it syncs twice: the requests run
-	// meanwhile.
+	// Four times a second under load, and it syncs twice: the requests
+	// run meanwhile.
 	diskwait.Do(func() {
 		err = db.writeStmts.QueryRowContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &copied)
 	})
@@ -180,7 +184,7 @@ func (db *DB) commitBatch(conn *sql.Conn, first *job) (next *job) {
 		// Nor does a lazy batch checkpoint: a checkpoint syncs, and
 		// syncLazyWork runs it where the requests go on meanwhile. A
 		// batch that syncs still checkpoints past 1,000 frames, then
-		// with up to a second of lazy work, on the only P: under
+		// with up to lazySyncInterval of lazy work, on the only P: under
 		// diskwait, every such commit doubled the creates' p99 at half
 		// the peak (docs/performance.md, seventh round).
 		err = db.setPragma(ctx, &db.noCheckpoint, unsynced, `PRAGMA wal_autocheckpoint = 0`, `PRAGMA wal_autocheckpoint = 1000`)

@@ -102,7 +102,7 @@ func Open(path string) (*DB, error) {
 	// gave creates 7% more throughput while every request-log batch had
 	// its fsync; since those skip it, the size makes no difference to it
 	// (docs/performance.md, fifth round). Batches of lazy work do not
-	// checkpoint at all: syncLazyWork does, once a second (commitBatch).
+	// checkpoint at all: syncLazyWork does, every 250 ms (commitBatch).
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(1000)"
 	// The path goes into a file: URI, where %, ? and # have meanings.
 	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)

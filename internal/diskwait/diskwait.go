@@ -5,8 +5,8 @@
 // sysmon, once it has found nothing to take for a while, looks only every
 // 10 ms. With GOMAXPROCS 1 a checkpoint's fsync of 5-15 ms therefore holds
 // every request, although the CPU is idle meanwhile: on a one-core server
-// the GET p99 at half the peak had clusters of slow requests once a second,
-// at each checkpoint (docs/performance.md, seventh round).
+// the GET p99 at half the peak had clusters of slow requests at each
+// checkpoint of the request log (docs/performance.md, seventh round).
 package diskwait
 
 import (
