@@ -179,18 +179,9 @@ func (db *DB) commitBatch(conn *sql.Conn, first *job) (next *job) {
 	// Not the jobs' contexts: one caller leaving must not roll back others.
 	ctx := context.Background()
 	unsynced := first.lazy && time.Since(db.synced) < lazySyncInterval
-	err := db.setPragma(ctx, &db.unsynced, unsynced, `PRAGMA synchronous = NORMAL`, `PRAGMA synchronous = FULL`)
+	err := db.setPragmas(ctx, &db.unsynced, unsynced, lazyPragmas, syncedPragmas)
 	if err == nil {
-		// Nor does a lazy batch checkpoint: a checkpoint syncs, and
-		// syncLazyWork runs it where the requests go on meanwhile. A
-		// batch that syncs still checkpoints past 1,000 frames, then
-		// with up to lazySyncInterval of lazy work, on the only P: under
-		// diskwait, every such commit doubled the creates' p99 at half
-		// the peak (docs/performance.md, seventh round).
-		err = db.setPragma(ctx, &db.noCheckpoint, unsynced, `PRAGMA wal_autocheckpoint = 0`, `PRAGMA wal_autocheckpoint = 1000`)
-	}
-	if err == nil {
-		err = db.setPragma(ctx, &db.tempOnDisk, first.bulk, `PRAGMA temp_store = FILE`, `PRAGMA temp_store = MEMORY`)
+		err = db.setPragmas(ctx, &db.tempOnDisk, first.bulk, bulkPragmas, smallPragmas)
 	}
 	if err != nil {
 		first.done <- err
@@ -248,21 +239,37 @@ func (db *DB) commitBatch(conn *sql.Conn, first *job) (next *job) {
 	return next
 }
 
-// setPragma switches a setting of the write connection between two values,
-// as the batch about to start needs: synchronous NORMAL (lazy work, no
-// fsync) or FULL, wal_autocheckpoint 0 (lazy work) or 1000, temp_store
-// FILE (bulk work) or MEMORY. SQLite changes the first only outside a
-// transaction; each is set only when *cur differs.
-func (db *DB) setPragma(ctx context.Context, cur *bool, want bool, on, off string) error {
+// The write connection's settings for the batch about to start. A lazy
+// batch commits without its fsync, and without checkpointing: a checkpoint
+// syncs, and syncLazyWork runs it where the requests go on meanwhile. A
+// batch that syncs still checkpoints past 1,000 frames, then with up to
+// lazySyncInterval of lazy work, on the only P: under diskwait, every such
+// commit doubled the creates' p99 at half the peak (docs/performance.md,
+// seventh round). A bulk batch keeps its temporary storage on disk.
+var (
+	lazyPragmas   = []string{`PRAGMA synchronous = NORMAL`, `PRAGMA wal_autocheckpoint = 0`}
+	syncedPragmas = []string{`PRAGMA synchronous = FULL`, `PRAGMA wal_autocheckpoint = 1000`}
+	bulkPragmas   = []string{`PRAGMA temp_store = FILE`}
+	smallPragmas  = []string{`PRAGMA temp_store = MEMORY`}
+)
+
+// setPragmas switches the write connection between two sets of settings,
+// on when want, else off; *cur says which it has. SQLite changes
+// synchronous only outside a transaction, so it is done before the batch,
+// and only when *cur differs. After a failure *cur is unchanged, and the
+// next batch sets the whole set again.
+func (db *DB) setPragmas(ctx context.Context, cur *bool, want bool, on, off []string) error {
 	if want == *cur {
 		return nil
 	}
-	setting := off
+	settings := off
 	if want {
-		setting = on
+		settings = on
 	}
-	if _, err := db.writeStmts.ExecContext(ctx, setting); err != nil {
-		return fmt.Errorf("%s: %w", setting, err)
+	for _, s := range settings {
+		if _, err := db.writeStmts.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
 	}
 	*cur = want
 	return nil

@@ -48,7 +48,6 @@ type DB struct {
 	synced       time.Time
 	unsyncedWork bool
 	unsynced     bool
-	noCheckpoint bool
 	tempOnDisk   bool
 }
 

@@ -29,9 +29,10 @@ var (
 // Do runs f, which may wait on the disk. While it runs, a second P runs the
 // other goroutines if there was only one. Raising and restoring GOMAXPROCS
 // each stop the world for some microseconds: Do suits work that waits
-// milliseconds a few times a second (a checkpoint, a commit of the request
-// log), not every commit of a busy write path, where the requests wait for
-// that very commit anyway.
+// milliseconds a few times a second (a checkpoint), not every commit of a
+// busy write path, where the requests wait for that very commit anyway and
+// the second thread took the core from the committer (docs/performance.md,
+// seventh round).
 func Do(f func()) {
 	enter()
 	defer leave()
