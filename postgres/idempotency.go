@@ -26,43 +26,26 @@ func (s *IdempotencyService) Begin(ctx context.Context, accountID, key, fingerpr
 	// working under the key.
 	ctx, cancel := context.WithTimeout(ctx, docsapi.IdempotencyWait)
 	defer cancel()
-	// A read first: it takes no lock and waits for none, so a duplicate of a
-	// running request gets its answer without touching the row that the
-	// first request's transaction is about to update.
-	rec, err := findIdempotencyRecord(ctx, s.db.pool, accountID, key)
-	if err != nil {
-		return nil, nil, err
-	}
-	if rec != nil && rec.expired {
+	claim := docsapi.NewIdempotencyClaim(accountID, key, fingerprint, requestID)
+	rec, err := s.claim(ctx, claim)
+	if err == nil && rec != nil && rec.expired {
 		// Past its TTL but not purged yet: it no longer counts, and the
 		// claim needs its place.
 		if _, err := s.db.pool.Exec(ctx, `DELETE FROM idempotency_keys WHERE account_id = $1 AND key = $2 AND created_at < $3`,
 			accountID, key, ttlCutoff()); err != nil {
 			return nil, nil, fmt.Errorf("delete expired idempotency key: %w", err)
 		}
-		rec = nil
+		if rec, err = s.claim(ctx, claim); err == nil && rec != nil && rec.expired {
+			// Claimed meanwhile by an instance whose clock is a day
+			// behind: the caller asks again.
+			err = docsapi.ErrIdempotencyInProgress
+		}
 	}
-	claim := docsapi.NewIdempotencyClaim(accountID, key, fingerprint, requestID)
+	if err != nil {
+		return nil, nil, err
+	}
 	if rec == nil {
-		tag, err := s.db.pool.Exec(ctx,
-			`INSERT INTO idempotency_keys (account_id, key, fingerprint, request_id, token, locked_at, created_at)
-			 VALUES ($1, $2, $3, $4, $5, now(), $6)
-			 ON CONFLICT (account_id, key) DO NOTHING`,
-			accountID, key, fingerprint, requestID, claim.Token, docsapi.Now())
-		if err != nil {
-			return nil, nil, fmt.Errorf("insert idempotency key: %w", err)
-		}
-		if tag.RowsAffected() == 1 {
-			return claim, nil, nil
-		}
-		// Another request claimed the key since the read: answer from its record.
-		if rec, err = findIdempotencyRecord(ctx, s.db.pool, accountID, key); err != nil {
-			return nil, nil, err
-		}
-		if rec == nil || rec.expired {
-			// Claimed and released in between; the caller asks again.
-			return nil, nil, docsapi.ErrIdempotencyInProgress
-		}
+		return claim, nil, nil
 	}
 	if stored, err := rec.Resolve(fingerprint); stored != nil || err != nil {
 		return nil, stored, err
@@ -80,6 +63,33 @@ func (s *IdempotencyService) Begin(ctx context.Context, accountID, key, fingerpr
 		return nil, nil, docsapi.ErrIdempotencyInProgress
 	}
 	return claim, nil, nil
+}
+
+// claim inserts c's claim and returns nil, or the record that holds the
+// key already. A new key, the common case, costs one round trip: reading
+// first cost every create a second one (creates 1.14 times as fast,
+// docs/performance.md). ON CONFLICT DO NOTHING locks no row; it waits only
+// for a transaction that wrote the key's row and has not committed: a
+// claim being inserted, or a request's work between storing its response,
+// its last statement, and its commit.
+func (s *IdempotencyService) claim(ctx context.Context, c *docsapi.IdempotencyClaim) (*idempotencyRecord, error) {
+	tag, err := s.db.pool.Exec(ctx,
+		`INSERT INTO idempotency_keys (account_id, key, fingerprint, request_id, token, locked_at, created_at)
+		 VALUES ($1, $2, $3, $4, $5, now(), $6)
+		 ON CONFLICT (account_id, key) DO NOTHING`,
+		c.AccountID, c.Key, c.Fingerprint, c.RequestID, c.Token, docsapi.Now())
+	if err != nil {
+		return nil, fmt.Errorf("insert idempotency key: %w", err)
+	}
+	if tag.RowsAffected() == 1 {
+		return nil, nil
+	}
+	rec, err := findIdempotencyRecord(ctx, s.db.pool, c.AccountID, c.Key)
+	if err == nil && rec == nil {
+		// Claimed and released since the insert; the caller asks again.
+		err = docsapi.ErrIdempotencyInProgress
+	}
+	return rec, err
 }
 
 // ttlCutoff is the creation time before which a record has expired.
