@@ -8,6 +8,7 @@ import (
 
 	"github.com/docsapi/docsapi"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -67,18 +68,27 @@ func (s *IdempotencyService) Begin(ctx context.Context, accountID, key, fingerpr
 
 // claim inserts c's claim and returns nil, or the record that holds the
 // key already. A new key, the common case, costs one round trip: reading
-// first cost every create a second one (creates 1.14 times as fast,
-// docs/performance.md). ON CONFLICT DO NOTHING locks no row; it waits only
-// for a transaction that wrote the key's row and has not committed: a
-// claim being inserted, or a request's work between storing its response,
-// its last statement, and its commit.
+// first cost every create a second one. ON CONFLICT DO NOTHING locks no
+// row; it waits only for a transaction that wrote the key's row and has
+// not committed: a claim being inserted, or a request's work between
+// storing its response, its last statement, and its commit.
+//
+// The claim commits without waiting for the disk (synchronous_commit off,
+// for this transaction only: the batch is one transaction). The WAL is one
+// sequence, so the commit of the work, which the response waits for,
+// makes the claim durable too; a claim lost with the database before that
+// had no work committed under it, and a retry claims the key again.
+// Together, creates 1.18 times as fast (docs/performance.md).
 func (s *IdempotencyService) claim(ctx context.Context, c *docsapi.IdempotencyClaim) (*idempotencyRecord, error) {
-	tag, err := s.db.pool.Exec(ctx,
-		`INSERT INTO idempotency_keys (account_id, key, fingerprint, request_id, token, locked_at, created_at)
+	var b pgx.Batch
+	b.Queue(`SELECT set_config('synchronous_commit', 'off', true)`)
+	insert := b.Queue(`INSERT INTO idempotency_keys (account_id, key, fingerprint, request_id, token, locked_at, created_at)
 		 VALUES ($1, $2, $3, $4, $5, now(), $6)
 		 ON CONFLICT (account_id, key) DO NOTHING`,
 		c.AccountID, c.Key, c.Fingerprint, c.RequestID, c.Token, docsapi.Now())
-	if err != nil {
+	var tag pgconn.CommandTag
+	insert.Exec(func(t pgconn.CommandTag) error { tag = t; return nil })
+	if err := s.db.pool.SendBatch(ctx, &b).Close(); err != nil {
 		return nil, fmt.Errorf("insert idempotency key: %w", err)
 	}
 	if tag.RowsAffected() == 1 {
