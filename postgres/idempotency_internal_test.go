@@ -128,9 +128,12 @@ func TestIdempotencyConcurrentBegin(t *testing.T) {
 	}
 }
 
-// TestIdempotencyDuplicateDoesNotWait holds a lock on the record's row in
-// the first request's open transaction, as its Complete does once it stores
-// the response: a duplicate on another handle still answers at once.
+// TestIdempotencyDuplicateDoesNotWait writes the record's row in the first
+// request's open transaction, as its Complete does when it stores the
+// response: a duplicate on another handle, whose claim's insert waits for
+// that transaction, is told the key is in progress instead of waiting for
+// the commit (claimLockTimeout). Without the bound it would wait until its
+// context ended.
 func TestIdempotencyDuplicateDoesNotWait(t *testing.T) {
 	ctx := context.Background()
 	u := testSchemaURL(t)
@@ -140,7 +143,7 @@ func TestIdempotencyDuplicateDoesNotWait(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, err = first.Complete(ctx, c, func(ctx context.Context) (*docsapi.StoredResponse, error) {
-		if _, err := first.db.conn(ctx).Exec(ctx, `SELECT 1 FROM idempotency_keys WHERE key = 'k' FOR UPDATE`); err != nil {
+		if _, err := first.db.conn(ctx).Exec(ctx, `UPDATE idempotency_keys SET locked_at = locked_at WHERE key = 'k'`); err != nil {
 			return nil, err
 		}
 		wait, cancel := context.WithTimeout(ctx, 2*time.Second)
