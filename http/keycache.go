@@ -3,7 +3,7 @@ package http
 import (
 	"context"
 	"crypto/sha256"
-	"strings"
+	"slices"
 	"sync"
 	"time"
 	"unique"
@@ -31,23 +31,25 @@ type keyCache struct {
 	m     map[[sha256.Size]byte]cachedKey
 	swept time.Time
 	now   func() time.Time
+	epoch time.Time // what the entries' times count from
 }
 
 // cachedKey is a key and when it was read from the store (for
-// keyCacheTTL) and last used (for keyKnownTTL), in Unix nanoseconds: a
-// time.Time is three times the size. The handles keep the key's account
-// id and scope set shared with the other cached keys that have them
-// (authFields) for as long as one of those is cached.
+// keyCacheTTL) and last used (for keyKnownTTL), as durations since the
+// cache's epoch: a time.Time is three times the size. Durations between
+// times from time.Now use the monotonic clock, so that a step back of the
+// wall clock cannot keep a revoked key fresh. The handle keeps the key's
+// account id shared with the other cached keys of the account for as long
+// as one of them is cached (authFields).
 type cachedKey struct {
 	key     *docsapi.APIKey
-	fetched int64
-	used    int64
+	fetched time.Duration
+	used    time.Duration
 	account unique.Handle[string]
-	scopes  unique.Handle[string]
 }
 
 func newKeyCache(svc docsapi.APIKeyService) *keyCache {
-	return &keyCache{svc: svc, m: map[[sha256.Size]byte]cachedKey{}, now: time.Now}
+	return &keyCache{svc: svc, m: map[[sha256.Size]byte]cachedKey{}, now: time.Now, epoch: time.Now()}
 }
 
 // Cached returns the key with this secret when the cache holds it fresh.
@@ -62,9 +64,9 @@ func (c *keyCache) Cached(secret string) (key *docsapi.APIKey, fresh, known bool
 	if !ok {
 		return nil, false, false
 	}
-	e.used = now.UnixNano()
+	e.used = now.Sub(c.epoch)
 	c.m[hash] = e
-	if now.UnixNano()-e.fetched < int64(keyCacheTTL) {
+	if e.used-e.fetched < keyCacheTTL {
 		return e.key, true, false
 	}
 	return nil, false, e.key.RevokedAt == nil
@@ -82,7 +84,8 @@ func (c *keyCache) Find(ctx context.Context, secret string) (*docsapi.APIKey, er
 		return nil, err
 	}
 	e := authFields(key)
-	e.fetched, e.used = now.UnixNano(), now.UnixNano()
+	e.fetched = now.Sub(c.epoch)
+	e.used = e.fetched
 	c.mu.Lock()
 	if now.Sub(c.swept) >= time.Minute {
 		c.sweep(now)
@@ -95,14 +98,26 @@ func (c *keyCache) Find(ctx context.Context, secret string) (*docsapi.APIKey, er
 // authFields is the cache entry of k, with a copy of what authentication
 // and the handlers read of it (handlers that show a key read it from the
 // store): a server that has seen 100,000 keys holds about 12 MB less of
-// name, prefix, hash and last use. The account id and the scopes are the
-// ones other cached keys share: 100,000 keys of one account, with one
-// scope set, took 8 MB less (docs/performance.md, ninth round).
+// name, prefix, hash and last use. The account id and the scope names are
+// the ones other cached keys share: 100,000 keys of one account took 8 MB
+// less (docs/performance.md, ninth round).
 func authFields(k *docsapi.APIKey) cachedKey {
 	account := unique.Make(k.AccountID)
-	scopes := unique.Make(strings.Join(k.Scopes, " "))
-	return cachedKey{account: account, scopes: scopes, key: &docsapi.APIKey{ID: k.ID, AccountID: account.Value(),
-		Scopes: strings.Fields(scopes.Value()), RateLimit: k.RateLimit, CreatedAt: k.CreatedAt, RevokedAt: k.RevokedAt}}
+	scopes := make([]string, len(k.Scopes))
+	for i, s := range k.Scopes {
+		scopes[i] = sharedScope(s)
+	}
+	return cachedKey{account: account, key: &docsapi.APIKey{ID: k.ID, AccountID: account.Value(),
+		Scopes: scopes, RateLimit: k.RateLimit, CreatedAt: k.CreatedAt, RevokedAt: k.RevokedAt}}
+}
+
+// sharedScope returns the docsapi.Scopes name equal to s, or s itself when
+// it names no scope (and so grants nothing).
+func sharedScope(s string) string {
+	if i := slices.Index(docsapi.Scopes, s); i >= 0 {
+		return docsapi.Scopes[i]
+	}
+	return s
 }
 
 // secretSum is the SHA-256 sum whose hex form docsapi.HashSecret returns.
@@ -118,7 +133,7 @@ func secretSum(secret string) [sha256.Size]byte {
 func (c *keyCache) sweep(now time.Time) {
 	c.swept = now
 	for h, e := range c.m {
-		if now.UnixNano()-e.used >= int64(keyKnownTTL) {
+		if now.Sub(c.epoch)-e.used >= keyKnownTTL {
 			delete(c.m, h)
 		}
 	}

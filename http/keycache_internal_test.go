@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 	"unsafe"
@@ -11,48 +12,64 @@ import (
 	"github.com/docsapi/docsapi/sqlite"
 )
 
-// keyCacheStore is a migrated SQLite file with one account; it returns the
-// key service and a function that stores a new key of that account with
-// the given scopes and returns its secret.
-func keyCacheStore(t *testing.T) (docsapi.APIKeyService, func(scopes ...string) string) {
+// keyCacheStore is a migrated SQLite file; newAccount adds an account and
+// returns its id, newKey adds a key of an account and returns its secret
+// and id.
+type keyCacheStore struct {
+	t   *testing.T
+	svc docsapi.Services
+}
+
+func newKeyCacheStore(t *testing.T) *keyCacheStore {
 	t.Helper()
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "keys.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	ctx := context.Background()
-	if err := db.Migrate(ctx); err != nil {
+	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	svc := sqlite.NewServices(db)
-	acct, _, _, err := svc.Accounts.CreateAccount(ctx, "cache", "")
+	return &keyCacheStore{t: t, svc: sqlite.NewServices(db)}
+}
+
+func (s *keyCacheStore) newAccount() string {
+	s.t.Helper()
+	acct, _, _, err := s.svc.Accounts.CreateAccount(context.Background(), "cache", "")
 	if err != nil {
-		t.Fatal(err)
+		s.t.Fatal(err)
 	}
-	return svc.APIKeys, func(scopes ...string) string {
-		t.Helper()
-		secret := docsapi.NewSecret()
-		k := &docsapi.APIKey{ID: docsapi.NewID(docsapi.PrefixAPIKey), AccountID: acct.ID, Name: "k", Scopes: scopes,
-			RateLimit: docsapi.DefaultRateLimit, CreatedAt: docsapi.Now()}
-		k.SetSecret(secret)
-		if err := svc.APIKeys.CreateAPIKey(ctx, k); err != nil {
-			t.Fatal(err)
-		}
-		return secret
+	return acct.ID
+}
+
+func (s *keyCacheStore) newKey(accountID string, scopes ...string) (secret, id string) {
+	s.t.Helper()
+	secret = docsapi.NewSecret()
+	k := &docsapi.APIKey{ID: docsapi.NewID(docsapi.PrefixAPIKey), AccountID: accountID, Name: "k", Scopes: scopes,
+		RateLimit: docsapi.DefaultRateLimit, CreatedAt: docsapi.Now()}
+	k.SetSecret(secret)
+	if err := s.svc.APIKeys.CreateAPIKey(context.Background(), k); err != nil {
+		s.t.Fatal(err)
 	}
+	return secret, k.ID
 }
 
 // TestKeyCacheLifetimes: a found key is fresh for keyCacheTTL, then known
-// but stale until keyKnownTTL after its last use, then swept; an unknown
-// secret is never cached.
+// but stale until keyKnownTTL after its last use, when a sweep drops it;
+// an unknown secret is never cached, and a revoked key is not known once
+// stale.
 func TestKeyCacheLifetimes(t *testing.T) {
-	svc, newKey := keyCacheStore(t)
-	secret := newKey(docsapi.ScopeResourcesRead)
-	c := newKeyCache(svc)
+	store := newKeyCacheStore(t)
+	acct := store.newAccount()
+	secret, _ := store.newKey(acct, docsapi.ScopeResourcesRead)
+	revokedSecret, revokedID := store.newKey(acct, docsapi.ScopeResourcesRead)
+	ctx := context.Background()
+	if _, err := store.svc.APIKeys.RevokeAPIKey(ctx, acct, revokedID); err != nil {
+		t.Fatal(err)
+	}
+	c := newKeyCache(store.svc.APIKeys)
 	now := time.Unix(1_800_000_000, 0)
 	c.now = func() time.Time { return now }
-	ctx := context.Background()
 
 	if k, err := c.Find(ctx, docsapi.NewSecret()); err != nil || k != nil {
 		t.Fatalf("Find(unknown) = %v, %v; want nil, nil", k, err)
@@ -61,64 +78,93 @@ func TestKeyCacheLifetimes(t *testing.T) {
 		t.Fatalf("an unknown secret was cached: %d entries", len(c.m))
 	}
 	found, err := c.Find(ctx, secret)
-	if err != nil || found == nil {
-		t.Fatalf("Find = %v, %v", found, err)
+	if err != nil || found == nil || found.RevokedAt != nil {
+		t.Fatalf("Find = %+v, %v; want the key", found, err)
+	}
+	revoked, err := c.Find(ctx, revokedSecret)
+	if err != nil || revoked == nil || revoked.RevokedAt == nil {
+		t.Fatalf("Find(revoked) = %+v, %v; want the key, revoked", revoked, err)
+	}
+	sweep := func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.sweep(now)
 	}
 	for _, tc := range []struct {
 		name         string
 		after        time.Duration // since the previous step
+		sweep        bool
 		fresh, known bool
 	}{
-		{"at once", 0, true, false},
-		{"just within the TTL", keyCacheTTL - time.Nanosecond, true, false},
-		{"at the TTL", time.Nanosecond, false, true},
-		{"a day after the last use, less a nanosecond", keyKnownTTL - time.Nanosecond, false, true},
+		{"at once", 0, false, true, false},
+		{"just within the TTL", keyCacheTTL - time.Nanosecond, false, true, false},
+		{"at the TTL", time.Nanosecond, false, false, true},
+		{"swept a day after the last use, less a nanosecond", keyKnownTTL - time.Nanosecond, true, false, true},
+		{"swept a day after the last use", keyKnownTTL, true, false, false},
 	} {
 		now = now.Add(tc.after)
+		if tc.sweep {
+			sweep()
+		}
 		k, fresh, known := c.Cached(secret)
 		if fresh != tc.fresh || known != tc.known || (k == found) != tc.fresh {
 			t.Errorf("%s: Cached = %p, %v, %v; want fresh %v, known %v", tc.name, k, fresh, known, tc.fresh, tc.known)
 		}
+		if tc.name == "at the TTL" {
+			if _, fresh, known := c.Cached(revokedSecret); fresh || known {
+				t.Errorf("revoked key at the TTL: fresh %v, known %v; want neither", fresh, known)
+			}
+		}
+	}
+
+	// Find sweeps once a minute has passed since the last sweep.
+	if _, err := c.Find(ctx, secret); err != nil {
+		t.Fatal(err)
 	}
 	now = now.Add(keyKnownTTL)
-	c.mu.Lock()
-	c.sweep(now)
-	c.mu.Unlock()
-	if _, fresh, known := c.Cached(secret); fresh || known {
-		t.Errorf("after a day unused: fresh %v, known %v; want neither", fresh, known)
+	other, _ := store.newKey(acct, docsapi.ScopeResourcesRead)
+	if _, err := c.Find(ctx, other); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, known := c.Cached(secret); known {
+		t.Error("Find did not sweep an entry unused for a day")
 	}
 }
 
-// TestKeyCacheSharesAccountAndScopes: cached keys of one account with the
-// same scopes hold one copy of the account id and of the scope names, and
-// each still has its own id and what authentication reads.
+// TestKeyCacheSharesAccountAndScopes: cached keys hold their own account
+// id, scopes and id, and keys of one account share the account id's
+// bytes, as all keys share the scope names'.
 func TestKeyCacheSharesAccountAndScopes(t *testing.T) {
-	svc, newKey := keyCacheStore(t)
-	c := newKeyCache(svc)
+	store := newKeyCacheStore(t)
+	acct1, acct2 := store.newAccount(), store.newAccount()
+	c := newKeyCache(store.svc.APIKeys)
 	ctx := context.Background()
-	var keys []*docsapi.APIKey
-	for _, scopes := range [][]string{
-		{docsapi.ScopeResourcesRead, docsapi.ScopeResourcesWrite},
-		{docsapi.ScopeResourcesRead, docsapi.ScopeResourcesWrite},
-		{docsapi.ScopeResourcesRead},
-	} {
-		k, err := c.Find(ctx, newKey(scopes...))
+	tests := []struct {
+		account string
+		scopes  []string
+	}{
+		{acct1, []string{docsapi.ScopeResourcesRead, docsapi.ScopeResourcesWrite}},
+		{acct1, []string{docsapi.ScopeResourcesRead, docsapi.ScopeResourcesWrite}},
+		{acct1, []string{docsapi.ScopeResourcesRead}},
+		{acct2, []string{docsapi.ScopeAll}},
+	}
+	keys := make([]*docsapi.APIKey, len(tests))
+	for i, tc := range tests {
+		secret, id := store.newKey(tc.account, tc.scopes...)
+		k, err := c.Find(ctx, secret)
 		if err != nil || k == nil {
 			t.Fatalf("Find = %v, %v", k, err)
 		}
-		if len(k.Scopes) != len(scopes) || !k.HasScope(scopes[0]) || k.RateLimit != docsapi.DefaultRateLimit {
-			t.Fatalf("cached key %+v; want scopes %v, rate limit %d", k, scopes, docsapi.DefaultRateLimit)
+		if k.ID != id || k.AccountID != tc.account || !slices.Equal(k.Scopes, tc.scopes) || k.RateLimit != docsapi.DefaultRateLimit {
+			t.Fatalf("cached key %+v; want id %s, account %s, scopes %v, rate limit %d", k, id, tc.account, tc.scopes, docsapi.DefaultRateLimit)
 		}
-		keys = append(keys, k)
-	}
-	if keys[0].ID == keys[1].ID {
-		t.Fatal("two keys cached with one id")
+		keys[i] = k
 	}
 	if unsafe.StringData(keys[0].AccountID) != unsafe.StringData(keys[2].AccountID) {
 		t.Error("the account id is copied per key")
 	}
-	if unsafe.StringData(keys[0].Scopes[0]) != unsafe.StringData(keys[1].Scopes[0]) {
-		t.Error("a scope set is copied per key")
+	if unsafe.StringData(keys[0].Scopes[0]) != unsafe.StringData(keys[2].Scopes[0]) {
+		t.Error("a scope name is copied per key")
 	}
 	if keys[1].HasScope(docsapi.ScopeResourcesWrite) == keys[2].HasScope(docsapi.ScopeResourcesWrite) {
 		t.Error("keys with different scopes share them")
