@@ -95,12 +95,15 @@ func TestKeyCacheLifetimes(t *testing.T) {
 		after        time.Duration // since the previous step
 		sweep        bool
 		fresh, known bool
+		// checkRevoked: the revoked key, cached as long, is neither fresh
+		// nor known.
+		checkRevoked bool
 	}{
-		{"at once", 0, false, true, false},
-		{"just within the TTL", keyCacheTTL - time.Nanosecond, false, true, false},
-		{"at the TTL", time.Nanosecond, false, false, true},
-		{"swept a day after the last use, less a nanosecond", keyKnownTTL - time.Nanosecond, true, false, true},
-		{"swept a day after the last use", keyKnownTTL, true, false, false},
+		{"at once", 0, false, true, false, false},
+		{"just within the TTL", keyCacheTTL - time.Nanosecond, false, true, false, false},
+		{"at the TTL", time.Nanosecond, false, false, true, true},
+		{"swept a day after the last use, less a nanosecond", keyKnownTTL - time.Nanosecond, true, false, true, false},
+		{"swept a day after the last use", keyKnownTTL, true, false, false, false},
 	} {
 		now = now.Add(tc.after)
 		if tc.sweep {
@@ -110,9 +113,9 @@ func TestKeyCacheLifetimes(t *testing.T) {
 		if fresh != tc.fresh || known != tc.known || (k == found) != tc.fresh {
 			t.Errorf("%s: Cached = %p, %v, %v; want fresh %v, known %v", tc.name, k, fresh, known, tc.fresh, tc.known)
 		}
-		if tc.name == "at the TTL" {
+		if tc.checkRevoked {
 			if _, fresh, known := c.Cached(revokedSecret); fresh || known {
-				t.Errorf("revoked key at the TTL: fresh %v, known %v; want neither", fresh, known)
+				t.Errorf("%s: revoked key fresh %v, known %v; want neither", tc.name, fresh, known)
 			}
 		}
 	}
