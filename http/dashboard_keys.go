@@ -12,8 +12,12 @@ import (
 	"github.com/docsapi/docsapi"
 )
 
-// dashKeysPage is the keys page's data.
+// dashKeysPage is the keys page's data. The page shows what the session's
+// key may read through the API: the list with keys:read, each key's usage
+// (from the request log) with logs:read as well.
 type dashKeysPage struct {
+	Listed  bool // the session's key may list keys
+	Usage   bool // and read the request log that the usage columns count
 	Keys    []dashKeyRow
 	Pager   dashPager
 	Scopes  []string // every scope, for the creation form
@@ -56,37 +60,45 @@ func (s *Server) handleDashKeys(w http.ResponseWriter, r *http.Request) {
 	s.renderKeys(w, r, http.StatusOK, page)
 }
 
-// renderKeys lists the account's keys, with each one's usage in the last hour.
+// renderKeys shows the keys page: the account's keys, with each one's usage
+// in the last hour, as far as the session's key may read them. A failed
+// creation renders it too, for a key that may hold keys:write alone.
 func (s *Server) renderKeys(w http.ResponseWriter, r *http.Request, status int, page dashKeysPage) {
-	accountID := stateFrom(r.Context()).key.AccountID
-	p, err := dashListParams(r, 50)
-	if err != nil {
-		s.dashError(w, r, err)
-		return
-	}
-	keys, more, err := s.APIKeyService.FindAPIKeys(r.Context(), accountID, p)
-	if err != nil {
-		s.dashError(w, r, err)
-		return
-	}
-	s.log.Flush(r.Context())
-	usage, err := s.RequestLogService.FindKeyUsage(r.Context(), accountID, time.Now().Add(-time.Hour))
-	if err != nil {
-		s.dashError(w, r, err)
-		return
-	}
-	byKey := map[string]*docsapi.KeyUsage{}
-	for _, u := range usage {
-		byKey[u.APIKeyID] = u
-	}
-	for _, k := range keys {
-		row := dashKeyRow{APIKey: k}
-		if u := byKey[k.ID]; u != nil {
-			row.Requests, row.RateLimited = u.Requests, u.RateLimited
+	me := stateFrom(r.Context()).key
+	page.Listed = me.HasScope(docsapi.ScopeKeysRead)
+	page.Usage = page.Listed && me.HasScope(docsapi.ScopeLogsRead)
+	if page.Listed {
+		p, err := dashListParams(r, 50)
+		if err != nil {
+			s.dashError(w, r, err)
+			return
 		}
-		page.Keys = append(page.Keys, row)
+		keys, more, err := s.APIKeyService.FindAPIKeys(r.Context(), me.AccountID, p)
+		if err != nil {
+			s.dashError(w, r, err)
+			return
+		}
+		byKey := map[string]*docsapi.KeyUsage{}
+		if page.Usage {
+			s.log.Flush(r.Context())
+			usage, err := s.RequestLogService.FindKeyUsage(r.Context(), me.AccountID, time.Now().Add(-time.Hour))
+			if err != nil {
+				s.dashError(w, r, err)
+				return
+			}
+			for _, u := range usage {
+				byKey[u.APIKeyID] = u
+			}
+		}
+		for _, k := range keys {
+			row := dashKeyRow{APIKey: k}
+			if u := byKey[k.ID]; u != nil {
+				row.Requests, row.RateLimited = u.Requests, u.RateLimited
+			}
+			page.Keys = append(page.Keys, row)
+		}
+		page.Pager = newDashPager(r, p, keys, more, func(k *docsapi.APIKey) string { return k.ID })
 	}
-	page.Pager = newDashPager(r, p, keys, more, func(k *docsapi.APIKey) string { return k.ID })
 	page.Scopes = docsapi.Scopes
 	if page.Form.IdempotencyKey == "" {
 		page.Form.IdempotencyKey = docsapi.RandomBase62(24)
@@ -129,15 +141,35 @@ func (s *Server) handleDashCreateKey(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusCreated, "key_created", "API key created", dashKeyCreated{Key: k, Secret: k.Secret})
 }
 
+// dashRevokePage is the confirmation step's data: the key's details only
+// for a session whose key may read keys.
+type dashRevokePage struct {
+	ID     string
+	Listed bool
+	Key    *docsapi.APIKey
+}
+
 // handleDashRevokeKey serves GET /dashboard/keys/{id}/revoke. It is the
-// confirmation step before a revocation.
+// confirmation step before a revocation, and refuses, as the revocation
+// would, a key that the session's key may not revoke.
 func (s *Server) handleDashRevokeKey(w http.ResponseWriter, r *http.Request) {
-	k, err := s.APIKeyService.FindAPIKeyByID(r.Context(), stateFrom(r.Context()).key.AccountID, r.PathValue("id"))
+	me := stateFrom(r.Context()).key
+	k, err := s.APIKeyService.FindAPIKeyByID(r.Context(), me.AccountID, r.PathValue("id"))
+	if err == nil {
+		err = me.CheckRevoke(k)
+	}
 	if err != nil {
 		s.dashError(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "key_revoke", "Revoke "+k.Name, k)
+	page := dashRevokePage{ID: k.ID, Listed: me.HasScope(docsapi.ScopeKeysRead), Key: k}
+	title := "Revoke " + k.ID
+	if page.Listed {
+		title = "Revoke " + k.Name
+	} else {
+		page.Key = nil
+	}
+	s.render(w, r, http.StatusOK, "key_revoke", title, page)
 }
 
 // handleDashRevokeKeyPost serves POST /dashboard/keys/{id}/revoke. It revokes
@@ -150,10 +182,16 @@ func (s *Server) handleDashRevokeKeyPost(w http.ResponseWriter, r *http.Request)
 		s.render(w, r, status, "error", http.StatusText(status), dashErrorPage{Status: status, Error: *e})
 		return
 	}
-	id := r.PathValue("id")
-	if id == stateFrom(r.Context()).key.ID {
+	me, id := stateFrom(r.Context()).key, r.PathValue("id")
+	if id == me.ID {
 		s.setSessionCookie(w, "", -1)
 		http.Redirect(w, r, "/dashboard/login?ended=1", http.StatusSeeOther)
+		return
+	}
+	if !me.HasScope(docsapi.ScopeKeysRead) {
+		// The keys page would refuse this session: confirm here, with
+		// only what the revocation answered.
+		s.renderKeys(w, r, http.StatusOK, dashKeysPage{Revoked: &docsapi.APIKey{ID: id}})
 		return
 	}
 	http.Redirect(w, r, "/dashboard/keys?revoked="+id, http.StatusSeeOther)

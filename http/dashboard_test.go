@@ -432,6 +432,69 @@ func TestDashboardScopes(t *testing.T) {
 	k.post("/dashboard/keys", url.Values{"name": {"ok"}, "scopes": {"keys:read"}}).want(t, 201)
 }
 
+// TestDashboardKeyPagesShowOnlyWhatTheKeyMayRead: the keys page, also when
+// a failed creation renders it, lists keys only for a key with keys:read,
+// and their usage (from the request log) only with logs:read as well; the
+// revocation's confirmation shows a key's details only with keys:read, and
+// refuses a key that the session's key may not revoke.
+func TestDashboardKeyPagesShowOnlyWhatTheKeyMayRead(t *testing.T) {
+	e := newEnv(t)
+	named := func(name string, scopes ...string) (secret, id string) {
+		t.Helper()
+		r := e.do("POST", "/v1/api_keys", e.rootKey, map[string]any{"name": name, "scopes": scopes}).want(t, 201)
+		return r.str(t, "secret"), r.str(t, "id")
+	}
+	_, secretID := named("payroll-secret-name", "keys:write")
+	_, rootID := named("admin-only", "*")
+	for _, tc := range []struct {
+		name          string
+		scopes        []string
+		listed, usage bool
+	}{
+		{"keys:write alone", []string{"keys:write"}, false, false},
+		{"keys:read and keys:write", []string{"keys:read", "keys:write"}, true, false},
+		{"keys and logs", []string{"keys:read", "keys:write", "logs:read"}, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			secret, _ := named("session", tc.scopes...)
+			d := e.dashClient()
+			d.signIn(secret)
+			d.get("/dashboard/resources")
+			failed := d.post("/dashboard/keys", url.Values{"name": {""}, "scopes": {"keys:write"}}).want(t, 400)
+			failed.contains(t, `id="form-error"`, `id="create-key"`)
+			confirm := d.get("/dashboard/keys/"+secretID+"/revoke").want(t, 200).contains(t, secretID, `id="confirm-revoke"`)
+			if tc.listed {
+				failed.contains(t, "payroll-secret-name", secretID)
+				confirm.contains(t, "payroll-secret-name")
+				d.get("/dashboard/keys").want(t, 200)
+			} else {
+				failed.contains(t, `id="keys-hidden"`).lacks(t, "payroll-secret-name", secretID, "data-key=")
+				confirm.lacks(t, "payroll-secret-name", "Last used")
+			}
+			if tc.usage {
+				failed.contains(t, "Requests, last hour").lacks(t, `id="usage-hidden"`)
+			} else {
+				failed.lacks(t, "Requests, last hour", "429s, last hour")
+			}
+			if tc.listed && !tc.usage {
+				failed.contains(t, `id="usage-hidden"`)
+			}
+			// A key with a scope the session's key lacks: refused before the
+			// confirmation, as the revocation itself would be.
+			d.get("/dashboard/keys/"+rootID+"/revoke").want(t, 403).contains(t, "cannot revoke").lacks(t, "admin-only", `id="confirm-revoke"`)
+			_, victim := named("victim-name", "keys:write")
+			d.get("/dashboard/keys/"+victim+"/revoke").want(t, 200)
+			done := d.post("/dashboard/keys/"+victim+"/revoke", nil)
+			if tc.listed {
+				done.wantRedirect(t, "/dashboard/keys?revoked="+victim)
+			} else {
+				done.want(t, 200).contains(t, `id="revoked-notice"`, victim).lacks(t, "victim-name", "payroll-secret-name")
+			}
+			e.do("GET", "/v1/api_keys/"+victim, e.rootKey, nil).want(t, 200).contains(t, `"revoked_at":"`)
+		})
+	}
+}
+
 func TestDashboardIsolation(t *testing.T) {
 	e := newEnv(t)
 	other := e.newAccount()
