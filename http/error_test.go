@@ -3,7 +3,10 @@ package http_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -382,4 +385,55 @@ func TestClientGoneIsNotAServerError(t *testing.T) {
 	// The abandoned idempotent request left its key free.
 	dhttp.SetBeforeWork(e.srv, nil)
 	e.do("POST", "/v1/resources", e.rootKey, `{"name":"x"}`, "Idempotency-Key", "gone").want(t, 201)
+}
+
+// TestBodyTokenLimit: a body is decoded only when it has at most
+// MaxBodyTokens JSON tokens, so that a small body of many values cannot
+// cost the server many times its size in memory; bodies of real requests
+// stay far below the limit.
+func TestBodyTokenLimit(t *testing.T) {
+	e := newEnv(t)
+	// n empty objects in the array of an unknown field: 2n+7 tokens.
+	objects := func(n int, before string) string {
+		return `{"name":"x",` + before + `"z":[` + strings.TrimSuffix(strings.Repeat("{},", n), ",") + `]}`
+	}
+	pairs := map[string]string{}
+	for i := range docsapi.MaxMetadataPairs {
+		pairs[fmt.Sprintf("key_%02d", i)] = strings.Repeat("v", docsapi.MaxMetadataValueLen)
+	}
+	tooMany := "more than " + strconv.Itoa(dhttp.MaxBodyTokens) + " JSON values and keys"
+	for _, tc := range []struct {
+		name   string
+		body   any
+		status int
+		param  string
+		want   string
+	}{
+		{"under the limit: the unknown field", objects((dhttp.MaxBodyTokens-7)/2, ""), 400, "z", "Received unknown parameter: z."},
+		{"over the limit", objects(dhttp.MaxBodyTokens/2, ""), 400, "", tooMany},
+		{"1 MiB of objects", objects((dhttp.MaxBodyBytes-100)/3, ""), 400, "", tooMany},
+		{"a number beyond float64 first", objects(dhttp.MaxBodyTokens, `"n":1e400,`), 400, "", tooMany},
+		{"malformed under the limit", `{"name":"x",` + strings.Repeat("[", 100), 400, "", "not valid JSON"},
+		{"a full resource", map[string]any{"name": "n", "description": strings.Repeat("d", docsapi.MaxDescriptionLen), "metadata": pairs}, 201, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			r := e.do("POST", "/v1/resources", e.rootKey, tc.body)
+			runtime.ReadMemStats(&after)
+			if tc.status == 201 {
+				r.want(t, 201)
+				return
+			}
+			obj := r.wantError(t, tc.status, docsapi.EPARAMINVALID, tc.param)
+			if msg, _ := obj["message"].(string); !strings.Contains(msg, tc.want) {
+				t.Errorf("message %q, want it to contain %q", msg, tc.want)
+			}
+			// The server runs in this process: what the request allocated
+			// is bounded by a few copies of the body, not by its tokens.
+			if got := after.TotalAlloc - before.TotalAlloc; got > 8*dhttp.MaxBodyBytes {
+				t.Errorf("the request allocated %d MB", got>>20)
+			}
+		})
+	}
 }
