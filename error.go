@@ -5,6 +5,7 @@ package docsapi
 import (
 	"errors"
 	"fmt"
+	"unicode/utf8"
 )
 
 // Error codes, as listed in the contract's error table.
@@ -34,14 +35,54 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("docsapi error: code=%s message=%s", e.Code, e.Message)
 }
 
-// Errorf returns an *Error with a formatted message.
+// MaxQuotedLen bounds, in characters, what an error quotes of the request:
+// each string argument of its message, and its param. An id, a name or a
+// value of any length would otherwise come back whole, and be kept in the
+// request log: a 60,000-character path id made a 60 KB message.
+const MaxQuotedLen = 100
+
+// Errorf returns an *Error with a formatted message; string arguments
+// longer than MaxQuotedLen are cut (Clip).
 func Errorf(code, format string, args ...any) *Error {
-	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Message: fmt.Sprintf(format, clipStrings(args)...)}
 }
 
-// ParamErrorf returns an *Error that blames one parameter.
+// ParamErrorf returns an *Error that blames one parameter; param and string
+// arguments longer than MaxQuotedLen are cut (Clip).
 func ParamErrorf(code, param, format string, args ...any) *Error {
-	return &Error{Code: code, Param: param, Message: fmt.Sprintf(format, args...)}
+	return &Error{Code: code, Param: Clip(param), Message: fmt.Sprintf(format, clipStrings(args)...)}
+}
+
+// Clip returns s cut to MaxQuotedLen characters, ending in "…" when cut.
+func Clip(s string) string {
+	if len(s) <= MaxQuotedLen || utf8.RuneCountInString(s) <= MaxQuotedLen {
+		return s
+	}
+	n := 0
+	for i := range s {
+		if n == MaxQuotedLen-1 {
+			return s[:i] + "…"
+		}
+		n++
+	}
+	return s
+}
+
+// clipStrings returns args with its long strings clipped, copied only then.
+func clipStrings(args []any) []any {
+	var out []any
+	for i, a := range args {
+		if s, ok := a.(string); ok && len(s) > MaxQuotedLen {
+			if out == nil {
+				out = append([]any(nil), args...)
+			}
+			out[i] = Clip(s)
+		}
+	}
+	if out == nil {
+		return args
+	}
+	return out
 }
 
 // ErrorCode returns the code of err, or EINTERNAL when err is not an *Error.

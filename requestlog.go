@@ -19,6 +19,10 @@ const (
 // MaxUserAgentLen bounds the User-Agent kept in the log, in characters.
 const MaxUserAgentLen = 512
 
+// MaxLoggedPathLen bounds the path kept in the log, in characters: no path
+// of the API comes near it, and headers may hold 64 KiB of one.
+const MaxLoggedPathLen = 2048
+
 // RequestLog is the record of one authenticated request, kept so that support
 // can trace a request_id that a user reports.
 type RequestLog struct {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/docsapi/docsapi"
 	dhttp "github.com/docsapi/docsapi/http"
@@ -433,6 +434,49 @@ func TestBodyTokenLimit(t *testing.T) {
 			// is bounded by a few copies of the body, not by its tokens.
 			if got := after.TotalAlloc - before.TotalAlloc; got > 8*dhttp.MaxBodyBytes {
 				t.Errorf("the request allocated %d MB", got>>20)
+			}
+		})
+	}
+}
+
+// TestErrorsQuoteLittle: an error quotes at most MaxQuotedLen characters of
+// any value of the request, in its message and param, and the request log
+// keeps at most MaxLoggedPathLen characters of a path.
+func TestErrorsQuoteLittle(t *testing.T) {
+	e := newEnv(t)
+	huge := strings.Repeat("a", 60000)
+	for _, tc := range []struct {
+		name         string
+		method, path string
+		body         any
+		status       int
+	}{
+		{"path id", "GET", "/v1/resources/res_" + huge, nil, 404},
+		{"ill-formed path id", "GET", "/v1/resources/" + huge, nil, 404},
+		{"query parameter", "GET", "/v1/resources?" + huge + "=1", nil, 400},
+		{"cursor", "GET", "/v1/resources?starting_after=res_" + huge, nil, 400},
+		{"body field", "POST", "/v1/resources", `{"name":"x","` + huge + `":1}`, 400},
+		{"metadata key", "POST", "/v1/resources", `{"name":"x","metadata":{"` + huge + `":1}}`, 400},
+		{"scope", "POST", "/v1/api_keys", `{"name":"x","scopes":["` + huge + `"]}`, 400},
+		{"unknown route", "GET", "/v1/" + huge, nil, 404},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.do(tc.method, tc.path, e.rootKey, tc.body).want(t, tc.status)
+			obj := r.json(t)["error"].(map[string]any)
+			msg, _ := obj["message"].(string)
+			param, _ := obj["param"].(string)
+			if len(msg) > 300 || utf8.RuneCountInString(param) > docsapi.MaxQuotedLen {
+				t.Errorf("message of %d bytes, param of %d", len(msg), len(param))
+			}
+			if tc.name == "unknown route" {
+				return // before authentication: not in the request log
+			}
+			entry := e.do("GET", "/v1/requests/"+r.header.Get("Request-Id"), e.rootKey, nil).want(t, 200).json(t)
+			if path := entry["path"].(string); utf8.RuneCountInString(path) > docsapi.MaxLoggedPathLen {
+				t.Errorf("logged path of %d characters", utf8.RuneCountInString(path))
+			}
+			if logged := entry["error"].(map[string]any)["message"].(string); logged != msg {
+				t.Errorf("logged message %q, answered %q", logged, msg)
 			}
 		})
 	}

@@ -218,7 +218,7 @@ func parseIdempotencyKey(values []string) (string, error) {
 		return "", nil
 	}
 	invalid := func(msg string) error {
-		return docsapi.ParamErrorf(docsapi.EPARAMINVALID, "Idempotency-Key", "%s", msg)
+		return &docsapi.Error{Code: docsapi.EPARAMINVALID, Param: "Idempotency-Key", Message: msg}
 	}
 	if len(values) > 1 {
 		return "", invalid("Send one Idempotency-Key header, not several.")
