@@ -135,4 +135,8 @@ func (s *Server) handleRevokeAPIKey(w http.ResponseWriter, r *http.Request) {
 		}
 		return http.StatusOK, newAPIKeyJSON(k), nil
 	})
+	// After the work's commit, before net/http sends the buffered answer:
+	// a key read meanwhile is not cached, and the next request with the
+	// revoked key is refused on this instance at once.
+	s.keys.Forget(id)
 }

@@ -44,6 +44,9 @@ func TestAPIKeys(t *testing.T) {
 	if rev["revoked_at"] == nil || rev["id"] != id {
 		t.Fatalf("revoke: %v", rev)
 	}
+	// The instance that revoked the key refuses it at once, although the
+	// key was cached a moment ago; others take up to a second.
+	e.do("GET", "/v1/resources", secret, nil).wantError(t, 401, docsapi.EUNAUTHORIZED, "")
 	again := e.do("DELETE", "/v1/api_keys/"+id, e.rootKey, nil).want(t, 200).json(t)
 	if again["revoked_at"] != rev["revoked_at"] {
 		t.Errorf("second revoke moved revoked_at: %v then %v", rev["revoked_at"], again["revoked_at"])

@@ -173,3 +173,49 @@ func TestKeyCacheSharesAccountAndScopes(t *testing.T) {
 		t.Error("keys with different scopes share them")
 	}
 }
+
+// forgetDuringRead is an APIKeyService whose key read is overtaken by a
+// revocation's Forget, as a request that read the key just before the
+// revocation committed would be.
+type forgetDuringRead struct {
+	docsapi.APIKeyService
+	cache *keyCache
+	id    string
+}
+
+func (f *forgetDuringRead) FindAPIKeyByHash(ctx context.Context, hash string) (*docsapi.APIKey, error) {
+	k, err := f.APIKeyService.FindAPIKeyByHash(ctx, hash)
+	f.cache.Forget(f.id)
+	return k, err
+}
+
+// TestKeyCacheForget: after Forget, a cached key is read from the store
+// again, and a read that began before a Forget is not cached.
+func TestKeyCacheForget(t *testing.T) {
+	s := newKeyCacheStore(t)
+	acct := s.newAccount()
+	secret, id := s.newKey(acct, docsapi.ScopeAll)
+	other, _ := s.newKey(acct, docsapi.ScopeAll)
+	c := newKeyCache(s.svc.APIKeys)
+	for _, sec := range []string{secret, other} {
+		if _, err := c.Find(context.Background(), sec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.Forget(id)
+	if _, fresh, known := c.Cached(secret); fresh || !known {
+		t.Errorf("forgotten key: fresh %v, known %v; want stale and known", fresh, known)
+	}
+	if _, fresh, _ := c.Cached(other); !fresh {
+		t.Error("Forget of one key made another stale")
+	}
+
+	overtaken := newKeyCache(nil)
+	overtaken.svc = &forgetDuringRead{APIKeyService: s.svc.APIKeys, cache: overtaken, id: id}
+	if k, err := overtaken.Find(context.Background(), secret); err != nil || k == nil || k.ID != id {
+		t.Fatalf("Find: %v, %v", k, err)
+	}
+	if _, fresh, known := overtaken.Cached(secret); fresh || known {
+		t.Errorf("a read overtaken by Forget was cached: fresh %v, known %v", fresh, known)
+	}
+}
