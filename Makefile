@@ -8,19 +8,25 @@ export DOCSAPI_BIN := $(BIN)
 # Shown by `docsapi version` and in docsapi_build_info.
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 
-.PHONY: run build test test-server test-clients test-go-client test-python-client test-ts-client \
+.PHONY: run build test test-deps test-server test-clients test-go-client test-python-client test-ts-client \
 	test-client-installs test-go-install test-python-install test-ts-install bench bench-scale deps fuzz soak
 
 run: build
 	$(BIN) serve
 
-build: deps
+# Running the server needs Go alone; the tests and the benchmarks install
+# what they need on top (scripts/deps).
+build:
+	@./scripts/deps run
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o $(BIN) ./cmd/docsapi
 
 deps:
 	@./scripts/deps
 
-test: build test-server test-clients fuzz
+test: test-deps build test-server test-clients fuzz
+
+test-deps:
+	@./scripts/deps test
 
 test-server:
 	$(GO) vet ./...
@@ -42,7 +48,7 @@ test-ts-client:
 	cd clients/typescript && npm ci --no-audit --no-fund && npm test
 
 # Each client installed from this checkout into a scratch project exactly as
-# its README says (Go: replace + GOPROXY=off; Python: pip --no-index in a new
+# its README says (Go: require + replace, no registry asked; Python: pip --no-index in a new
 # venv; TypeScript: npm install linked, copied and packed), then the README's
 # quick start run against a real `docsapi serve`.
 test-client-installs: test-go-install test-python-install test-ts-install
@@ -55,7 +61,8 @@ test-go-install test-python-install test-ts-install: build
 # PostgreSQL + Redis too when DOCSAPI_TEST_POSTGRES_URL and
 # DOCSAPI_TEST_REDIS_URL are set. docs/performance.md has longer runs.
 BENCH_D ?= 2
-bench: deps
+bench:
+	@./scripts/deps bench
 	$(GO) test -run '^$$' -bench . -benchmem ./inmem/ ./http/ ./redis/ ./sqlite/
 	D=$(BENCH_D) ./bench/run.sh
 

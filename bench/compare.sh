@@ -20,7 +20,7 @@ op=$1 pairs=$2 D=${D:-4}
 case $op in get | post | create) ;; *) echo "compare: unknown op $op" >&2; exit 2 ;; esac
 bins=("$(realpath "$3")" "$(realpath "$4")")
 ports=(18971 18972)
-command -v wrk >/dev/null || "$(dirname "$0")/../scripts/deps"
+command -v wrk >/dev/null || "$(dirname "$0")/../scripts/deps" bench
 tmp=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$tmp"' EXIT
 

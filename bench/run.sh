@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 export PATH=$PATH:/usr/local/go/bin
 D=${D:-5}
 P=$((D < 5 ? D : 5)) # profile seconds: within the run
-command -v wrk >/dev/null || ./scripts/deps
+command -v wrk >/dev/null || ./scripts/deps bench
 command -v wrk >/dev/null || { echo "bench: wrk missing (apt-get install wrk)" >&2; exit 1; }
 
 tmp=$(mktemp -d)

@@ -82,12 +82,12 @@ def check_output(out, what):
 def go(project, env):
     name, code = quickstart("go")
     (project / name).write_text(code, encoding="utf-8")
-    # The README's recipe: a replace directive to the checkout, then go get;
-    # GOPROXY=off proves that nothing is downloaded.
-    env = dict(env, GOPROXY="off", GOFLAGS="-mod=mod")
+    # The README's recipe, a require and a replace directive to the
+    # checkout, with the machine's own module proxy: `go get` passed here
+    # with GOPROXY=off and failed for a newcomer whose proxy was asked.
     run(["go", "mod", "init", "example.com/quickstart"], project, env)
-    run(["go", "mod", "edit", "-replace", "github.com/docsapi/docsapi/clients/go=" + str(CLIENTS / "go")], project, env)
-    run(["go", "get", "github.com/docsapi/docsapi/clients/go"], project, env)
+    run(["go", "mod", "edit", "-require", "github.com/docsapi/docsapi/clients/go@v0.0.0",
+         "-replace", "github.com/docsapi/docsapi/clients/go=" + str(CLIENTS / "go")], project, env)
     check_output(run(["go", "run", "."], project, env), "go run . (replace)")
 
 
