@@ -25,6 +25,7 @@ var Pages = []Page{
 	{"/docs/idempotency", "site/idempotency.md"},
 	{"/docs/pagination", "site/pagination.md"},
 	{"/docs/request-log", "site/request-log.md"},
+	{"/docs/dashboard", "site/dashboard.md"},
 	{"/docs/api", "site/api.md"},
 	{"/docs/libraries", "site/libraries.md"},
 }

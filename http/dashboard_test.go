@@ -413,7 +413,9 @@ func TestDashboardScopes(t *testing.T) {
 	d.get("/dashboard/login")
 	// A key without logs:read lands on a page it may see.
 	d.post("/dashboard/login", url.Values{"key": {readOnly}}).wantRedirect(t, "/dashboard/resources")
-	d.get("/dashboard/resources").want(t, 200)
+	// The navigation offers only the pages that the key may see.
+	d.get("/dashboard/resources").want(t, 200).contains(t, `<a href="/dashboard/resources"`, `<a href="/docs"`).
+		lacks(t, `<a href="/dashboard"`, `<a href="/dashboard/errors"`, `<a href="/dashboard/logs`, `<a href="/dashboard/keys"`)
 	for _, page := range []struct{ path, scope string }{
 		{"/dashboard", "logs:read"}, {"/dashboard/errors", "logs:read"}, {"/dashboard/logs", "logs:read"},
 		{"/dashboard/logs/live", "logs:read"}, {"/dashboard/keys", "keys:read"},
@@ -427,7 +429,8 @@ func TestDashboardScopes(t *testing.T) {
 	keyAdmin, _ := e.newKey(0, "keys:read", "keys:write")
 	k := e.dashClient()
 	k.signIn(keyAdmin)
-	k.get("/dashboard/keys").want(t, 200).contains(t, `value="logs:read" disabled`)
+	k.get("/dashboard/keys").want(t, 200).contains(t, `value="logs:read" disabled`, `<a href="/dashboard/keys"`).
+		lacks(t, `<a href="/dashboard/errors"`, `<a href="/dashboard/resources"`)
 	k.post("/dashboard/keys", url.Values{"name": {"escalate"}, "scopes": {"logs:read"}}).want(t, 403).contains(t, "cannot grant scopes", "param <code>scopes</code>")
 	k.post("/dashboard/keys", url.Values{"name": {"ok"}, "scopes": {"keys:read"}}).want(t, 201)
 }

@@ -25,8 +25,8 @@ func (e *env) get(path string) (int, http.Header, string) {
 func TestDocsServing(t *testing.T) {
 	e := newEnv(t)
 	paths, _ := e.srv.DocsMarkdown()
-	if len(paths) != 9 {
-		t.Errorf("%d pages, want 9", len(paths))
+	if len(paths) != 10 {
+		t.Errorf("%d pages, want 10", len(paths))
 	}
 	type check struct {
 		path, contentType string
