@@ -43,8 +43,12 @@ func TestDocsServing(t *testing.T) {
 		{"/docs/assets/favicon.svg", "image/svg+xml", 200, "<svg"},
 		{"/docs/assets/layout.html", "text/html; charset=utf-8", 404, "Page not found"},
 		{"/docs/assets/missing.js", "text/html; charset=utf-8", 404, "Page not found"},
-		// Not clean paths are refused before routing, like every path of the API.
-		{"/docs/", "application/json; charset=utf-8", 404, `"code":"resource_missing"`},
+		// Not clean paths are refused before routing, like every path of the
+		// API, but for the pages' roots that a browser user may type.
+		// (The redirect followed; the Dashboard's is in TestDashboardScopes.)
+		{"/docs/", "text/html; charset=utf-8", 200, `<a class="dashboard" href="/dashboard">Dashboard</a>`},
+		{"/docs/errors/", "application/json; charset=utf-8", 404, `"code":"resource_missing"`},
+		{"/v1/resources/", "application/json; charset=utf-8", 404, `"code":"resource_missing"`},
 	}
 	for _, p := range paths {
 		checks = append(checks, check{p, "text/html; charset=utf-8", 200, `<a class="dashboard" href="/dashboard">Dashboard</a>`})

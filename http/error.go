@@ -121,11 +121,21 @@ func (s *Server) Error(w http.ResponseWriter, r *http.Request, err error) {
 	writeBody(w, status, body)
 }
 
+// writeBody writes a JSON answer. No cache, shared or private, may keep it:
+// it is an account's data, or once a new key's secret.
 func writeBody(w http.ResponseWriter, status int, body []byte) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	h := w.Header()
+	// Shared values, never appended to: Set would allocate each.
+	h["Content-Type"] = jsonContentType
+	h["Cache-Control"] = noStore
 	w.WriteHeader(status)
 	w.Write(body)
 }
+
+var (
+	jsonContentType = []string{"application/json; charset=utf-8"}
+	noStore         = []string{"no-store"}
+)
 
 // writeJSON writes v with status, as marshal would encode it.
 func (s *Server) writeJSON(w http.ResponseWriter, r *http.Request, status int, v any) {

@@ -251,6 +251,13 @@ func TestServerHeadersAndOps(t *testing.T) {
 	if ct := r.header.Get("Content-Type"); ct != "application/json; charset=utf-8" {
 		t.Errorf("Content-Type = %q", ct)
 	}
+	// No cache may keep an answer: an account's data, a key's secret, an error.
+	for _, a := range []*response{r, e.do("POST", "/v1/api_keys", e.rootKey, map[string]any{"name": "k", "scopes": []string{"*"}}).want(t, 201),
+		e.do("GET", "/v1/resources/res_nope", e.rootKey, nil).want(t, 404)} {
+		if got := a.header.Values("Cache-Control"); len(got) != 1 || got[0] != "no-store" {
+			t.Errorf("Cache-Control = %q, want no-store", got)
+		}
+	}
 	if got := e.do("GET", "/healthz", "", nil).want(t, 200); string(got.body) != "{\"status\":\"ok\"}\n" {
 		t.Errorf("healthz body %s", got.body)
 	}

@@ -11,6 +11,7 @@ import (
 	"path"
 	"runtime/debug"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/docsapi/docsapi"
@@ -143,12 +144,22 @@ func (s *Server) checkHeaderAndPath(next http.Handler) http.Handler {
 			return
 		}
 		if p := r.URL.Path; p != "/" && path.Clean(p) != p {
+			if htmlRoots[p] && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+				// Typed into a browser's address bar: the page, not JSON.
+				http.Redirect(w, r, strings.TrimSuffix(p, "/"), http.StatusMovedPermanently)
+				return
+			}
 			s.Error(w, r, unrecognizedURL(r))
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
+
+// htmlRoots are the web pages' roots with a trailing slash, which a browser
+// user may type; they redirect to the pages, where every other unclean path
+// is a 404.
+var htmlRoots = map[string]bool{"/docs/": true, "/dashboard/": true}
 
 // unrecognizedURL is the 404 of a request that no route serves.
 func unrecognizedURL(r *http.Request) error {
