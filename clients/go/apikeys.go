@@ -18,7 +18,9 @@ type APIKey struct {
 	RateLimit int      `json:"rate_limit"`
 	// Prefix is the start of the secret, to tell keys apart.
 	Prefix string `json:"prefix"`
-	// Secret is shown once, in the response of Create; store it then.
+	// Secret is shown once, in the response of Create; store it then. It
+	// is empty when Create's answer was a replay (a retry whose first
+	// answer was lost): the server never stores it, so revoke that key.
 	Secret     string     `json:"secret,omitempty"`
 	CreatedAt  time.Time  `json:"created_at"`
 	LastUsedAt *time.Time `json:"last_used_at"`

@@ -103,7 +103,11 @@ export interface APIKey {
   revoked_at: string | null;
 }
 
-/** What create returns: the only time the secret is shown. */
+/**
+ * What create returns: the only time the secret is shown. A replayed
+ * creation (a retry whose first answer was lost) comes without it: the
+ * server never stores a secret, so revoke that key and create another.
+ */
 export interface APIKeyWithSecret extends APIKey {
   secret: string;
 }

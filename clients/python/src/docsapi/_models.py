@@ -100,7 +100,9 @@ class APIKey:
     created_at: datetime
     last_used_at: Optional[datetime]
     revoked_at: Optional[datetime]
-    # The full key: only in the response to create, never again.
+    # The full key: only in the response to create, never again; None there
+    # too when the answer was a replay (a retry whose first answer was
+    # lost): the server never stores it, so revoke that key.
     secret: Optional[str] = None
     last_response: Optional[APIResponse] = _last_response()
 
