@@ -57,16 +57,24 @@ type searchEntry struct {
 	URL   string `json:"url"`
 }
 
+// docsExampleURL is the server's address in the pages' examples, that of
+// `make run`; a server with a public URL shows that instead.
+const docsExampleURL = "http://127.0.0.1:8080"
+
 // newDocSite renders every page of docs.Pages, expanding the generated
 // sections from the server's own tables (routes, error codes, scopes and
-// the OpenAPI document), so the docs cannot drift from the server.
-func newDocSite(routes []route) (*docSite, error) {
+// the OpenAPI document), so the docs cannot drift from the server, and
+// with publicURL (if any) in the examples.
+func newDocSite(routes []route, publicURL string) (*docSite, error) {
 	site := &docSite{byPath: map[string]*docPage{}}
 	md := newMarkdown()
 	for _, p := range docs.Pages {
 		src, err := fs.ReadFile(docs.Site, p.File)
 		if err != nil {
 			return nil, err
+		}
+		if publicURL != "" {
+			src = bytes.ReplaceAll(src, []byte(docsExampleURL), []byte(strings.TrimSuffix(publicURL, "/")))
 		}
 		src, err = expandGenerated(src, routes)
 		if err != nil {
@@ -286,14 +294,22 @@ const docsCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-sr
 // registerDocs serves the documentation site: public, and not in the
 // request log (it needs no key).
 func (s *Server) registerDocs() {
-	site, err := newDocSite(s.routes)
-	if err != nil {
-		// The pages are compiled in and rendered by a test: this is a bug.
-		panic(fmt.Sprintf("docs: %v", err))
-	}
-	s.docs = site
 	s.mux.HandleFunc("GET /docs", s.handleDocs)
 	s.mux.HandleFunc("GET /docs/{page...}", s.handleDocs)
+}
+
+// docSite returns the site, rendered at its first use: PublicURL, which the
+// examples show, is set after NewServer.
+func (s *Server) docSite() *docSite {
+	s.docsOnce.Do(func() {
+		site, err := newDocSite(s.routes, s.PublicURL)
+		if err != nil {
+			// The pages are compiled in and rendered by a test: this is a bug.
+			panic(fmt.Sprintf("docs: %v", err))
+		}
+		s.docs = site
+	})
+	return s.docs
 }
 
 // handleDocs serves GET /docs and GET /docs/{page...}.
@@ -305,14 +321,15 @@ func (s *Server) handleDocs(w http.ResponseWriter, r *http.Request) {
 	if name, ok := strings.CutPrefix(r.URL.Path, "/docs/assets/"); ok && s.serveDocAsset(w, name) {
 		return
 	}
-	page, ok := s.docs.byPath[r.URL.Path]
+	site := s.docSite()
+	page, ok := site.byPath[r.URL.Path]
 	status := http.StatusOK
 	if !ok {
 		status = http.StatusNotFound
 		page = &docPage{Path: r.URL.Path, Title: "Page not found"}
 	}
 	var b bytes.Buffer
-	err := s.docs.layout.Execute(&b, map[string]any{"Page": page, "Pages": s.docs.pages, "Index": s.docs.index, "NotFound": !ok})
+	err := site.layout.Execute(&b, map[string]any{"Page": page, "Pages": site.pages, "Index": site.index, "NotFound": !ok})
 	if err != nil {
 		s.Error(w, r, err)
 		return
@@ -330,7 +347,7 @@ var docAssetTypes = map[string]string{
 // serveDocAsset writes the named asset, or reports that there is none.
 func (s *Server) serveDocAsset(w http.ResponseWriter, name string) bool {
 	typ := docAssetTypes[path.Ext(name)]
-	body := s.docs.css
+	body := s.docSite().css
 	if name != "chroma.css" {
 		var err error
 		if body, err = fs.ReadFile(docAssets, "assets/"+name); err != nil || typ == "" || strings.Contains(name, "/") {

@@ -17,7 +17,7 @@ func TestDocsShowTheServersTables(t *testing.T) {
 	s := NewServer()
 	s.registerRoutes()
 	page := func(path string) string {
-		p, ok := s.docs.byPath[path]
+		p, ok := s.docSite().byPath[path]
 		if !ok {
 			t.Fatalf("no page %s", path)
 		}

@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"strings"
 	"testing"
 
 	dhttp "github.com/docsapi/docsapi/http"
@@ -29,6 +30,26 @@ func TestDocURLUnderPublicURL(t *testing.T) {
 			got := r.json(t)["error"].(map[string]any)["doc_url"]
 			if want := "https://api.example.com/docs/errors#" + tt.code; got != want {
 				t.Errorf("doc_url = %v, want %s", got, want)
+			}
+		})
+	}
+}
+
+// TestDocsExamplesUnderPublicURL: a server with a public URL shows it in the
+// docs' examples instead of make run's local address.
+func TestDocsExamplesUnderPublicURL(t *testing.T) {
+	for _, tc := range []struct{ public, want string }{
+		{"", "http://127.0.0.1:8080/v1/resources"},
+		{"https://api.example.com/", "https://api.example.com/v1/resources"},
+	} {
+		t.Run(tc.public, func(t *testing.T) {
+			e := newEnv(t, func(s *dhttp.Server) { s.PublicURL = tc.public })
+			status, _, body := e.get("/docs/authentication")
+			if status != 200 || !strings.Contains(body, tc.want) {
+				t.Errorf("status %d, page lacks %s", status, tc.want)
+			}
+			if tc.public != "" && strings.Contains(body, "127.0.0.1:8080") {
+				t.Error("the page still shows 127.0.0.1:8080")
 			}
 		})
 	}

@@ -11,7 +11,7 @@ func SetBeforeWork(s *Server, f func(ctx context.Context) error) { s.beforeWork 
 // DocsMarkdown returns each docs page's URL path and its Markdown with the
 // generated sections expanded: what the example runner executes.
 func (s *Server) DocsMarkdown() (paths []string, sources [][]byte) {
-	for _, p := range s.docs.pages {
+	for _, p := range s.docSite().pages {
 		paths = append(paths, p.Path)
 		sources = append(sources, p.Markdown)
 	}

@@ -71,7 +71,8 @@ type Server struct {
 	// own (cmd/docsapi adds whether Redis answers).
 	Registry *prometheus.Registry
 
-	docs     *docSite
+	docs     *docSite // docSite renders it
+	docsOnce sync.Once
 	keys     *keyCache
 	bodies   *resourceBodies
 	log      *requestLogger
