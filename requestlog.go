@@ -19,9 +19,25 @@ const (
 // MaxUserAgentLen bounds the User-Agent kept in the log, in characters.
 const MaxUserAgentLen = 512
 
-// MaxLoggedPathLen bounds the path kept in the log, in characters: no path
-// of the API comes near it, and headers may hold 64 KiB of one.
-const MaxLoggedPathLen = 2048
+// MaxLoggedPathBytes bounds the path kept in the log, in bytes: no path of
+// the API comes near it, headers may hold 64 KiB of one, and PostgreSQL
+// refuses an index row over 2,704 bytes, which the path's index would
+// exceed with 2,048 two-byte characters and then fail the log's writes.
+const MaxLoggedPathBytes = 1024
+
+// LoggablePath is the request path as the log keeps it: LoggableText, cut
+// to MaxLoggedPathBytes at a character's start.
+func LoggablePath(p string) string {
+	p = LoggableText(p, 0)
+	if len(p) <= MaxLoggedPathBytes {
+		return p
+	}
+	cut := MaxLoggedPathBytes
+	for !utf8.RuneStart(p[cut]) {
+		cut--
+	}
+	return p[:cut]
+}
 
 // RequestLog is the record of one authenticated request, kept so that support
 // can trace a request_id that a user reports.

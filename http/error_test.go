@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"runtime"
 	"strconv"
 	"strings"
@@ -448,10 +449,17 @@ func TestBodyTokenLimit(t *testing.T) {
 
 // TestErrorsQuoteLittle: an error quotes at most MaxQuotedLen characters of
 // any value of the request, in its message and param, and the request log
-// keeps at most MaxLoggedPathLen characters of a path.
+// keeps at most MaxLoggedPathBytes of a path, which the log's writes then
+// take on every engine.
 func TestErrorsQuoteLittle(t *testing.T) {
 	e := newEnv(t)
 	huge := strings.Repeat("a", 60000)
+	// Two-byte characters that do not repeat, which PostgreSQL would
+	// compress to fit its index row.
+	var twoByte strings.Builder
+	for i := range 3000 {
+		twoByte.WriteRune(rune(0x100 + i*7919%0x600))
+	}
 	for _, tc := range []struct {
 		name         string
 		method, path string
@@ -459,6 +467,9 @@ func TestErrorsQuoteLittle(t *testing.T) {
 		status       int
 	}{
 		{"path id", "GET", "/v1/resources/res_" + huge, nil, 404},
+		// Two-byte characters: a path of 2,048 of them overflowed
+		// PostgreSQL's index row, and the log's writes failed from then on.
+		{"path of two-byte characters", "GET", "/v1/resources/" + url.PathEscape(twoByte.String()), nil, 404},
 		{"ill-formed path id", "GET", "/v1/resources/" + huge, nil, 404},
 		{"query parameter", "GET", "/v1/resources?" + huge + "=1", nil, 400},
 		{"cursor", "GET", "/v1/resources?starting_after=res_" + huge, nil, 400},
@@ -479,8 +490,8 @@ func TestErrorsQuoteLittle(t *testing.T) {
 				return // before authentication: not in the request log
 			}
 			entry := e.do("GET", "/v1/requests/"+r.header.Get("Request-Id"), e.rootKey, nil).want(t, 200).json(t)
-			if path := entry["path"].(string); utf8.RuneCountInString(path) > docsapi.MaxLoggedPathLen {
-				t.Errorf("logged path of %d characters", utf8.RuneCountInString(path))
+			if path := entry["path"].(string); len(path) > docsapi.MaxLoggedPathBytes || !utf8.ValidString(path) {
+				t.Errorf("logged path of %d bytes, valid UTF-8: %v", len(path), utf8.ValidString(path))
 			}
 			if logged := entry["error"].(map[string]any)["message"].(string); logged != msg {
 				t.Errorf("logged message %q, answered %q", logged, msg)

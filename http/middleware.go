@@ -183,7 +183,7 @@ func (s *Server) finish(r *http.Request, st *state, status int) {
 		source = docsapi.SourceAPI
 	}
 	kept := st.key != nil && s.log.Enqueue(&docsapi.RequestLog{
-		ID: st.id, AccountID: st.key.AccountID, Method: r.Method, Path: docsapi.LoggableText(r.URL.Path, docsapi.MaxLoggedPathLen),
+		ID: st.id, AccountID: st.key.AccountID, Method: r.Method, Path: docsapi.LoggablePath(r.URL.Path),
 		Route: r.Pattern, Status: status,
 		// The message may quote the request's bytes: keep it storable.
 		ErrorCode: apiErr.Code, ErrorMessage: docsapi.LoggableText(apiErr.Message, 0), ErrorParam: docsapi.LoggableText(apiErr.Param, 0),
