@@ -128,15 +128,21 @@ func (s *Server) handleRevokeAPIKey(w http.ResponseWriter, r *http.Request) {
 		s.Error(w, r, err)
 		return
 	}
+	revoked := false
 	s.execute(w, r, func(ctx context.Context) (int, any, error) {
 		k, err := s.APIKeyService.RevokeAPIKey(ctx, st.key.AccountID, id)
 		if err != nil {
 			return 0, nil, err
 		}
+		revoked = target != nil && target.RevokedAt == nil
 		return http.StatusOK, newAPIKeyJSON(k), nil
 	})
 	// After the work's commit, before net/http sends the buffered answer:
 	// a key read meanwhile is not cached, and the next request with the
-	// revoked key is refused on this instance at once.
-	s.keys.Forget(id)
+	// revoked key is refused on this instance at once. Only for a key that
+	// this request revoked: Forget walks the whole cache, and a replay, a
+	// 404 or the revocation of a revoked key changed nothing.
+	if revoked && st.resp.status == http.StatusOK {
+		s.keys.Forget(id)
+	}
 }

@@ -53,6 +53,11 @@ func TestAPIKeys(t *testing.T) {
 	}
 	e.do("GET", "/v1/api_keys/key_nope", e.rootKey, nil).wantError(t, 404, docsapi.ENOTFOUND, "id")
 	e.do("DELETE", "/v1/api_keys/key_nope", e.rootKey, nil).wantError(t, 404, docsapi.ENOTFOUND, "id")
+	// Only the revocation itself walked the key cache: not the second
+	// one, which changed nothing, nor the 404.
+	if n := e.srv.KeyForgets(); n != 1 {
+		t.Errorf("the key cache forgot %d times, want 1", n)
+	}
 }
 
 func TestAPIKeyValidationAndGrants(t *testing.T) {

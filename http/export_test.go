@@ -33,3 +33,10 @@ const LiveMaxStreams = liveMaxStreams
 // Handler is the server's whole handler chain, for benchmarks that skip the
 // network.
 func (s *Server) Handler() http.Handler { return s.server.Handler }
+
+// KeyForgets is how many times the key cache forgot a key.
+func (s *Server) KeyForgets() uint64 {
+	s.keys.mu.Lock()
+	defer s.keys.mu.Unlock()
+	return s.keys.forgets
+}

@@ -105,8 +105,9 @@ func (c *keyCache) Find(ctx context.Context, secret string) (*docsapi.APIKey, er
 
 // Forget makes the next request with the key id read it from the store: a
 // key revoked through this instance is refused here at once, where other
-// instances take up to keyCacheTTL. Revocations are rare, so walking every
-// entry (about a millisecond at 100,000) costs less than an index by id.
+// instances take up to keyCacheTTL. It runs once a key, at its revocation,
+// so walking every entry (about a millisecond at 100,000) costs less than
+// an index by id.
 func (c *keyCache) Forget(id string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
