@@ -132,6 +132,7 @@ type dashPage struct {
 	Nonce string
 	CSRF  string
 	Key   *docsapi.APIKey
+	Home  string // the first page that Key may see
 	Data  any
 }
 
@@ -155,7 +156,8 @@ func (s *Server) registerDashboard() {
 		{method: "GET", path: "/dashboard/logs", scope: docsapi.ScopeLogsRead, handler: s.handleDashLogs},
 		{method: "GET", path: "/dashboard/logs/live", scope: docsapi.ScopeLogsRead, handler: s.handleDashLive},
 		{method: "GET", path: "/dashboard/logs/{id}", scope: docsapi.ScopeLogsRead, kind: "request", handler: s.handleDashLog},
-		{method: "GET", path: "/dashboard/keys", scope: docsapi.ScopeKeysRead, handler: s.handleDashKeys},
+		// keys:read or keys:write: the list, the creation form, or both.
+		{method: "GET", path: "/dashboard/keys", scope: dashSignedIn, handler: s.handleDashKeys},
 		{method: "POST", path: "/dashboard/keys", scope: docsapi.ScopeKeysWrite, handler: s.handleDashCreateKey},
 		{method: "GET", path: "/dashboard/keys/{id}/revoke", scope: docsapi.ScopeKeysWrite, kind: "API key", handler: s.handleDashRevokeKey},
 		{method: "POST", path: "/dashboard/keys/{id}/revoke", scope: docsapi.ScopeKeysWrite, kind: "API key", handler: s.handleDashRevokeKeyPost},
@@ -304,9 +306,9 @@ func (s *Server) redirectToSignIn(w http.ResponseWriter, r *http.Request) {
 // render writes a page with status.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page, title string, data any) {
 	ds := dashStateFrom(r.Context())
-	p := dashPage{Title: title, Nav: page, Nonce: ds.nonce, Data: data}
+	p := dashPage{Title: title, Nav: page, Nonce: ds.nonce, Data: data, Home: "/dashboard"}
 	if ds.session != nil {
-		p.Key, p.CSRF = ds.session.Key, ds.session.CSRFToken
+		p.Key, p.CSRF, p.Home = ds.session.Key, ds.session.CSRFToken, landingPage(ds.session.Key)
 	}
 	var buf bytes.Buffer
 	if err := dashboardPages[page].ExecuteTemplate(&buf, "layout", p); err != nil {

@@ -46,15 +46,26 @@ type dashKeyCreated struct {
 	Secret string
 }
 
-// handleDashKeys serves GET /dashboard/keys.
+// handleDashKeys serves GET /dashboard/keys, to a key with keys:read (the
+// list) or keys:write (the creation form), or both.
 func (s *Server) handleDashKeys(w http.ResponseWriter, r *http.Request) {
+	me := stateFrom(r.Context()).key
+	if !me.HasScope(docsapi.ScopeKeysRead) && !me.HasScope(docsapi.ScopeKeysWrite) {
+		s.dashError(w, r, docsapi.Errorf(docsapi.EFORBIDDEN, "This page needs the scope %s or %s, which the key you signed in with (%s…) does not have.",
+			docsapi.ScopeKeysRead, docsapi.ScopeKeysWrite, me.Prefix))
+		return
+	}
 	page := dashKeysPage{}
 	// The notice names only a key of this account that is revoked, so a
-	// crafted link cannot make the page announce anything else.
+	// crafted link cannot make the page announce anything else; without
+	// keys:read, by its id alone.
 	if id := r.URL.Query().Get("revoked"); docsapi.WellFormedID(id) {
-		k, err := s.APIKeyService.FindAPIKeyByID(r.Context(), stateFrom(r.Context()).key.AccountID, id)
+		k, err := s.APIKeyService.FindAPIKeyByID(r.Context(), me.AccountID, id)
 		if err == nil && k.RevokedAt != nil {
 			page.Revoked = k
+			if !me.HasScope(docsapi.ScopeKeysRead) {
+				page.Revoked = &docsapi.APIKey{ID: k.ID}
+			}
 		}
 	}
 	s.renderKeys(w, r, http.StatusOK, page)
@@ -144,30 +155,28 @@ func (s *Server) handleDashCreateKey(w http.ResponseWriter, r *http.Request) {
 // dashRevokePage is the confirmation step's data: the key's details only
 // for a session whose key may read keys.
 type dashRevokePage struct {
-	ID     string
-	Listed bool
-	Key    *docsapi.APIKey
+	ID  string
+	Key *docsapi.APIKey
 }
 
 // handleDashRevokeKey serves GET /dashboard/keys/{id}/revoke. It is the
-// confirmation step before a revocation, and refuses, as the revocation
-// would, a key that the session's key may not revoke.
+// confirmation step before a revocation. With keys:read it shows the key
+// and refuses, as the revocation would, one that the session's key may not
+// revoke; without, the id alone, and the revocation decides: refusing here
+// would tell which scopes a key it cannot read holds.
 func (s *Server) handleDashRevokeKey(w http.ResponseWriter, r *http.Request) {
 	me := stateFrom(r.Context()).key
 	k, err := s.APIKeyService.FindAPIKeyByID(r.Context(), me.AccountID, r.PathValue("id"))
-	if err == nil {
+	if err == nil && me.HasScope(docsapi.ScopeKeysRead) {
 		err = me.CheckRevoke(k)
 	}
 	if err != nil {
 		s.dashError(w, r, err)
 		return
 	}
-	page := dashRevokePage{ID: k.ID, Listed: me.HasScope(docsapi.ScopeKeysRead), Key: k}
-	title := "Revoke " + k.ID
-	if page.Listed {
-		title = "Revoke " + k.Name
-	} else {
-		page.Key = nil
+	page, title := dashRevokePage{ID: k.ID}, "Revoke "+k.ID
+	if me.HasScope(docsapi.ScopeKeysRead) {
+		page.Key, title = k, "Revoke "+k.Name
 	}
 	s.render(w, r, http.StatusOK, "key_revoke", title, page)
 }
@@ -182,16 +191,10 @@ func (s *Server) handleDashRevokeKeyPost(w http.ResponseWriter, r *http.Request)
 		s.render(w, r, status, "error", http.StatusText(status), dashErrorPage{Status: status, Error: *e})
 		return
 	}
-	me, id := stateFrom(r.Context()).key, r.PathValue("id")
-	if id == me.ID {
+	id := r.PathValue("id")
+	if id == stateFrom(r.Context()).key.ID {
 		s.setSessionCookie(w, "", -1)
 		http.Redirect(w, r, "/dashboard/login?ended=1", http.StatusSeeOther)
-		return
-	}
-	if !me.HasScope(docsapi.ScopeKeysRead) {
-		// The keys page would refuse this session: confirm here, with
-		// only what the revocation answered.
-		s.renderKeys(w, r, http.StatusOK, dashKeysPage{Revoked: &docsapi.APIKey{ID: id}})
 		return
 	}
 	http.Redirect(w, r, "/dashboard/keys?revoked="+id, http.StatusSeeOther)

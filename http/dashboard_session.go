@@ -91,7 +91,7 @@ func landingPage(key *docsapi.APIKey) string {
 	switch {
 	case key.HasScope(docsapi.ScopeLogsRead):
 		return "/dashboard"
-	case key.HasScope(docsapi.ScopeKeysRead):
+	case key.HasScope(docsapi.ScopeKeysRead), key.HasScope(docsapi.ScopeKeysWrite):
 		return "/dashboard/keys"
 	case key.HasScope(docsapi.ScopeResourcesRead):
 		return "/dashboard/resources"

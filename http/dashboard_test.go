@@ -443,9 +443,10 @@ func TestDashboardScopes(t *testing.T) {
 
 // TestDashboardKeyPagesShowOnlyWhatTheKeyMayRead: the keys page, also when
 // a failed creation renders it, lists keys only for a key with keys:read,
-// and their usage (from the request log) only with logs:read as well; the
-// revocation's confirmation shows a key's details only with keys:read, and
-// refuses a key that the session's key may not revoke.
+// and their usage (from the request log) only with logs:read as well; a key
+// with keys:write alone gets the form. The revocation's confirmation shows a
+// key's details only with keys:read, and then refuses a key that the
+// session's key may not revoke; without keys:read the revocation refuses.
 func TestDashboardKeyPagesShowOnlyWhatTheKeyMayRead(t *testing.T) {
 	e := newEnv(t)
 	named := func(name string, scopes ...string) (secret, id string) {
@@ -467,17 +468,20 @@ func TestDashboardKeyPagesShowOnlyWhatTheKeyMayRead(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			secret, _ := named("session", tc.scopes...)
 			d := e.dashClient()
-			d.signIn(secret)
-			d.get("/dashboard/resources")
+			d.get("/dashboard/login")
+			d.post("/dashboard/login", url.Values{"key": {secret}}).wantRedirect(t, map[bool]string{true: "/dashboard", false: "/dashboard/keys"}[tc.usage])
+			page := d.get("/dashboard/keys").want(t, 200).contains(t, `id="create-key"`, `<a href="/dashboard/keys"`)
 			failed := d.post("/dashboard/keys", url.Values{"name": {""}, "scopes": {"keys:write"}}).want(t, 400)
 			failed.contains(t, `id="form-error"`, `id="create-key"`)
 			confirm := d.get("/dashboard/keys/"+secretID+"/revoke").want(t, 200).contains(t, secretID, `id="confirm-revoke"`)
 			if tc.listed {
 				failed.contains(t, "payroll-secret-name", secretID)
+				page.contains(t, "payroll-secret-name")
 				confirm.contains(t, "payroll-secret-name")
-				d.get("/dashboard/keys").want(t, 200)
 			} else {
-				failed.contains(t, `id="keys-hidden"`).lacks(t, "payroll-secret-name", secretID, "data-key=")
+				for _, p := range []*response{page, failed} {
+					p.contains(t, `id="keys-hidden"`).lacks(t, "payroll-secret-name", secretID, "data-key=")
+				}
 				confirm.lacks(t, "payroll-secret-name", "Last used")
 			}
 			if tc.usage {
@@ -488,16 +492,24 @@ func TestDashboardKeyPagesShowOnlyWhatTheKeyMayRead(t *testing.T) {
 			if tc.listed && !tc.usage {
 				failed.contains(t, `id="usage-hidden"`)
 			}
-			// A key with a scope the session's key lacks: refused before the
-			// confirmation, as the revocation itself would be.
-			d.get("/dashboard/keys/"+rootID+"/revoke").want(t, 403).contains(t, "cannot revoke").lacks(t, "admin-only", `id="confirm-revoke"`)
+			// A key with a scope the session's key lacks: with keys:read,
+			// refused before the confirmation, as the revocation would be;
+			// without, the confirmation tells nothing of its scopes and the
+			// revocation refuses.
+			if tc.listed {
+				d.get("/dashboard/keys/"+rootID+"/revoke").want(t, 403).contains(t, "cannot revoke").lacks(t, "admin-only", `id="confirm-revoke"`)
+			} else {
+				d.get("/dashboard/keys/"+rootID+"/revoke").want(t, 200).lacks(t, "admin-only", "cannot revoke")
+				d.post("/dashboard/keys/"+rootID+"/revoke", nil).want(t, 403).contains(t, "cannot revoke")
+			}
 			_, victim := named("victim-name", "keys:write")
 			d.get("/dashboard/keys/"+victim+"/revoke").want(t, 200)
-			done := d.post("/dashboard/keys/"+victim+"/revoke", nil)
+			d.post("/dashboard/keys/"+victim+"/revoke", nil).wantRedirect(t, "/dashboard/keys?revoked="+victim)
+			done := d.get("/dashboard/keys?revoked="+victim).want(t, 200).contains(t, `id="revoked-notice"`, victim)
 			if tc.listed {
-				done.wantRedirect(t, "/dashboard/keys?revoked="+victim)
+				done.contains(t, "victim-name")
 			} else {
-				done.want(t, 200).contains(t, `id="revoked-notice"`, victim).lacks(t, "victim-name", "payroll-secret-name")
+				done.lacks(t, "victim-name", "payroll-secret-name")
 			}
 			e.do("GET", "/v1/api_keys/"+victim, e.rootKey, nil).want(t, 200).contains(t, `"revoked_at":"`)
 		})
