@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"html/template"
 	"io/fs"
+	"log/slog"
 	"net/http"
 	"path"
 	"regexp"
@@ -57,10 +58,6 @@ type searchEntry struct {
 	URL   string `json:"url"`
 }
 
-// docsExampleURL is the server's address in the pages' examples, that of
-// `make run`; a server with a public URL shows that instead.
-const docsExampleURL = "http://127.0.0.1:8080"
-
 // newDocSite renders every page of docs.Pages, expanding the generated
 // sections from the server's own tables (routes, error codes, scopes and
 // the OpenAPI document), so the docs cannot drift from the server, and
@@ -73,12 +70,12 @@ func newDocSite(routes []route, publicURL string) (*docSite, error) {
 		if err != nil {
 			return nil, err
 		}
-		if publicURL != "" {
-			src = bytes.ReplaceAll(src, []byte(docsExampleURL), []byte(strings.TrimSuffix(publicURL, "/")))
-		}
 		src, err = expandGenerated(src, routes)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", p.File, err)
+		}
+		if publicURL != "" {
+			src = inCodeBlocks(src, docsBaseURL, strings.TrimSuffix(publicURL, "/"))
 		}
 		page, err := renderPage(md, p.Path, src)
 		if err != nil {
@@ -97,6 +94,22 @@ func newDocSite(routes []route, publicURL string) (*docSite, error) {
 	}
 	site.css, err = chromaCSS()
 	return site, err
+}
+
+// inCodeBlocks replaces old with new in src's fenced code blocks only: the
+// examples call the server, where the prose may name make run's address or
+// the libraries' default.
+func inCodeBlocks(src []byte, old, new string) []byte {
+	lines := bytes.SplitAfter(src, []byte("\n"))
+	fenced := false
+	for i, line := range lines {
+		if bytes.HasPrefix(bytes.TrimSpace(line), []byte("```")) {
+			fenced = !fenced
+		} else if fenced {
+			lines[i] = bytes.ReplaceAll(line, []byte(old), []byte(new))
+		}
+	}
+	return bytes.Join(lines, nil)
 }
 
 func newMarkdown() goldmark.Markdown {
@@ -294,18 +307,29 @@ const docsCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-sr
 // registerDocs serves the documentation site: public, and not in the
 // request log (it needs no key).
 func (s *Server) registerDocs() {
+	site, err := newDocSite(s.routes, "")
+	if err != nil {
+		// The pages are compiled in and rendered by a test: this is a bug.
+		panic(fmt.Sprintf("docs: %v", err))
+	}
+	s.docs = site
 	s.mux.HandleFunc("GET /docs", s.handleDocs)
 	s.mux.HandleFunc("GET /docs/{page...}", s.handleDocs)
 }
 
-// docSite returns the site, rendered at its first use: PublicURL, which the
-// examples show, is set after NewServer.
+// docSite returns the site. PublicURL, which the examples show, is set
+// after NewServer rendered the site: with one, it is rendered again at its
+// first use. The sources rendered once already, so that cannot fail but by
+// a bug, which then leaves make run's address in the examples.
 func (s *Server) docSite() *docSite {
 	s.docsOnce.Do(func() {
+		if s.PublicURL == "" {
+			return
+		}
 		site, err := newDocSite(s.routes, s.PublicURL)
 		if err != nil {
-			// The pages are compiled in and rendered by a test: this is a bug.
-			panic(fmt.Sprintf("docs: %v", err))
+			s.Logger.Error("docs: rendering with the public URL", slog.String("error", err.Error()))
+			return
 		}
 		s.docs = site
 	})

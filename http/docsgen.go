@@ -371,5 +371,6 @@ func curlExample(rt route, params []*oaParameter, body json.RawMessage) string {
 	return strings.Join(parts, " \\\n  ")
 }
 
-// docsBaseURL is where the examples send requests: `make run`'s address.
+// docsBaseURL is where the examples send requests: `make run`'s address,
+// which a server with a public URL shows in its place (inCodeBlocks).
 const docsBaseURL = "http://127.0.0.1:8080"

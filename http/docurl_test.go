@@ -35,22 +35,38 @@ func TestDocURLUnderPublicURL(t *testing.T) {
 	}
 }
 
-// TestDocsExamplesUnderPublicURL: a server with a public URL shows it in the
-// docs' examples instead of make run's local address.
+// TestDocsExamplesUnderPublicURL: a server with a public URL shows it in
+// every example, the API reference's generated ones included, instead of
+// make run's local address, which the prose still names where it means it.
 func TestDocsExamplesUnderPublicURL(t *testing.T) {
-	for _, tc := range []struct{ public, want string }{
-		{"", "http://127.0.0.1:8080/v1/resources"},
-		{"https://api.example.com/", "https://api.example.com/v1/resources"},
-	} {
-		t.Run(tc.public, func(t *testing.T) {
-			e := newEnv(t, func(s *dhttp.Server) { s.PublicURL = tc.public })
-			status, _, body := e.get("/docs/authentication")
-			if status != 200 || !strings.Contains(body, tc.want) {
-				t.Errorf("status %d, page lacks %s", status, tc.want)
+	e := newEnv(t, func(s *dhttp.Server) { s.PublicURL = "https://api.example.com/" })
+	paths, sources := e.srv.DocsMarkdown()
+	examples := map[string]int{}
+	for i, src := range sources {
+		fenced := false
+		for _, line := range strings.Split(string(src), "\n") {
+			if strings.HasPrefix(strings.TrimSpace(line), "```") {
+				fenced = !fenced
+				continue
 			}
-			if tc.public != "" && strings.Contains(body, "127.0.0.1:8080") {
-				t.Error("the page still shows 127.0.0.1:8080")
+			if fenced && strings.Contains(line, "127.0.0.1:8080") {
+				t.Errorf("%s: an example still calls 127.0.0.1:8080: %s", paths[i], line)
 			}
-		})
+			if fenced && strings.Contains(line, "https://api.example.com/v1/") {
+				examples[paths[i]]++
+			}
+		}
+		if paths[i] == "/docs/libraries" && !strings.Contains(string(src), "They default to `http://127.0.0.1:8080`") {
+			t.Error("/docs/libraries no longer names the libraries' real default")
+		}
+	}
+	for _, p := range []string{"/docs/authentication", "/docs/api"} {
+		if examples[p] == 0 {
+			t.Errorf("%s: no example calls the public URL", p)
+		}
+	}
+	status, _, body := e.get("/docs/authentication")
+	if status != 200 || !strings.Contains(body, "api.example.com") {
+		t.Errorf("GET /docs/authentication: %d, without the public URL", status)
 	}
 }

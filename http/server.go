@@ -71,7 +71,7 @@ type Server struct {
 	// own (cmd/docsapi adds whether Redis answers).
 	Registry *prometheus.Registry
 
-	docs     *docSite // docSite renders it
+	docs     *docSite // docSite returns it
 	docsOnce sync.Once
 	keys     *keyCache
 	bodies   *resourceBodies
