@@ -48,12 +48,12 @@ test-ts-client:
 	cd clients/typescript && npm ci --no-audit --no-fund && npm test
 
 # Each client installed from this checkout into a scratch project exactly as
-# its README says (Go: require + replace, no registry asked; Python: pip --no-index in a new
+# its README says (Go: require + replace, GOPROXY=off; Python: pip --no-index in a new
 # venv; TypeScript: npm install linked, copied and packed), then the README's
 # quick start run against a real `docsapi serve`.
 test-client-installs: test-go-install test-python-install test-ts-install
 
-test-go-install test-python-install test-ts-install: build
+test-go-install test-python-install test-ts-install: test-deps build
 	python3 clients/scripts/install_check.py $(patsubst test-%-install,%,$(subst -ts-,-typescript-,$@))
 
 # The Go micro-benchmarks (./redis/ skips without DOCSAPI_TEST_REDIS_URL),

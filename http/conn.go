@@ -114,6 +114,6 @@ func (s *Server) httpLayerError(statusLine string) []byte {
 	id := docsapi.NewRequestID()
 	_, body := s.errorJSON(id, e)
 	s.Logger.Info("request refused by the HTTP layer", slog.String("request_id", id), slog.Int("status", status), slog.String("error_code", e.Code))
-	return fmt.Appendf(nil, "HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Length: %d\r\nContent-Type: application/json; charset=utf-8\r\nRequest-Id: %s\r\n\r\n%s",
+	return fmt.Appendf(nil, "HTTP/1.1 %d %s\r\nCache-Control: no-store\r\nConnection: close\r\nContent-Length: %d\r\nContent-Type: application/json; charset=utf-8\r\nRequest-Id: %s\r\n\r\n%s",
 		status, http.StatusText(status), len(body), id, body)
 }

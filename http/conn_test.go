@@ -70,6 +70,9 @@ func TestHTTPLayerErrorsAreJSON(t *testing.T) {
 			if msg, _ := got["message"].(string); !strings.Contains(msg, tt.message) {
 				t.Errorf("message %q lacks %q", msg, tt.message)
 			}
+			if cc := r.header.Get("Cache-Control"); cc != "no-store" {
+				t.Errorf("Cache-Control %q, want no-store", cc)
+			}
 		})
 	}
 	// A response to a handler is untouched, however it starts.

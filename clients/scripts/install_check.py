@@ -83,8 +83,10 @@ def go(project, env):
     name, code = quickstart("go")
     (project / name).write_text(code, encoding="utf-8")
     # The README's recipe, a require and a replace directive to the
-    # checkout, with the machine's own module proxy: `go get` passed here
-    # with GOPROXY=off and failed for a newcomer whose proxy was asked.
+    # checkout. GOPROXY=off proves that no proxy is asked, so that the
+    # recipe works whatever proxy a user has: `go get`, the recipe before,
+    # asked it, and failed for a newcomer although it passed here.
+    env = dict(env, GOPROXY="off")
     run(["go", "mod", "init", "example.com/quickstart"], project, env)
     run(["go", "mod", "edit", "-require", "github.com/docsapi/docsapi/clients/go@v0.0.0",
          "-replace", "github.com/docsapi/docsapi/clients/go=" + str(CLIENTS / "go")], project, env)

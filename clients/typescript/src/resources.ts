@@ -109,7 +109,7 @@ export interface APIKey {
  * server never stores a secret, so revoke that key and create another.
  */
 export interface APIKeyWithSecret extends APIKey {
-  secret: string;
+  secret?: string;
 }
 
 export interface APIKeyCreateParams {
