@@ -2,6 +2,7 @@ package docsapi
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -164,11 +165,18 @@ type KeyUsage struct {
 	RateLimited int
 }
 
+// ErrEntryRefused marks the failure of a request-log batch that the store
+// refused for an entry's content (a value over one of its limits): writing
+// the entries again one by one then finds the bad one, where a store that
+// fails refuses them all.
+var ErrEntryRefused = errors.New("request log: the store refused an entry")
+
 // RequestLogService stores and reads the request log.
 type RequestLogService interface {
 	// CreateRequestLogs stores a batch of entries in one transaction.
 	// Entries become visible in the order of their batches, so that a tail
-	// reading past its last entry misses none. Errors: EINTERNAL.
+	// reading past its last entry misses none. Errors: EINTERNAL, which
+	// wraps ErrEntryRefused when an entry's content was refused.
 	CreateRequestLogs(ctx context.Context, logs []*RequestLog) error
 
 	// FindRequestLogByID returns one entry. Errors: ENOTFOUND, EINTERNAL.
@@ -228,7 +236,8 @@ type RequestLogOrder struct {
 // NewRequestLogService builds around it.
 type RequestLogStore interface {
 	// InsertRequestLogs stores a batch of entries in one transaction, in
-	// seq order of their batches (see CreateRequestLogs). Errors: EINTERNAL.
+	// seq order of their batches (see CreateRequestLogs). Errors: EINTERNAL,
+	// wrapping ErrEntryRefused as CreateRequestLogs says.
 	InsertRequestLogs(ctx context.Context, logs []*RequestLog) error
 
 	// FindRequestLog returns one of the account's entries, or nil.

@@ -2,6 +2,7 @@ package http
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -179,17 +180,24 @@ func (l *requestLogger) store(entries []*docsapi.RequestLog) ([]*docsapi.Request
 		l.touch(ctx, entries)
 		return nil, nil
 	}
-	if len(entries) == 1 {
+	if len(entries) == 1 && !errors.Is(err, docsapi.ErrEntryRefused) {
 		return entries, err
 	}
 	// One bad entry must not cost the others: write them one by one, unless
-	// the first few all fail, which is the store failing.
+	// the first few all fail, which is the store failing. An entry whose
+	// content the store refused does not count: three such at the head of
+	// a batch were taken for a failing store, and retried ahead of every
+	// other entry for good.
 	var written, failed []*docsapi.RequestLog
 	var errs []error
+	failing := 0
 	for i, e := range entries {
 		if err := l.svc.CreateRequestLogs(ctx, []*docsapi.RequestLog{e}); err != nil {
 			failed, errs = append(failed, e), append(errs, err)
-			if len(written) == 0 && len(failed) == 3 {
+			if !errors.Is(err, docsapi.ErrEntryRefused) {
+				failing++
+			}
+			if len(written) == 0 && failing == 3 {
 				return append(failed, entries[i+1:]...), err
 			}
 		} else {
@@ -197,7 +205,7 @@ func (l *requestLogger) store(entries []*docsapi.RequestLog) ([]*docsapi.Request
 		}
 	}
 	l.touch(ctx, written)
-	if len(written) == 0 {
+	if len(written) == 0 && failing > 0 {
 		return failed, errs[0]
 	}
 	for i, e := range failed {

@@ -3,6 +3,7 @@ package http
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -115,5 +116,69 @@ func TestRequestLoggerRetryIsBounded(t *testing.T) {
 	l.Close()
 	if store.written != 10 {
 		t.Errorf("written %d after Close, want the 10 kept", store.written)
+	}
+}
+
+// badLogs is a request-log store that refuses the entries with a bad id for
+// their content (as PostgreSQL refuses a row over its index's limit) and
+// records the rest.
+type badLogs struct {
+	docsapi.RequestLogService
+	mu      sync.Mutex
+	written []string
+}
+
+func (s *badLogs) CreateRequestLogs(ctx context.Context, logs []*docsapi.RequestLog) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range logs {
+		if strings.HasPrefix(l.ID, "bad") {
+			return fmt.Errorf("insert request logs: %w: index row size exceeds maximum", docsapi.ErrEntryRefused)
+		}
+	}
+	for _, l := range logs {
+		s.written = append(s.written, l.ID)
+	}
+	return nil
+}
+
+// TestRequestLoggerBadEntries: entries whose content the store refuses are
+// dropped, counted and logged, and the others written, wherever the bad ones
+// are in the batch: three at its head were taken for a failing store.
+func TestRequestLoggerBadEntries(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		ids  []string
+		bad  int
+	}{
+		{"one in the middle", []string{"ok1", "bad1", "ok2"}, 1},
+		{"three at the head", []string{"bad1", "bad2", "bad3", "ok1", "ok2"}, 3},
+		{"four at the head, one at the end", []string{"bad1", "bad2", "bad3", "bad4", "ok1", "bad5"}, 5},
+		{"all", []string{"bad1", "bad2", "bad3", "bad4"}, 4},
+		{"alone", []string{"bad1"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			store := &badLogs{}
+			m := newMetrics(prometheus.NewRegistry())
+			logs := &testenv.SyncBuffer{}
+			l := newRequestLogger(store, noTouch{}, slog.New(slog.NewTextHandler(logs, nil)), m)
+			for _, id := range tc.ids {
+				l.Enqueue(&docsapi.RequestLog{ID: id, APIKeyID: "key_x", CreatedAt: time.Now()})
+			}
+			l.Flush(context.Background())
+			if got := testutil.ToFloat64(m.logWriteErrors); got != float64(tc.bad) {
+				t.Errorf("write errors %v, want %d", got, tc.bad)
+			}
+			if depth := testutil.ToFloat64(m.logQueueDepth); depth != 0 {
+				t.Errorf("%v entries kept for retry, want none", depth)
+			}
+			store.mu.Lock()
+			n := len(store.written)
+			store.mu.Unlock()
+			if n != len(tc.ids)-tc.bad {
+				t.Errorf("written %d, want %d", n, len(tc.ids)-tc.bad)
+			}
+			l.Close()
+		})
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/docsapi/docsapi"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
@@ -85,11 +86,21 @@ func (s requestLogs) InsertRequestLogs(ctx context.Context, logs []*docsapi.Requ
 		b.Queue(insertRequestLogs, ids, accounts, methods, paths, routes, statuses, codes, messages, params,
 			keys, idemKeys, replayed, durations, ips, agents, sources, created)
 		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
+			var pgErr *pgconn.PgError
+			if errors.As(err, &pgErr) && refusedContent[pgErr.Code[:2]] {
+				return fmt.Errorf("insert request logs: %w: %w", docsapi.ErrEntryRefused, err)
+			}
 			return fmt.Errorf("insert request logs: %w", err)
 		}
 		return nil
 	})
 }
+
+// refusedContent are the SQLSTATE classes of errors that a row's values
+// cause, not the server: data exceptions (22), such as text the column
+// cannot hold, and program limits (54), such as an index row over 2,704
+// bytes.
+var refusedContent = map[string]bool{"22": true, "54": true}
 
 func (s requestLogs) FindRequestLog(ctx context.Context, accountID, id string) (*docsapi.RequestLog, error) {
 	l, err := scanRequestLog(s.db.conn(ctx).QueryRow(ctx,

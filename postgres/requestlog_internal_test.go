@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -67,5 +68,43 @@ func TestRequestLogBatchesCommitInSeqOrder(t *testing.T) {
 	}
 	if err != nil || strings.Join(ids, " ") != slow.ID+" "+late.ID {
 		t.Fatalf("tail %v %v, want the slow batch then the late one", ids, err)
+	}
+}
+
+// TestRequestLogRefusedEntry: an entry that PostgreSQL refuses for its
+// content (here a path over the index row's 2,704 bytes, in characters that
+// do not compress) fails its batch with ErrEntryRefused, which tells the
+// log writer to drop it rather than take the store for down; a store that
+// fails does not say so.
+func TestRequestLogRefusedEntry(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	db := open(t)
+	svc := NewRequestLogService(db)
+	var path strings.Builder
+	path.WriteString("/v1/resources/")
+	for i := range 3000 {
+		path.WriteRune(rune(0x100 + i*7919%0x600))
+	}
+	for _, tc := range []struct {
+		name    string
+		path    string
+		refused bool
+	}{
+		{"a path of the API", "/v1/resources", false},
+		{"a path over the index's row", path.String(), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := svc.CreateRequestLogs(ctx, []*docsapi.RequestLog{{ID: docsapi.NewRequestID(), AccountID: "acct_x", Method: "GET",
+				Path: tc.path, Route: "GET /v1/resources", Status: 200, APIKeyID: "key_x", Source: docsapi.SourceAPI, CreatedAt: docsapi.Now()}})
+			if (err != nil) != tc.refused || errors.Is(err, docsapi.ErrEntryRefused) != tc.refused {
+				t.Errorf("err = %v, want refused %v", err, tc.refused)
+			}
+		})
+	}
+	db.pool.Close()
+	err := svc.CreateRequestLogs(ctx, []*docsapi.RequestLog{{ID: docsapi.NewRequestID(), AccountID: "acct_x", CreatedAt: docsapi.Now()}})
+	if err == nil || errors.Is(err, docsapi.ErrEntryRefused) {
+		t.Errorf("closed pool: err = %v, want a failure that is not a refusal", err)
 	}
 }
