@@ -426,7 +426,9 @@ func TestDashboardScopes(t *testing.T) {
 		{"/dashboard", "logs:read"}, {"/dashboard/errors", "logs:read"}, {"/dashboard/logs", "logs:read"},
 		{"/dashboard/logs/live", "logs:read"}, {"/dashboard/keys", "keys:read"},
 	} {
-		d.get(page.path).want(t, 403).contains(t, "This page needs the scope "+page.scope, "permission_denied", `href="/docs/errors#permission_denied"`)
+		// Its way back leads to a page the key may see.
+		d.get(page.path).want(t, 403).contains(t, "This page needs the scope "+page.scope, "permission_denied", `href="/docs/errors#permission_denied"`,
+			`<a href="/dashboard/resources" id="back">`)
 	}
 	d.get("/dashboard/resources")
 	d.post("/dashboard/keys", url.Values{"name": {"x"}, "scopes": {"resources:read"}}).want(t, 403).contains(t, "keys:write")

@@ -183,34 +183,41 @@ func (l *requestLogger) store(entries []*docsapi.RequestLog) ([]*docsapi.Request
 	if len(entries) == 1 && !errors.Is(err, docsapi.ErrEntryRefused) {
 		return entries, err
 	}
-	// One bad entry must not cost the others: write them one by one, unless
-	// the first few all fail, which is the store failing. An entry whose
-	// content the store refused does not count: three such at the head of
-	// a batch were taken for a failing store, and retried ahead of every
-	// other entry for good.
-	var written, failed []*docsapi.RequestLog
-	var errs []error
-	failing := 0
+	// One bad entry must not cost the others: write them one by one. An
+	// entry whose content the store refused, or that failed where a later
+	// one was then written, is bad: logged, counted and dropped. Failures
+	// after the last entry written are the store's: three in a row end the
+	// loop, and they are kept for retry with the entries not yet tried.
+	// Three refused entries at the head of a batch were once taken for a
+	// failing store, and retried ahead of every later entry for good; an
+	// outage in the middle of the loop, for bad entries, and dropped.
+	var written, bad, failing []*docsapi.RequestLog
+	var badErrs, failingErrs []error
 	for i, e := range entries {
-		if err := l.svc.CreateRequestLogs(ctx, []*docsapi.RequestLog{e}); err != nil {
-			failed, errs = append(failed, e), append(errs, err)
-			if !errors.Is(err, docsapi.ErrEntryRefused) {
-				failing++
-			}
-			if len(written) == 0 && failing == 3 {
-				return append(failed, entries[i+1:]...), err
-			}
-		} else {
+		err := l.svc.CreateRequestLogs(ctx, []*docsapi.RequestLog{e})
+		if err == nil {
 			written = append(written, e)
+			bad, badErrs = append(bad, failing...), append(badErrs, failingErrs...)
+			failing, failingErrs = nil, nil
+			continue
+		}
+		if errors.Is(err, docsapi.ErrEntryRefused) {
+			bad, badErrs = append(bad, e), append(badErrs, err)
+			continue
+		}
+		failing, failingErrs = append(failing, e), append(failingErrs, err)
+		if len(failing) == 3 {
+			failing = append(failing, entries[i+1:]...)
+			break
 		}
 	}
 	l.touch(ctx, written)
-	if len(written) == 0 && failing > 0 {
-		return failed, errs[0]
-	}
-	for i, e := range failed {
+	for i, e := range bad {
 		l.metrics.logWriteErrors.Inc()
-		l.logger.Error("write request log", slog.String("request_id", e.ID), slog.String("error", errs[i].Error()))
+		l.logger.Error("write request log", slog.String("request_id", e.ID), slog.String("error", badErrs[i].Error()))
+	}
+	if len(failing) > 0 {
+		return failing, failingErrs[0]
 	}
 	return nil, nil
 }

@@ -182,3 +182,65 @@ func TestRequestLoggerBadEntries(t *testing.T) {
 		})
 	}
 }
+
+// flakyLogs is a request-log store that goes down after `up` entries were
+// written, until it is brought back.
+type flakyLogs struct {
+	docsapi.RequestLogService
+	mu      sync.Mutex
+	up      int
+	written []string
+}
+
+func (s *flakyLogs) CreateRequestLogs(ctx context.Context, logs []*docsapi.RequestLog) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(logs) > s.up {
+		return errors.New("connection reset by peer")
+	}
+	s.up -= len(logs)
+	for _, l := range logs {
+		s.written = append(s.written, l.ID)
+	}
+	return nil
+}
+
+// TestRequestLoggerOutageWhileWritingOneByOne: a store that goes down while
+// a failed batch is written entry by entry loses nothing: the entries after
+// the outage are kept for retry, not dropped as bad.
+func TestRequestLoggerOutageWhileWritingOneByOne(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		up   int // entries written before the outage
+		n    int
+	}{
+		{"after one", 1, 12},
+		{"before the last two", 10, 12},
+		{"before the last", 11, 12},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// The batch (n entries at once) fails, as the store will take
+			// only up entries more.
+			store := &flakyLogs{up: tc.up}
+			m := newMetrics(prometheus.NewRegistry())
+			l := newRequestLogger(store, noTouch{}, slog.New(slog.NewTextHandler(io.Discard, nil)), m)
+			for i := range tc.n {
+				l.Enqueue(&docsapi.RequestLog{ID: fmt.Sprintf("req_%02d", i), APIKeyID: "key_x", CreatedAt: time.Now()})
+			}
+			l.Flush(context.Background())
+			if got := testutil.ToFloat64(m.logWriteErrors); got != 0 {
+				t.Errorf("%v entries dropped as bad, want none", got)
+			}
+			if depth := testutil.ToFloat64(m.logQueueDepth); depth != float64(tc.n-tc.up) {
+				t.Errorf("%v entries kept for retry, want %d", depth, tc.n-tc.up)
+			}
+			store.mu.Lock()
+			store.up = 1000
+			store.mu.Unlock()
+			l.Close()
+			if len(store.written) != tc.n {
+				t.Errorf("written %d after the store came back, want %d", len(store.written), tc.n)
+			}
+		})
+	}
+}

@@ -87,7 +87,8 @@ func (s requestLogs) InsertRequestLogs(ctx context.Context, logs []*docsapi.Requ
 			keys, idemKeys, replayed, durations, ips, agents, sources, created)
 		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 			var pgErr *pgconn.PgError
-			if errors.As(err, &pgErr) && refusedContent[pgErr.Code[:2]] {
+			// A server that is not PostgreSQL may send an error without a code.
+			if errors.As(err, &pgErr) && len(pgErr.Code) == 5 && refusedContent[pgErr.Code[:2]] {
 				return fmt.Errorf("insert request logs: %w: %w", docsapi.ErrEntryRefused, err)
 			}
 			return fmt.Errorf("insert request logs: %w", err)
