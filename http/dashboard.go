@@ -156,8 +156,8 @@ func (s *Server) registerDashboard() {
 		{method: "GET", path: "/dashboard/logs", scope: docsapi.ScopeLogsRead, handler: s.handleDashLogs},
 		{method: "GET", path: "/dashboard/logs/live", scope: docsapi.ScopeLogsRead, handler: s.handleDashLive},
 		{method: "GET", path: "/dashboard/logs/{id}", scope: docsapi.ScopeLogsRead, kind: "request", handler: s.handleDashLog},
-		// keys:read or keys:write: the list, the creation form, or both.
-		{method: "GET", path: "/dashboard/keys", scope: dashSignedIn, handler: s.handleDashKeys},
+		// The list, the creation form, or both.
+		{method: "GET", path: "/dashboard/keys", scope: docsapi.ScopeKeysRead, orScope: docsapi.ScopeKeysWrite, handler: s.handleDashKeys},
 		{method: "POST", path: "/dashboard/keys", scope: docsapi.ScopeKeysWrite, handler: s.handleDashCreateKey},
 		{method: "GET", path: "/dashboard/keys/{id}/revoke", scope: docsapi.ScopeKeysWrite, kind: "API key", handler: s.handleDashRevokeKey},
 		{method: "POST", path: "/dashboard/keys/{id}/revoke", scope: docsapi.ScopeKeysWrite, kind: "API key", handler: s.handleDashRevokeKeyPost},
@@ -233,8 +233,12 @@ func (s *Server) dashboard(rt route) http.Handler {
 			s.dashError(w, r, err)
 			return
 		}
-		if rt.scope != dashSignedIn && !sess.Key.HasScope(rt.scope) {
-			s.dashError(w, r, docsapi.Errorf(docsapi.EFORBIDDEN, "This page needs the scope %s, which the key you signed in with (%s…) does not have.", rt.scope, sess.Key.Prefix))
+		if rt.scope != dashSignedIn && !sess.Key.HasScope(rt.scope) && (rt.orScope == "" || !sess.Key.HasScope(rt.orScope)) {
+			need := rt.scope
+			if rt.orScope != "" {
+				need += " or " + rt.orScope
+			}
+			s.dashError(w, r, docsapi.Errorf(docsapi.EFORBIDDEN, "This page needs the scope %s, which the key you signed in with (%s…) does not have.", need, sess.Key.Prefix))
 			return
 		}
 		if id := r.PathValue("id"); rt.kind != "" && !docsapi.WellFormedID(id) {

@@ -50,11 +50,6 @@ type dashKeyCreated struct {
 // list) or keys:write (the creation form), or both.
 func (s *Server) handleDashKeys(w http.ResponseWriter, r *http.Request) {
 	me := stateFrom(r.Context()).key
-	if !me.HasScope(docsapi.ScopeKeysRead) && !me.HasScope(docsapi.ScopeKeysWrite) {
-		s.dashError(w, r, docsapi.Errorf(docsapi.EFORBIDDEN, "This page needs the scope %s or %s, which the key you signed in with (%s…) does not have.",
-			docsapi.ScopeKeysRead, docsapi.ScopeKeysWrite, me.Prefix))
-		return
-	}
 	page := dashKeysPage{}
 	// The notice names only a key of this account that is revoked, so a
 	// crafted link cannot make the page announce anything else; without
@@ -166,8 +161,9 @@ type dashRevokePage struct {
 // would tell which scopes a key it cannot read holds.
 func (s *Server) handleDashRevokeKey(w http.ResponseWriter, r *http.Request) {
 	me := stateFrom(r.Context()).key
+	reader := me.HasScope(docsapi.ScopeKeysRead)
 	k, err := s.APIKeyService.FindAPIKeyByID(r.Context(), me.AccountID, r.PathValue("id"))
-	if err == nil && me.HasScope(docsapi.ScopeKeysRead) {
+	if err == nil && reader {
 		err = me.CheckRevoke(k)
 	}
 	if err != nil {
@@ -175,7 +171,7 @@ func (s *Server) handleDashRevokeKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	page, title := dashRevokePage{ID: k.ID}, "Revoke "+k.ID
-	if me.HasScope(docsapi.ScopeKeysRead) {
+	if reader {
 		page.Key, title = k, "Revoke "+k.Name
 	}
 	s.render(w, r, http.StatusOK, "key_revoke", title, page)

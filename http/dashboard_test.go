@@ -424,7 +424,7 @@ func TestDashboardScopes(t *testing.T) {
 		lacks(t, `<a href="/dashboard"`, `<a href="/dashboard/errors"`, `<a href="/dashboard/logs`, `<a href="/dashboard/keys"`)
 	for _, page := range []struct{ path, scope string }{
 		{"/dashboard", "logs:read"}, {"/dashboard/errors", "logs:read"}, {"/dashboard/logs", "logs:read"},
-		{"/dashboard/logs/live", "logs:read"}, {"/dashboard/keys", "keys:read"},
+		{"/dashboard/logs/live", "logs:read"}, {"/dashboard/keys", "keys:read or keys:write"},
 	} {
 		// Its way back leads to a page the key may see.
 		d.get(page.path).want(t, 403).contains(t, "This page needs the scope "+page.scope, "permission_denied", `href="/docs/errors#permission_denied"`,

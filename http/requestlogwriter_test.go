@@ -119,16 +119,18 @@ func TestRequestLoggerRetryIsBounded(t *testing.T) {
 	}
 }
 
-// badLogs is a request-log store that refuses the entries with a bad id for
-// their content (as PostgreSQL refuses a row over its index's limit) and
-// records the rest.
-type badLogs struct {
+// fragileLogs is a request-log store that refuses a batch holding an entry
+// whose id starts with "bad" for its content (as PostgreSQL refuses a row
+// over its index's limit), and is down once it has taken up entries, until
+// up is raised.
+type fragileLogs struct {
 	docsapi.RequestLogService
 	mu      sync.Mutex
+	up      int
 	written []string
 }
 
-func (s *badLogs) CreateRequestLogs(ctx context.Context, logs []*docsapi.RequestLog) error {
+func (s *fragileLogs) CreateRequestLogs(ctx context.Context, logs []*docsapi.RequestLog) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, l := range logs {
@@ -136,6 +138,10 @@ func (s *badLogs) CreateRequestLogs(ctx context.Context, logs []*docsapi.Request
 			return fmt.Errorf("insert request logs: %w: index row size exceeds maximum", docsapi.ErrEntryRefused)
 		}
 	}
+	if len(logs) > s.up {
+		return errors.New("connection reset by peer")
+	}
+	s.up -= len(logs)
 	for _, l := range logs {
 		s.written = append(s.written, l.ID)
 	}
@@ -158,7 +164,7 @@ func TestRequestLoggerBadEntries(t *testing.T) {
 		{"alone", []string{"bad1"}, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			store := &badLogs{}
+			store := &fragileLogs{up: 1000}
 			m := newMetrics(prometheus.NewRegistry())
 			logs := &testenv.SyncBuffer{}
 			l := newRequestLogger(store, noTouch{}, slog.New(slog.NewTextHandler(logs, nil)), m)
@@ -183,28 +189,6 @@ func TestRequestLoggerBadEntries(t *testing.T) {
 	}
 }
 
-// flakyLogs is a request-log store that goes down after `up` entries were
-// written, until it is brought back.
-type flakyLogs struct {
-	docsapi.RequestLogService
-	mu      sync.Mutex
-	up      int
-	written []string
-}
-
-func (s *flakyLogs) CreateRequestLogs(ctx context.Context, logs []*docsapi.RequestLog) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(logs) > s.up {
-		return errors.New("connection reset by peer")
-	}
-	s.up -= len(logs)
-	for _, l := range logs {
-		s.written = append(s.written, l.ID)
-	}
-	return nil
-}
-
 // TestRequestLoggerOutageWhileWritingOneByOne: a store that goes down while
 // a failed batch is written entry by entry loses nothing: the entries after
 // the outage are kept for retry, not dropped as bad.
@@ -221,7 +205,7 @@ func TestRequestLoggerOutageWhileWritingOneByOne(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			// The batch (n entries at once) fails, as the store will take
 			// only up entries more.
-			store := &flakyLogs{up: tc.up}
+			store := &fragileLogs{up: tc.up}
 			m := newMetrics(prometheus.NewRegistry())
 			l := newRequestLogger(store, noTouch{}, slog.New(slog.NewTextHandler(io.Discard, nil)), m)
 			for i := range tc.n {

@@ -92,6 +92,7 @@ type Server struct {
 type route struct {
 	method, path string
 	scope        string
+	orScope      string // a Dashboard page that a key with this scope may see too
 	kind         string // what {id} names, for its 404
 	query        []string
 	handler      http.HandlerFunc
