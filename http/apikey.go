@@ -129,7 +129,7 @@ func (s *Server) handleRevokeAPIKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	revoked := false
-	s.execute(w, r, func(ctx context.Context) (int, any, error) {
+	status := s.execute(w, r, func(ctx context.Context) (int, any, error) {
 		k, err := s.APIKeyService.RevokeAPIKey(ctx, st.key.AccountID, id)
 		if err != nil {
 			return 0, nil, err
@@ -141,8 +141,10 @@ func (s *Server) handleRevokeAPIKey(w http.ResponseWriter, r *http.Request) {
 	// a key read meanwhile is not cached, and the next request with the
 	// revoked key is refused on this instance at once. Only for a key that
 	// this request revoked: Forget walks the whole cache, and a replay, a
-	// 404 or the revocation of a revoked key changed nothing.
-	if revoked && st.resp.status == http.StatusOK {
+	// 404 or the revocation of a revoked key changed nothing. The status is
+	// execute's, not the response writer's: the Dashboard's revocation
+	// calls this handler with a writer of its own.
+	if revoked && status == http.StatusOK {
 		s.keys.Forget(id)
 	}
 }

@@ -3,6 +3,7 @@ package http
 import (
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/docsapi/docsapi"
 )
@@ -57,11 +58,14 @@ func (s *Server) authenticate(r *http.Request) (*docsapi.APIKey, error) {
 	ip := clientIP(r)
 	if !fresh {
 		if s.AuthFailureLimit > 0 && !known {
-			if rl, err := s.AuthFailures.Peek(r.Context(), ip, s.AuthFailureLimit); err != nil {
+			rl, err := s.AuthFailures.Peek(r.Context(), ip, s.AuthFailureLimit)
+			if err != nil {
 				return nil, err
-			} else if !rl.Allowed {
+			}
+			if !rl.Allowed || !s.guesses.start(ip, rl.Remaining) {
 				return nil, s.tooManyAuthFailures(rl)
 			}
+			defer s.guesses.done(ip)
 		}
 		if key, err = s.keys.Find(r.Context(), secret); err != nil {
 			return nil, err
@@ -79,6 +83,41 @@ func (s *Server) authenticate(r *http.Request) (*docsapi.APIKey, error) {
 		return nil, docsapi.Errorf(docsapi.EUNAUTHORIZED, "Invalid API key provided.")
 	}
 	return key, nil
+}
+
+// pendingGuesses counts, per client IP, the lookups of secrets not known
+// to be valid that are under way. Failures are counted once a lookup has
+// failed, so a burst of concurrent guesses all passed a check made before
+// any of them was counted; a lookup now starts only while the address's
+// failures and its pending lookups stay within the limit. Valid keys still
+// never count.
+type pendingGuesses struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+// start reports whether one more lookup from ip may begin while room more
+// failures fit in its limit, and counts it if so.
+func (p *pendingGuesses) start(ip string, room int) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.n[ip] >= room {
+		return false
+	}
+	if p.n == nil {
+		p.n = map[string]int{}
+	}
+	p.n[ip]++
+	return true
+}
+
+// done ends a lookup that start counted.
+func (p *pendingGuesses) done(ip string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.n[ip]--; p.n[ip] <= 0 {
+		delete(p.n, ip)
+	}
 }
 
 // tooManyAuthFailures is the 429 for an address past AuthFailureLimit; it

@@ -1,8 +1,10 @@
 package http_test
 
 import (
+	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -70,4 +72,53 @@ func TestValidKeyOutlivesAuthFailureLimit(t *testing.T) {
 	// A revoked key is no longer known: it is checked like any guess.
 	time.Sleep(1100 * time.Millisecond)
 	e.do("GET", "/v1/resources", inUse, nil).wantError(t, 429, docsapi.ERATELIMITED, "")
+}
+
+// slowLookups is the store's key service with lookups by secret that take
+// a while, as on a busy database: concurrent guesses then overlap.
+type slowLookups struct{ docsapi.APIKeyService }
+
+func (s slowLookups) FindAPIKeyByHash(ctx context.Context, hash string) (*docsapi.APIKey, error) {
+	time.Sleep(50 * time.Millisecond)
+	return s.APIKeyService.FindAPIKeyByHash(ctx, hash)
+}
+
+// TestConcurrentGuessesStayWithinTheLimit: guesses sent at once, before any
+// has failed, still get no more lookups than the per-IP limit allows.
+func TestConcurrentGuessesStayWithinTheLimit(t *testing.T) {
+	e := newEnv(t, func(s *dhttp.Server) {
+		s.AuthFailureLimit = 3
+		s.APIKeyService = slowLookups{s.APIKeyService}
+	})
+	e.do("GET", "/v1/resources", e.rootKey, nil).want(t, 200)
+	const n = 100
+	statuses := make(chan int, n)
+	var start, wg sync.WaitGroup
+	start.Add(1)
+	for range n {
+		wg.Go(func() {
+			req, _ := http.NewRequest("GET", e.url+"/v1/resources", nil)
+			req.Header.Set("Authorization", "Bearer "+docsapi.NewSecret())
+			start.Wait()
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			resp.Body.Close()
+			statuses <- resp.StatusCode
+		})
+	}
+	start.Done()
+	wg.Wait()
+	close(statuses)
+	counts := map[int]int{}
+	for s := range statuses {
+		counts[s]++
+	}
+	if counts[401] > 3 || counts[401]+counts[429] != n {
+		t.Errorf("answers %v: want at most 3 lookups (401), the rest 429", counts)
+	}
+	// A key this instance has seen valid is not a guess: it still works.
+	e.do("GET", "/v1/resources", e.rootKey, nil).want(t, 200)
 }

@@ -65,17 +65,39 @@ type errorConn struct {
 // net/http (400 malformed request, 431 headers over 1 MiB, 501 unknown
 // transfer coding, 505 HTTP version) into JSON with a Request-Id.
 func (c *errorConn) Write(p []byte) (int, error) {
-	if !bytes.HasPrefix(p, []byte("HTTP/1.1 ")) { // the cheap test first: most writes are bodies
+	line, ok := netHTTPError(p)
+	if !ok {
 		return c.Conn.Write(p)
 	}
-	line, _, ok := bytes.Cut(p, []byte("\r\n"))
-	if !ok || !bytes.HasPrefix(p[len(line):], []byte(goErrorHeaders)) {
-		return c.Conn.Write(p)
-	}
-	if _, err := c.Conn.Write(c.s.httpLayerError(string(line[len("HTTP/1.1 "):]))); err != nil {
+	if _, err := c.Conn.Write(c.s.httpLayerError(line)); err != nil {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// netHTTPError reports whether p is the whole of one of net/http's own
+// error responses, and returns its status line without "HTTP/1.1 ". Only a
+// whole write counts: a page's body is written in 4 KiB pieces, and a
+// piece that merely began like such a response, with text a client put in
+// the page, was once replaced, cutting the page short.
+func netHTTPError(p []byte) (string, bool) {
+	rest, ok := bytes.CutPrefix(p, []byte("HTTP/1.1 ")) // the cheap test first: most writes are bodies
+	if !ok || len(p) > 512 {
+		return "", false
+	}
+	line, rest, ok := bytes.Cut(rest, []byte(goErrorHeaders))
+	if !ok || bytes.Contains(line, []byte("\n")) {
+		return "", false
+	}
+	// The body repeats the status line, but for a 501.
+	code, _, _ := bytes.Cut(line, []byte(" "))
+	if !bytes.Equal(rest, line) && !(string(code) == "501" && string(rest) == "Unsupported transfer encoding") {
+		return "", false
+	}
+	if status, err := strconv.Atoi(string(code)); err != nil || !bytes.HasPrefix(line, fmt.Appendf(nil, "%d %s", status, http.StatusText(status))) {
+		return "", false
+	}
+	return string(line), true
 }
 
 // CloseWrite lets net/http half-close the connection after a 431, as it

@@ -99,3 +99,66 @@ func TestContentLengthWithChunkedClosesTheConnection(t *testing.T) {
 		t.Fatalf("after the response: %q, %v; want the connection closed with nothing more", rest, err)
 	}
 }
+
+// TestPagesWithResponseLikeTextAreUntouched: a page that shows a client's
+// text is written in 4 KiB pieces; a piece that begins like one of
+// net/http's own error responses is still the page's, not rewritten.
+func TestPagesWithResponseLikeTextAreUntouched(t *testing.T) {
+	e := newEnv(t)
+	const fake = "HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\n"
+	escaped := strings.NewReplacer(" ", "%20", "\r", "%0D", "\n", "%0A").Replace(fake)
+	get := func(path string) []byte {
+		t.Helper()
+		conn, err := net.Dial("tcp", e.srv.Addr())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(10 * time.Second))
+		io.WriteString(conn, "GET "+path+" HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+		wire, err := io.ReadAll(conn)
+		if err != nil {
+			t.Fatalf("GET %.40s…: %v after %d bytes", path, err, len(wire))
+		}
+		return wire
+	}
+	// Where the docs' 404 page shows its path on the wire, to put the fake
+	// response at the start of the second 4 KiB piece.
+	at := strings.Index(string(get("/docs/probe")), "/docs/probe") + len("/docs/")
+	hit := false
+	for pad := 4096 - at - 4; pad <= 4096-at+4; pad++ {
+		wire := get("/docs/" + strings.Repeat("a", pad) + escaped + "tail")
+		hit = hit || strings.Index(string(wire), fake) == 4096
+		resp, err := http.ReadResponse(bufio.NewReader(strings.NewReader(string(wire))), nil)
+		if err != nil {
+			t.Fatalf("pad %d: %v", pad, err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		if err != nil || resp.StatusCode != 404 || !strings.Contains(string(body), "tail") || !strings.HasSuffix(strings.TrimSpace(string(body)), "</html>") {
+			t.Errorf("pad %d: status %d, %d bytes of page (%v), want the whole 404 page", pad, resp.StatusCode, len(body), err)
+		}
+	}
+	if !hit {
+		t.Error("no request put the fake response at byte 4096: the test missed its case")
+	}
+}
+
+// TestEveryAnswerIsTheContracts: requests that net/http or its file server
+// would answer themselves get the contract's JSON error with a Request-Id.
+func TestEveryAnswerIsTheContracts(t *testing.T) {
+	e := newEnv(t)
+	for _, req := range []string{
+		"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET * HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /dashboard/static/nope.js HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /dashboard/static/ HTTP/1.1\r\nHost: x\r\n\r\n",
+	} {
+		t.Run(strings.Fields(req)[0]+" "+strings.Fields(req)[1], func(t *testing.T) {
+			r, _, _ := e.raw(req)
+			r.wantError(t, 404, docsapi.ENOTFOUND, "")
+			if r.header.Get("Request-Id") == "" {
+				t.Error("no Request-Id")
+			}
+		})
+	}
+}

@@ -141,11 +141,16 @@ func (s *Server) registerDashboard() {
 	if err != nil {
 		panic(err)
 	}
-	files := http.StripPrefix("/dashboard/static/", http.FileServerFS(static))
-	s.mux.HandleFunc("GET /dashboard/static/", func(w http.ResponseWriter, r *http.Request) {
+	s.mux.HandleFunc("GET /dashboard/static/{name}", func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		if fi, err := fs.Stat(static, name); err != nil || fi.IsDir() {
+			// The contract's 404, not FileServer's plain text.
+			s.Error(w, r, unrecognizedURL(r))
+			return
+		}
 		w.Header().Set("Cache-Control", "public, max-age=300")
 		w.Header().Set("X-Content-Type-Options", "nosniff")
-		files.ServeHTTP(w, r)
+		http.ServeFileFS(w, r, static, name)
 	})
 	for _, rt := range []route{
 		{method: "GET", path: "/dashboard/login", handler: s.handleDashLogin},

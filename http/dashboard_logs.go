@@ -77,7 +77,9 @@ func parseDashLogFilter(r *http.Request) (dashLogFilter, docsapi.RequestLogFilte
 		if !strings.HasPrefix(form.Path, "/") {
 			return form, f, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "path", "Invalid path: it starts with a slash, e.g. /v1/resources.")
 		}
-		f.Path = form.Path
+		// As the path was logged: what it cannot store (NUL, bytes that
+		// are not UTF-8) is replaced, so that the filter finds it.
+		f.Path = docsapi.LoggablePath(form.Path)
 	}
 	if form.Key != "" {
 		if !strings.HasPrefix(form.Key, docsapi.PrefixAPIKey) || !docsapi.WellFormedID(form.Key) {

@@ -504,9 +504,12 @@ func TestDashboardKeyPagesShowOnlyWhatTheKeyMayRead(t *testing.T) {
 				d.get("/dashboard/keys/"+rootID+"/revoke").want(t, 200).lacks(t, "admin-only", "cannot revoke")
 				d.post("/dashboard/keys/"+rootID+"/revoke", nil).want(t, 403).contains(t, "cannot revoke")
 			}
-			_, victim := named("victim-name", "keys:write")
+			victimSecret, victim := named("victim-name", "keys:write")
+			e.do("GET", "/v1/api_keys/key_nope", victimSecret, nil).want(t, 403) // authenticated: cached now
 			d.get("/dashboard/keys/"+victim+"/revoke").want(t, 200)
 			d.post("/dashboard/keys/"+victim+"/revoke", nil).wantRedirect(t, "/dashboard/keys?revoked="+victim)
+			// Refused at once by this instance, as after the API's revocation.
+			e.do("GET", "/v1/api_keys/key_nope", victimSecret, nil).wantError(t, 401, docsapi.EUNAUTHORIZED, "")
 			done := d.get("/dashboard/keys?revoked="+victim).want(t, 200).contains(t, `id="revoked-notice"`, victim)
 			if tc.listed {
 				done.contains(t, "victim-name")
@@ -581,6 +584,7 @@ func TestDashboardLogs(t *testing.T) {
 	failed.wantError(t, 400, "parameter_missing", "name")
 	failedID := failed.header.Get("Request-Id")
 	ok := e.do("GET", "/v1/resources", e.rootKey, nil).want(t, 200).header.Get("Request-Id")
+	nul := e.do("GET", "/v1/resources/res_a%00b", e.rootKey, nil).header.Get("Request-Id")
 
 	d := e.dashClient()
 	d.signIn(e.rootKey)
@@ -600,6 +604,9 @@ func TestDashboardLogs(t *testing.T) {
 		{"", []string{failedID, ok}, nil},
 		{"?status=4xx", []string{failedID}, []string{ok}},
 		{"?status=2xx&method=GET&path=/v1/resources", []string{ok}, []string{failedID}},
+		// Paths are matched as they were logged, NUL and bad UTF-8 replaced.
+		{"?path=/v1/resources/res_a%00b", []string{nul}, []string{ok}},
+		{"?path=/v1/resources/%c3%28", nil, []string{nul, ok}},
 		{"?error_code=parameter_missing", []string{failedID}, []string{ok}},
 		{"?key=" + limitedID, []string{failedID}, []string{ok}},
 		{"?method=PATCH", nil, []string{failedID, ok}},

@@ -27,22 +27,24 @@ type work func(ctx context.Context) (int, any, error)
 
 // execute runs a write's work and writes its response. With an
 // Idempotency-Key, the work and the stored response commit together, a
-// finished duplicate is replayed, and a running one is waited for.
-func (s *Server) execute(w http.ResponseWriter, r *http.Request, fn work) {
+// finished duplicate is replayed, and a running one is waited for. It
+// returns the status of the answer when that is this request's work, or 0
+// (a replay, an error before or after the work).
+func (s *Server) execute(w http.ResponseWriter, r *http.Request, fn work) int {
 	st := stateFrom(r.Context())
 	if st.idempotencyKey == "" {
 		out := s.runWork(r.Context(), r, fn)
 		writeBody(w, out.stored.Status, out.shown)
-		return
+		return out.stored.Status
 	}
 	claim, stored, err := s.waitForClaim(r, fingerprint(r, st.body))
 	if err != nil {
 		s.Error(w, r, err)
-		return
+		return 0
 	}
 	if stored != nil {
 		s.replay(w, st, stored)
-		return
+		return 0
 	}
 	stop := s.keepClaim(r.Context(), claim)
 	var out workOutcome // the last run's, should the store run the work again
@@ -56,13 +58,14 @@ func (s *Server) execute(w http.ResponseWriter, r *http.Request, fn work) {
 			s.metrics.idempotency.WithLabelValues("conflict").Inc()
 		}
 		s.Error(w, r, err)
-		return
+		return 0
 	}
 	if replayed {
 		s.replay(w, st, resp)
-		return
+		return 0
 	}
 	writeBody(w, resp.Status, out.shown)
+	return resp.Status
 }
 
 // fingerprint identifies a request under its Idempotency-Key: the same

@@ -130,7 +130,8 @@ func (s *Server) recoverPanics(next http.Handler) http.Handler {
 
 // checkHeaderAndPath refuses, before routing, headers over MaxHeaderBytes
 // (431) and an unclean path (404), which ServeMux would redirect to the
-// clean path with an HTML body: no route of this API has such a path.
+// clean path with an HTML body, or a path of "*": no route of this API has
+// such a path.
 func (s *Server) checkHeaderAndPath(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if len(r.TransferEncoding) > 0 {
@@ -143,7 +144,11 @@ func (s *Server) checkHeaderAndPath(next http.Handler) http.Handler {
 			s.Error(w, r, &statusError{err: headersTooLarge(), status: http.StatusRequestHeaderFieldsTooLarge})
 			return
 		}
-		if p := r.URL.Path; p != "/" && path.Clean(p) != p {
+		if p := r.URL.Path; !strings.HasPrefix(p, "/") {
+			// "*" of OPTIONS * or GET *, which ServeMux answers with a bare 400.
+			s.Error(w, r, unrecognizedURL(r))
+			return
+		} else if p != "/" && path.Clean(p) != p {
 			if htmlRoots[p] && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 				// Typed into a browser's address bar: the page, not JSON.
 				http.Redirect(w, r, strings.TrimSuffix(p, "/"), http.StatusMovedPermanently)

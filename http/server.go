@@ -74,6 +74,7 @@ type Server struct {
 	docs     *docSite // docSite returns it
 	docsOnce sync.Once
 	keys     *keyCache
+	guesses  pendingGuesses
 	bodies   *resourceBodies
 	log      *requestLogger
 	metrics  *metrics
@@ -117,6 +118,8 @@ func NewServer() *Server {
 		IdleTimeout:  120 * time.Second,
 		// The API's limit, MaxHeaderBytes, is enforced by checkHeaderAndPath, in JSON.
 		MaxHeaderBytes: http.DefaultMaxHeaderBytes,
+		// OPTIONS * reaches the handlers, for the contract's 404.
+		DisableGeneralOptionsHandler: true,
 	}
 	return s
 }
