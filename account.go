@@ -57,18 +57,24 @@ func NewAccount(name, secret string) (*Account, *APIKey, string, error) {
 type AccountStore interface {
 	// InTx runs fn in the write transaction that ctx carries, or in a new
 	// one that the ctx passed to fn carries.
+	// Errors: fn's, EINTERNAL.
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 
 	// LockFirstAccount, inside InTx, makes the transactions of processes
 	// that create the first account at once take turns.
+	// Errors: EINTERNAL.
 	LockFirstAccount(ctx context.Context) error
 
+	// InsertAccount stores a. Errors: EINTERNAL.
 	InsertAccount(ctx context.Context, a *Account) error
+	// InsertAPIKey stores k. Errors: EINTERNAL.
 	InsertAPIKey(ctx context.Context, k *APIKey) error
 
 	// FindAccount returns the account, or nil.
+	// Errors: EINTERNAL.
 	FindAccount(ctx context.Context, id string) (*Account, error)
 
+	// CountAccounts returns how many accounts there are. Errors: EINTERNAL.
 	CountAccounts(ctx context.Context) (int, error)
 }
 

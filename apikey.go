@@ -180,24 +180,30 @@ type APIKeyService interface {
 // APIKeyStore is the SQL an engine runs for the APIKeyService that
 // NewAPIKeyService builds around it.
 type APIKeyStore interface {
+	// InsertAPIKey stores k. Errors: EINTERNAL.
 	InsertAPIKey(ctx context.Context, k *APIKey) error
 
 	// FindAPIKeyByHash returns the key with that secret hash, or nil.
+	// Errors: EINTERNAL.
 	FindAPIKeyByHash(ctx context.Context, hash string) (*APIKey, error)
 
 	// FindAPIKey returns one of the account's keys, or nil.
+	// Errors: EINTERNAL.
 	FindAPIKey(ctx context.Context, accountID, id string) (*APIKey, error)
 
 	// ListAPIKeys returns the page's keys in the order read, with the
 	// look-ahead row that FinishPage trims.
+	// Errors: EINTERNAL.
 	ListAPIKeys(ctx context.Context, accountID string, p ListParams) ([]*APIKey, error)
 
 	// RevokeAPIKey sets the key's revoked_at to at unless already set, ends
 	// its Dashboard sessions, and returns it; nil when the account has no
 	// such key. It is atomic, so that concurrent revocations agree on the
 	// time.
+	// Errors: EINTERNAL.
 	RevokeAPIKey(ctx context.Context, accountID, id string, at time.Time) (*APIKey, error)
 
+	// TouchAPIKey sets the key's last_used_at to at. Errors: EINTERNAL.
 	TouchAPIKey(ctx context.Context, id string, at time.Time) error
 }
 

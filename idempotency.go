@@ -63,8 +63,9 @@ type IdempotencyService interface {
 	// transaction rolls back and the claim is released. When a duplicate
 	// finished first, Complete returns its response with replayed set and
 	// does not run fn.
-	// Errors: ECONFLICT (the claim was taken over, or a duplicate with
-	// another fingerprint finished first), fn's error, EINTERNAL.
+	// Errors: ECONFLICT (the claim was taken over, a duplicate with
+	// another fingerprint finished first, or, on SQLite, an older server
+	// version's live claim holds the key), fn's error, EINTERNAL.
 	Complete(ctx context.Context, c *IdempotencyClaim, fn func(ctx context.Context) (*StoredResponse, error)) (resp *StoredResponse, replayed bool, err error)
 
 	// Extend renews a live claim's lease, so that a request still running

@@ -161,24 +161,30 @@ func (r *Resource) Apply(upd ResourceUpdate) error {
 type ResourceStore interface {
 	// InTx runs fn in the write transaction that ctx carries, or in a new
 	// one that the ctx passed to fn carries.
+	// Errors: fn's, EINTERNAL.
 	InTx(ctx context.Context, fn func(ctx context.Context) error) error
 
+	// InsertResource stores r. Errors: EINTERNAL.
 	InsertResource(ctx context.Context, r *Resource) error
 
 	// FindResource returns one of the account's resources, or nil. With
 	// forUpdate, inside InTx, a concurrent update of the same resource
 	// waits until the transaction ends, so that neither merges its
 	// metadata into a stale copy.
+	// Errors: EINTERNAL.
 	FindResource(ctx context.Context, accountID, id string, forUpdate bool) (*Resource, error)
 
 	// ListResources returns the page's resources in the order read, with
 	// the look-ahead row that FinishPage trims.
+	// Errors: EINTERNAL.
 	ListResources(ctx context.Context, accountID string, p ListParams) ([]*Resource, error)
 
 	// UpdateResource stores r's name, description, metadata and UpdatedAt.
+	// Errors: EINTERNAL.
 	UpdateResource(ctx context.Context, r *Resource) error
 
 	// DeleteResource reports whether the account had that resource.
+	// Errors: EINTERNAL.
 	DeleteResource(ctx context.Context, accountID, id string) (bool, error)
 }
 

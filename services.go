@@ -1,7 +1,7 @@
 package docsapi
 
 // Services is every service over one store, as an engine's NewServices
-// returns them, so that the server and the tests wire one value.
+// returns them: what an engine offers, in one value for its callers.
 type Services struct {
 	Accounts    AccountService
 	APIKeys     APIKeyService

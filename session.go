@@ -73,16 +73,21 @@ type SessionService interface {
 type SessionStore interface {
 	// InsertSession stores s if its key is a live key of its account, and
 	// reports whether it did.
+	// Errors: EINTERNAL.
 	InsertSession(ctx context.Context, s *Session) (bool, error)
 
 	// FindSession returns the session of that token hash last seen after
 	// since whose key is not revoked, with its key; nil when there is none.
+	// Errors: EINTERNAL.
 	FindSession(ctx context.Context, hash string, since time.Time) (*Session, error)
 
 	// TouchSession moves the session's last use forward to at.
+	// Errors: EINTERNAL.
 	TouchSession(ctx context.Context, id string, at time.Time) error
 
+	// DeleteSessionByHash deletes the session with that token hash, if any. Errors: EINTERNAL.
 	DeleteSessionByHash(ctx context.Context, hash string) error
+	// PurgeSessions deletes the sessions last used before before and returns how many. Errors: EINTERNAL.
 	PurgeSessions(ctx context.Context, before time.Time) (int64, error)
 }
 

@@ -63,7 +63,7 @@ func readBody(w http.ResponseWriter, r *http.Request) (body, error) {
 	if err := dec.Decode(&v); err != nil || dec.More() {
 		return body{}, docsapi.Errorf(docsapi.EPARAMINVALID, "The request body is not valid JSON.")
 	}
-	if _, err := dec.Token(); err != io.EOF {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return body{}, docsapi.Errorf(docsapi.EPARAMINVALID, "The request body is not valid JSON.")
 	}
 	obj, ok := v.(map[string]any)

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -30,10 +31,9 @@ var dashboardPages = func() map[string]*template.Template {
 		"timePtr":  func(t *time.Time) string { return dashTimePtr(t, "never") },
 		"ms":       func(d time.Duration) string { return fmt.Sprintf("%.2f ms", durationMS(d)) },
 		"class":    func(status int) string { return fmt.Sprintf("s%dxx", status/100) },
-		"docURL":   func(code string) string { return "/docs/errors#" + code },
 		"scopes":   func(s []string) string { return strings.Join(s, " ") },
 		"query":    dashQuery,
-		"contains": func(list []string, s string) bool { return containsString(list, s) },
+		"contains": func(list []string, s string) bool { return slices.Contains(list, s) },
 		"rows": func(logs []*docsapi.RequestLog, live bool, stream string) dashRows {
 			return dashRows{Logs: logs, Live: live, Stream: stream}
 		},
@@ -53,15 +53,6 @@ var dashboardPages = func() map[string]*template.Template {
 	}
 	return pages
 }()
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
 
 func dashTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05 UTC") }
 

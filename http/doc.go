@@ -40,7 +40,8 @@
 //   - idempotency.go: execute, the Idempotency-Key flow of every write.
 //   - error.go: error objects, ErrorClasses, and writing JSON.
 //   - apikey.go, resource.go, requestlog.go: the API's handlers and JSON
-//     shapes; requestlogwriter.go writes request-log entries in batches.
+//     shapes; requestlogwriter.go writes request-log entries in batches;
+//     resourcebody.go keeps the JSON of resources recently answered.
 //   - health.go, metrics.go, openapi.go: /healthz, /metrics, the OpenAPI
 //     document.
 //   - dashboard*.go, dashboard/: the Dashboard's pages and templates.

@@ -61,6 +61,16 @@ type errorObject struct {
 	DocURL    string `json:"doc_url"`
 }
 
+// joinsOthers reports whether err, or an error it wraps, joins several.
+func joinsOthers(err error) bool {
+	for ; err != nil; err = errors.Unwrap(err) {
+		if j, ok := err.(interface{ Unwrap() []error }); ok && len(j.Unwrap()) > 1 {
+			return true
+		}
+	}
+	return false
+}
+
 // renderError turns err into the status and body of an error response.
 // Anything that is not a *docsapi.Error is logged and becomes an api_error,
 // so no driver message, path or secret reaches the caller.
@@ -74,6 +84,10 @@ func (s *Server) renderError(r *http.Request, err error) (int, []byte) {
 			s.logger(r.Context()).Error("internal error", slog.String("error", err.Error()))
 		}
 		e = docsapi.Errorf(docsapi.EINTERNAL, "An unexpected error occurred on our side; support can trace it with the request_id.")
+	} else if joinsOthers(err) {
+		// An answer with a failure beside it (a claim that could not be
+		// released): the caller sees the answer, the log the rest.
+		s.logger(r.Context()).Error("internal error beside the answer", slog.String("error", err.Error()))
 	}
 	st.apiErr = e
 	status, body := s.errorJSON(st.id, e)

@@ -167,14 +167,14 @@ func (s *IdempotencyService) Complete(ctx context.Context, c *docsapi.Idempotenc
 	if err == nil {
 		return resp, false, nil
 	}
-	// Nothing of the work committed: free the key so that a retry runs it again.
-	if rerr := s.release(context.WithoutCancel(ctx), c); rerr != nil {
-		err = errors.Join(err, rerr)
-	}
-	if errors.Is(err, docsapi.ErrRollback) {
+	// Nothing of the work committed: free the key so that a retry runs it
+	// again. A claim left in place holds retries off for its lease, so its
+	// failure is returned, for the log, even beside a rolled-back 5xx.
+	rerr := s.release(context.WithoutCancel(ctx), c)
+	if errors.Is(err, docsapi.ErrRollback) && rerr == nil {
 		return resp, false, nil
 	}
-	return nil, false, err
+	return nil, false, errors.Join(err, rerr)
 }
 
 // release deletes an unfinished claim that still holds c's token.

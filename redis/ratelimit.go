@@ -98,9 +98,9 @@ return {allowed, n, reset}
 // limit together. Semantics match inmem.RateLimiter, at microsecond
 // resolution.
 //
-// Errors from Redis are returned (wrapped), and the HTTP layer turns them
-// into api_error: a Redis outage fails requests closed rather than letting
-// them through unlimited.
+// Errors from Redis are returned (wrapped). docsapi serve puts this limiter
+// behind inmem.FallbackRateLimiter, so that during an outage each instance
+// limits on its own rather than failing every request.
 type RateLimiter struct {
 	client goredis.UniversalClient
 	prefix string

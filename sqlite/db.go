@@ -26,7 +26,6 @@ var migrations embed.FS
 type DB struct {
 	write *sql.DB
 	read  *sql.DB
-	Path  string
 
 	writeStmts, readStmts *stmtCache
 
@@ -126,7 +125,7 @@ func Open(path string) (*DB, error) {
 		read.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	db := &DB{write: write, read: read, Path: path,
+	db := &DB{write: write, read: read,
 		writeStmts: newWriteStmtCache(conn), readStmts: newStmtCache(read), claims: map[claimKey]*docsapi.IdempotencyClaim{},
 		resources: newResourceCache(),
 		jobs:      make(chan *job), quit: make(chan struct{}), done: make(chan struct{})}

@@ -21,5 +21,8 @@
 //     aggregates.
 //   - idempotency.go: the IdempotencyService: claims live in the process's
 //     memory and commit with the work they guard.
+//   - purge.go: deleting expired rows in batches, between other writes.
+//   - resourcecache.go: the resources last read or written, by id, so that
+//     a GET of a recent resource does not query the file.
 //   - migrations/: the schema, applied in file-name order.
 package sqlite

@@ -281,7 +281,7 @@ func retryDelay(status int, header http.Header, retriesDone, maxRetries int, ran
 	if retriesDone >= maxRetries {
 		return 0, false
 	}
-	if status != 0 && status != http.StatusTooManyRequests && status < 500 {
+	if status != 0 && status != http.StatusTooManyRequests && (status < 500 || status > 599) {
 		return 0, false
 	}
 	if secs, ok := parseRetryAfter(header.Get("Retry-After")); ok {

@@ -162,6 +162,7 @@ type retryCase struct {
 }
 
 func loadRetryCases(t *testing.T) []retryCase {
+	t.Helper()
 	var file struct{ Cases []retryCase }
 	loadVectors(t, "retries.json", &file)
 	if len(file.Cases) == 0 {

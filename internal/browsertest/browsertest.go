@@ -128,9 +128,6 @@ func (b *Browser) add(format string, args ...any) {
 	b.problems = append(b.problems, fmt.Sprintf(format, args...))
 }
 
-// Context is the tab's context, for chromedp calls the helpers don't cover.
-func (b *Browser) Context() context.Context { return b.ctx }
-
 // Timeout bounds every call, so that a page that never loads fails the test
 // instead of hanging it.
 const Timeout = 30 * time.Second

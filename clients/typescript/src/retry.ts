@@ -20,7 +20,7 @@ export function retryDelay(
   random: () => number,
 ): number | null {
   // Only a connection failure, 429 and 5xx can succeed unchanged; any other 4xx would fail again.
-  const retryable = status === null || status === 429 || status >= 500;
+  const retryable = status === null || status === 429 || (status >= 500 && status <= 599);
   if (!retryable || retriesDone >= maxRetries) return null;
 
   const retryAfter = headers.get("retry-after")?.trim();
