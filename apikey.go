@@ -117,6 +117,15 @@ func HashSecret(secret string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// Issue makes k a new key of the account: its id, creation time and a new
+// secret, which it returns; only the secret's hash and prefix are kept.
+func (k *APIKey) Issue(accountID string) (secret string) {
+	k.ID, k.AccountID, k.CreatedAt = NewID(PrefixAPIKey), accountID, Now()
+	secret = NewSecret()
+	k.SetSecret(secret)
+	return secret
+}
+
 // SetSecret fills the key's hash and display prefix from secret.
 func (k *APIKey) SetSecret(secret string) {
 	k.Hash = HashSecret(secret)

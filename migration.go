@@ -2,18 +2,28 @@ package docsapi
 
 import (
 	"io/fs"
-	"sort"
+	"slices"
 )
 
-// PendingMigrations returns the names of the migrations/*.sql files in fsys
-// that applied lacks, in the order they apply. Each storage engine embeds
-// its own migrations and calls this with the versions its database holds.
-func PendingMigrations(fsys fs.FS, applied map[string]bool) ([]string, error) {
+// Migrations returns the names of the migrations/*.sql files in fsys, in
+// the order they apply. Each storage engine embeds its own.
+func Migrations(fsys fs.FS) ([]string, error) {
 	names, err := fs.Glob(fsys, "migrations/*.sql")
 	if err != nil {
 		return nil, err
 	}
-	sort.Strings(names)
+	slices.Sort(names)
+	return names, nil
+}
+
+// PendingMigrations returns the Migrations of fsys that applied lacks, in
+// the order they apply; an engine calls it with the versions its database
+// holds.
+func PendingMigrations(fsys fs.FS, applied map[string]bool) ([]string, error) {
+	names, err := Migrations(fsys)
+	if err != nil {
+		return nil, err
+	}
 	var pending []string
 	for _, name := range names {
 		if !applied[name] {

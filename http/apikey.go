@@ -70,9 +70,7 @@ func (s *Server) handleCreateAPIKey(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.execute(w, r, func(ctx context.Context) (int, any, error) {
-		k.ID, k.AccountID, k.CreatedAt = docsapi.NewID(docsapi.PrefixAPIKey), st.key.AccountID, docsapi.Now()
-		secret := docsapi.NewSecret()
-		k.SetSecret(secret)
+		secret := k.Issue(st.key.AccountID)
 		if err := s.APIKeyService.CreateAPIKey(ctx, k); err != nil {
 			return 0, nil, err
 		}

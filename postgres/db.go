@@ -5,7 +5,6 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"sort"
 	"strings"
 	"time"
 
@@ -87,11 +86,10 @@ func (db *DB) Ping(ctx context.Context) error {
 // order, in one transaction. An advisory lock, one per schema, makes
 // instances that start together apply them once, one after the other.
 func (db *DB) Migrate(ctx context.Context) error {
-	names, err := fs.Glob(migrations, "migrations/*.sql")
+	names, err := docsapi.Migrations(migrations)
 	if err != nil {
 		return err
 	}
-	sort.Strings(names)
 	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('docsapi.migrate.' || current_schema()))`); err != nil {
 			return fmt.Errorf("lock migrations: %w", err)

@@ -428,16 +428,14 @@ func createKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	defer st.close()
-	k := &docsapi.APIKey{ID: docsapi.NewID(docsapi.PrefixAPIKey), AccountID: *account, Name: *name,
-		Scopes: strings.Split(*scopes, ","), RateLimit: *rateLimit, CreatedAt: docsapi.Now()}
+	k := &docsapi.APIKey{Name: *name, Scopes: strings.Split(*scopes, ","), RateLimit: *rateLimit}
 	if *scopes == "" {
 		k.Scopes = nil
 	}
 	if err := k.Normalize(); err != nil {
 		return err
 	}
-	secret := docsapi.NewSecret()
-	k.SetSecret(secret)
+	secret := k.Issue(*account)
 	if err := st.APIKeys.CreateAPIKey(ctx, k); err != nil {
 		return err
 	}
