@@ -188,9 +188,6 @@ func (l *requestLogger) store(entries []*docsapi.RequestLog) ([]*docsapi.Request
 	// one was then written, is bad: logged, counted and dropped. Failures
 	// after the last entry written are the store's: three in a row end the
 	// loop, and they are kept for retry with the entries not yet tried.
-	// Three refused entries at the head of a batch were once taken for a
-	// failing store, and retried ahead of every later entry for good; an
-	// outage in the middle of the loop, for bad entries, and dropped.
 	var written, bad, failing []*docsapi.RequestLog
 	var badErrs, failingErrs []error
 	for i, e := range entries {

@@ -92,14 +92,11 @@ func Open(path string) (*DB, error) {
 	// synchronous(FULL): a 2xx is only sent after the commit reached the disk.
 	// temp_store(MEMORY): each group-commit job's savepoint journal stays in
 	// memory instead of spilling to a temporary file with a pwrite per page.
-	// wal_autocheckpoint(1000), SQLite's default, stated: the WAL is copied
-	// into the file every 4 MiB. A checkpoint runs on the committer in one
-	// go, holding every write and, on one core, every request: at 16 MiB
-	// the p99 at half the peak was 13-14 ms, at 4 MiB 6 ms. A longer WAL
-	// gave creates 7% more throughput while every request-log batch had
-	// its fsync; since those skip it, the size makes no difference to it
-	// (docs/performance.md, fifth round). Batches of lazy work do not
-	// checkpoint at all: syncLazyWork does, every 250 ms (commitBatch).
+	// wal_autocheckpoint(1000), SQLite's default, stated: a checkpoint
+	// holds every write while it copies the WAL into the file, so a longer
+	// WAL lengthens the writes' tail (creates' p99 at half the peak 13-14 ms
+	// at 16 MiB, 6 ms at 4 MiB; docs/performance.md, fifth round). Batches
+	// of lazy work do not checkpoint: syncLazyWork does (commitBatch).
 	pragmas := "_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(FULL)&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(1000)"
 	// The path goes into a file: URI, where %, ? and # have meanings.
 	uri := "file:" + strings.NewReplacer("%", "%25", "?", "%3F", "#", "%23").Replace(path)
