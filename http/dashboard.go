@@ -86,14 +86,14 @@ type dashRows struct {
 	Stream string
 }
 
-// routeLogs is the logs search for one error group: its code and method,
-// and its path when the route has no parameters.
-func routeLogs(code, route string) template.URL {
+// routeLogs is the logs search for one error group since then: its code
+// and method, and its path when the route has no parameters.
+func routeLogs(code, route, since string) template.URL {
 	method, path, _ := strings.Cut(route, " ")
 	if strings.Contains(path, "{") {
 		path = ""
 	}
-	return dashQuery("error_code", code, "method", method, "path", path)
+	return dashQuery("error_code", code, "method", method, "path", path, "since", since)
 }
 
 // Cookie names. The session cookie holds the session's token; the sign-in

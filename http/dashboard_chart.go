@@ -124,7 +124,7 @@ func latencyChart(buckets []docsapi.RequestLogBucket, unit, timeLabel string) da
 		most = max(most, b.P99, b.P50)
 	}
 	ymax := niceCeil(durationMS(most))
-	c := newDashChart("Latency per "+unit+", p50 and p99", len(buckets), ymax, func(v float64) string { return fmt.Sprintf("%g ms", v) }, buckets, timeLabel)
+	c := newDashChart("Latency per "+unit+", p50 and p99", len(buckets), ymax, latencyLabel, buckets, timeLabel)
 	c.Legend = []dashLegend{{"p50", "p50"}, {"p99", "p99"}}
 	n := float64(len(buckets))
 	for _, series := range []struct {
@@ -157,4 +157,13 @@ func latencyChart(buckets []docsapi.RequestLogBucket, unit, timeLabel string) da
 		flush()
 	}
 	return c
+}
+
+// latencyLabel names a latency axis tick; from a second on in seconds, so
+// that the label fits left of the plot.
+func latencyLabel(ms float64) string {
+	if ms >= 1000 {
+		return fmt.Sprintf("%g s", ms/1000)
+	}
+	return fmt.Sprintf("%g ms", ms)
 }

@@ -93,7 +93,8 @@ func (s *Server) handleDashLive(w http.ResponseWriter, r *http.Request) {
 // after the last one it got (Last-Event-ID). It ends when the session ends.
 func (s *Server) streamLogs(w http.ResponseWriter, r *http.Request, f docsapi.RequestLogFilter) {
 	ctx := r.Context()
-	accountID := stateFrom(ctx).key.AccountID
+	st := stateFrom(ctx)
+	accountID := st.key.AccountID
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -157,6 +158,9 @@ func (s *Server) streamLogs(w http.ResponseWriter, r *http.Request, f docsapi.Re
 		}
 		if err := rc.Flush(); err != nil {
 			return
+		}
+		if st.opened == 0 {
+			st.opened = time.Since(st.start)
 		}
 		select {
 		case <-ctx.Done():

@@ -80,6 +80,7 @@ func newDashTimeline(title, unit, label string, buckets []docsapi.RequestLogBuck
 // dashErrorsPage is the errors page's data.
 type dashErrorsPage struct {
 	Range  string
+	Since  string // the range's start, for the logs searches it links to
 	Ranges []string
 	Groups []*docsapi.ErrorGroup
 	Total  int
@@ -100,7 +101,9 @@ func (s *Server) handleDashErrors(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.log.Flush(r.Context())
-	groups, err := s.RequestLogService.FindErrorGroups(r.Context(), stateFrom(r.Context()).key.AccountID, time.Now().Add(-d), 100)
+	since := time.Now().Add(-d).UTC().Truncate(time.Second)
+	page.Since = since.Format(time.RFC3339)
+	groups, err := s.RequestLogService.FindErrorGroups(r.Context(), stateFrom(r.Context()).key.AccountID, since, 100)
 	if err != nil {
 		s.dashError(w, r, err)
 		return

@@ -656,7 +656,7 @@ func TestDashboardOverviewAndErrors(t *testing.T) {
 	errs := d.get("/dashboard/errors").want(t, 200)
 	errs.contains(t, `data-code="parameter_missing"`, "POST /v1/resources", `href="/docs/errors#parameter_missing"`,
 		`href="/docs/errors#resource_missing"`, "GET /v1/resources/{id}", `<td class="num">3</td>`,
-		`href="/dashboard/logs?error_code=parameter_missing&amp;method=POST&amp;path=%2Fv1%2Fresources"`)
+		`href="/dashboard/logs?error_code=parameter_missing&amp;method=POST&amp;path=%2Fv1%2Fresources&amp;since=20`)
 	row := regexp.MustCompile(`data-code="parameter_missing"(?s:.*?)</tr>`).Find(errs.body)
 	if ex := regexp.MustCompile(`href="/dashboard/logs/(req_[0-9A-Za-z]+)"`).FindSubmatch(row); ex == nil {
 		t.Error("no example request")
@@ -772,6 +772,36 @@ func TestDashboardLiveTail(t *testing.T) {
 		if ev := next(); ev.id == before {
 			t.Errorf("resumed with the entry it had already sent")
 		}
+	})
+	t.Run("logged with the time it took to open", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, "GET", e.url+"/dashboard/logs/live", nil)
+		req.Header.Set("Accept", "text/event-stream")
+		resp, err := d.c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := resp.Header.Get("Request-Id")
+		if _, err := bufio.NewReader(resp.Body).ReadString('\n'); err != nil {
+			t.Fatal(err)
+		}
+		open := time.Now()
+		time.Sleep(1200 * time.Millisecond)
+		cancel()
+		resp.Body.Close()
+		// Logged once the stream ends, by the next batch of the log.
+		for time.Since(open) < 10*time.Second {
+			r := e.do("GET", "/v1/requests/"+id, e.rootKey, nil)
+			if r.status == 404 {
+				time.Sleep(50 * time.Millisecond)
+				continue
+			}
+			if ms, _ := r.want(t, 200).json(t)["duration_ms"].(float64); ms >= 1000 {
+				t.Errorf("the stream was logged with %.1f ms, its life, not the time it took to open", ms)
+			}
+			return
+		}
+		t.Fatalf("the stream %s was never logged", id)
 	})
 	t.Run("ends with the session", func(t *testing.T) {
 		e.do("DELETE", "/v1/api_keys/"+keyID, e.rootKey, nil).want(t, 200)

@@ -87,6 +87,12 @@ func newDocSite(routes []route, publicURL string) (*docSite, error) {
 		for _, h := range page.Headings {
 			site.index = append(site.index, searchEntry{Title: h.Text, Page: page.Title, URL: page.Path + "#" + h.ID})
 		}
+		// An error code is what a reader most often pastes into the search.
+		for _, m := range errorRowID.FindAllStringSubmatch(string(page.Body), -1) {
+			if c, ok := ErrorClasses[m[1]]; ok {
+				site.index = append(site.index, searchEntry{Title: fmt.Sprintf("%s (%d)", m[1], c.Status), Page: page.Title, URL: page.Path + "#" + m[1]})
+			}
+		}
 	}
 	var err error
 	if site.layout, err = template.ParseFS(docAssets, "assets/layout.html"); err != nil {
@@ -95,6 +101,9 @@ func newDocSite(routes []route, publicURL string) (*docSite, error) {
 	site.css, err = chromaCSS()
 	return site, err
 }
+
+// errorRowID finds the table rows that an error code's doc_url points at.
+var errorRowID = regexp.MustCompile(`<tr id="([a-z_]+)">`)
 
 // inCodeBlocks replaces old with new in src's fenced code blocks only: the
 // examples call the server, where the prose may name make run's address or

@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -81,6 +82,17 @@ func TestDocsInBrowser(t *testing.T) {
 	b.Run(t, chromedp.Click(chromedp.CSS("#search-results a")), chromedp.WaitVisible(chromedp.CSS("h1")))
 	if h1 := browsertest.Get(t, b, chromedp.Text(chromedp.CSS("h1"))); h1 != "Idempotency" {
 		t.Errorf("the first search result led to %q", h1)
+	}
+
+	// An error code or its status finds the code's row.
+	for _, q := range []string{"parameter_missing", "429"} {
+		b.Run(t, chromedp.Navigate(e.url+"/docs"), chromedp.WaitReady("body"),
+			chromedp.SendKeys(chromedp.CSS("#search"), q), chromedp.WaitVisible(chromedp.CSS("#search-results a")))
+		results := browsertest.Get(t, b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#search-results a")].map(a => a.getAttribute("href"))`))
+		want := map[string]string{"parameter_missing": "/docs/errors#parameter_missing", "429": "/docs/errors#rate_limit_exceeded"}[q]
+		if !slices.Contains(results, want) {
+			t.Errorf("search for %s found %v, want %s among them", q, results, want)
+		}
 	}
 
 	// An anchor of an error code lands on its row; in dark mode too.

@@ -200,6 +200,8 @@ func (d *oaDoc) limits(s *oaSchema) string {
 			parts = append(parts, fmt.Sprintf("%d–%d%s", *lo, *hi, unit))
 		case hi != nil:
 			parts = append(parts, fmt.Sprintf("at most %d%s", *hi, unit))
+		case lo != nil && *lo == 1 && unit == " characters":
+			parts = append(parts, "not empty")
 		case lo != nil:
 			parts = append(parts, fmt.Sprintf("at least %d%s", *lo, unit))
 		}

@@ -31,6 +31,10 @@ type state struct {
 	// serves (its handler sets it, with key, to have the request logged as
 	// the Dashboard's); empty means docsapi.SourceAPI.
 	source string
+	// opened, when set, is the time a stream took to open (the live tail):
+	// its entry's duration, where the stream's whole life would swamp the
+	// Dashboard's latency figures.
+	opened time.Duration
 
 	idempotencyKey string
 	replayed       bool
@@ -175,6 +179,9 @@ func unrecognizedURL(r *http.Request) error {
 // access-log line, if it gets one (Server.LogAllRequests).
 func (s *Server) finish(r *http.Request, st *state, status int) {
 	d := time.Since(st.start)
+	if st.opened > 0 {
+		d = st.opened
+	}
 	if r.Context().Err() != nil && status >= 500 {
 		// The client went away and the work was cut short: not our failure.
 		status, st.apiErr = statusClientClosed, nil

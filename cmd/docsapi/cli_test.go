@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"encoding/json"
 	"errors"
+	"io/fs"
 	"net"
 	"os"
 	"os/exec"
@@ -231,8 +232,9 @@ func TestMigratePrints(t *testing.T) {
 	}
 }
 
-// TestPortInUse: a port in use fails before the first account is made, so
-// no key is shown by a run that then fails; the next start makes and shows it.
+// TestPortInUse: a port in use fails before the database file or the first
+// account is made, so no key is shown by a run that then fails; the next
+// start makes and shows it.
 func TestPortInUse(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -246,6 +248,9 @@ func TestPortInUse(t *testing.T) {
 	}
 	if strings.Contains(got.stderr, "sk_live_") || strings.Contains(got.stderr, "created the first account") {
 		t.Fatalf("the failed run made a key: %s", got.stderr)
+	}
+	if _, err := os.Stat(db); !errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("the failed run left a database file behind: %v", err)
 	}
 	s := serve(t, db)
 	key := printedRootKey(t, s)

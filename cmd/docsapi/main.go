@@ -658,18 +658,25 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	// starts (the root key already printed) drains instead of killing it.
 	stopped, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
+	// Bind first: a port in use must fail before the database file is
+	// made or migrated, and before a root key is made and shown.
+	s := http.NewServer()
+	if err := s.Listen(cfg.addr); err != nil {
+		return fmt.Errorf("DOCSAPI_ADDR: %w", err)
+	}
 	st, err := openStore(ctx)
 	if err != nil {
+		s.Close()
 		return err
 	}
 	defer st.close()
 	lim, err := rateLimiters(ctx, logger)
 	if err != nil {
+		s.Close()
 		return err
 	}
 	defer lim.close()
 
-	s := http.NewServer()
 	s.Logger = logger
 	s.Version = buildVersion()
 	s.Storage = st.ping
@@ -686,11 +693,6 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if lim.shared != nil {
 		s.SharedRateLimit = lim.shared
 		s.Registry.MustRegister(redis.NewUpGauge(lim.shared))
-	}
-	// Bind before creating the first account: a port in use must fail
-	// before a root key is made and shown.
-	if err := s.Listen(cfg.addr); err != nil {
-		return fmt.Errorf("DOCSAPI_ADDR: %w", err)
 	}
 	if cfg.pprofAddr != "" {
 		prof, err := startPprof(cfg.pprofAddr, logger)

@@ -1,5 +1,6 @@
-// The docs site's only script: search over page titles and headings (the
-// index is embedded in the page), and a copy button on every code block.
+// The docs site's only script: search over page titles, headings and error
+// codes (the index is embedded in the page), and a copy button on every
+// code block.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -14,7 +15,12 @@ document.addEventListener("DOMContentLoaded", () => {
       list.hidden = true;
       return;
     }
-    const hits = index.filter((e) => e.title.toLowerCase().includes(q) || e.page.toLowerCase().includes(q)).slice(0, 12);
+    // Pages first, then titles that begin with the query, in index order.
+    const rank = (e) => (e.title === e.page && e.title.toLowerCase().includes(q) ? 0 : e.title.toLowerCase().startsWith(q) ? 1 : 2);
+    const hits = index
+      .filter((e) => e.title.toLowerCase().includes(q) || e.page.toLowerCase().includes(q))
+      .sort((a, b) => rank(a) - rank(b))
+      .slice(0, 12);
     for (const hit of hits) {
       const li = document.createElement("li");
       const a = document.createElement("a");
