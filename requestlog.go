@@ -86,6 +86,7 @@ type RequestLogFilter struct {
 	Method      string
 	Path        string // exact match on the logged path
 	APIKeyID    string
+	Source      string // SourceAPI or SourceDashboard
 	// Since and Until bound created_at: Since <= created_at < Until. A
 	// listing with either is ordered by created_at (then storage order),
 	// which lets an index read the window from its newest end; without,

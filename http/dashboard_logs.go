@@ -14,7 +14,7 @@ import (
 // dashLogFilter is the logs search form as sent (a plain GET form, so that
 // a search can be bookmarked and shared).
 type dashLogFilter struct {
-	ID, Status, ErrorCode, Method, Path, Key, Since, Until string
+	ID, Status, ErrorCode, Method, Source, Path, Key, Since, Until string
 }
 
 // dashFilterForm is what the filter form needs besides the values.
@@ -33,7 +33,7 @@ func newDashFilterForm(f dashLogFilter) dashFilterForm {
 
 // Query returns the filter as a query string, for links that keep it.
 func (f dashLogFilter) Query() string {
-	return string(dashQuery("status", f.Status, "error_code", f.ErrorCode, "method", f.Method, "path", f.Path,
+	return string(dashQuery("status", f.Status, "error_code", f.ErrorCode, "method", f.Method, "source", f.Source, "path", f.Path,
 		"key", f.Key, "since", f.Since, "until", f.Until))
 }
 
@@ -43,7 +43,7 @@ func parseDashLogFilter(r *http.Request) (dashLogFilter, docsapi.RequestLogFilte
 	q := r.URL.Query()
 	form := dashLogFilter{
 		ID: strings.TrimSpace(q.Get("id")), Status: q.Get("status"), ErrorCode: q.Get("error_code"),
-		Method: strings.ToUpper(q.Get("method")), Path: strings.TrimSpace(q.Get("path")), Key: strings.TrimSpace(q.Get("key")),
+		Method: strings.ToUpper(q.Get("method")), Source: q.Get("source"), Path: strings.TrimSpace(q.Get("path")), Key: strings.TrimSpace(q.Get("key")),
 		Since: q.Get("since"), Until: q.Get("until"),
 	}
 	var f docsapi.RequestLogFilter
@@ -67,6 +67,12 @@ func parseDashLogFilter(r *http.Request) (dashLogFilter, docsapi.RequestLogFilte
 			return form, f, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "method", "Invalid method: use one of %s.", strings.Join(dashMethods, ", "))
 		}
 		f.Method = form.Method
+	}
+	switch form.Source {
+	case "", docsapi.SourceAPI, docsapi.SourceDashboard:
+		f.Source = form.Source
+	default:
+		return form, f, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "source", "Invalid source: use %s or %s.", docsapi.SourceAPI, docsapi.SourceDashboard)
 	}
 	if form.Path != "" {
 		if !strings.HasPrefix(form.Path, "/") {

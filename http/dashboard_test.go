@@ -607,6 +607,8 @@ func TestDashboardLogs(t *testing.T) {
 		// Paths are matched as they were logged, NUL and bad UTF-8 replaced.
 		{"?path=/v1/resources/res_a%00b", []string{nul}, []string{ok}},
 		{"?path=/v1/resources/%c3%28", nil, []string{nul, ok}},
+		{"?source=api", []string{failedID, ok}, []string{"/dashboard/logs/req_0000000000"}},
+		{"?source=dashboard", []string{"/dashboard/logs/req_0000000000"}, []string{ok}},
 		{"?error_code=parameter_missing", []string{failedID}, []string{ok}},
 		{"?key=" + limitedID, []string{failedID}, []string{ok}},
 		{"?method=PATCH", nil, []string{failedID, ok}},
@@ -617,7 +619,7 @@ func TestDashboardLogs(t *testing.T) {
 			d.get("/dashboard/logs"+tc.query).want(t, 200).contains(t, tc.want...).lacks(t, tc.lack...)
 		})
 	}
-	for _, bad := range []string{"?status=6xx", "?error_code=nope", "?method=BREW", "?path=v1", "?key=res_1234567890", "?since=yesterday",
+	for _, bad := range []string{"?status=6xx", "?error_code=nope", "?method=BREW", "?source=cli", "?path=v1", "?key=res_1234567890", "?since=yesterday",
 		"?since=2026-01-02T00:00&until=2026-01-01T00:00", "?starting_after=req_0000000000"} {
 		d.get("/dashboard/logs"+bad).want(t, 400).contains(t, `id="form-error"`)
 	}

@@ -142,6 +142,9 @@ func filterWhere(accountID string, f docsapi.RequestLogFilter) (string, []any) {
 	if f.APIKeyID != "" {
 		add(`api_key_id =`, f.APIKeyID)
 	}
+	if f.Source != "" {
+		add(`source =`, f.Source)
+	}
 	if !f.Since.IsZero() {
 		add(`created_at >=`, f.Since)
 	}

@@ -287,6 +287,9 @@ func filterWhere(account, key any, f docsapi.RequestLogFilter) (string, []any) {
 	if f.APIKeyID != "" {
 		add(`api_key = ?`, key)
 	}
+	if f.Source != "" {
+		add(`source = ?`, f.Source)
+	}
 	if !f.Since.IsZero() {
 		add(`created_at >= ?`, micros(f.Since))
 	}

@@ -87,6 +87,7 @@ func testRequestLogFilters(t *testing.T, s docsapi.Services) {
 		logAt(a, k2, at(3), 200, func(l *docsapi.RequestLog) { l.Method, l.Path = "DELETE", "/v1/resources/res_x" }),
 		logAt(a, k, at(4), 429, nil),
 		logAt(other, ok, at(2), 404, func(l *docsapi.RequestLog) { l.Path = "/v1/resources/res_x" }),
+		logAt(a, k, at(5), 200, func(l *docsapi.RequestLog) { l.Path, l.Source = "/dashboard/logs", docsapi.SourceDashboard }),
 	}
 	createLogs(t, s, logs...)
 	tests := []struct {
@@ -94,14 +95,17 @@ func testRequestLogFilters(t *testing.T, s docsapi.Services) {
 		f    docsapi.RequestLogFilter
 		want []int // indexes into logs, newest first
 	}{
-		{"all", docsapi.RequestLogFilter{}, []int{4, 3, 2, 1, 0}},
+		{"all", docsapi.RequestLogFilter{}, []int{6, 4, 3, 2, 1, 0}},
+		{"the API's", docsapi.RequestLogFilter{Source: docsapi.SourceAPI}, []int{4, 3, 2, 1, 0}},
+		{"the Dashboard's", docsapi.RequestLogFilter{Source: docsapi.SourceDashboard}, []int{6}},
+		{"the Dashboard's 2xx", docsapi.RequestLogFilter{Source: docsapi.SourceDashboard, StatusClass: 2}, []int{6}},
 		{"method", docsapi.RequestLogFilter{Method: "POST"}, []int{1}},
 		{"method none", docsapi.RequestLogFilter{Method: "PATCH"}, nil},
 		{"path", docsapi.RequestLogFilter{Path: "/v1/resources/res_x"}, []int{3, 2}},
 		{"path is exact", docsapi.RequestLogFilter{Path: "/v1/resources/res"}, nil},
 		{"key", docsapi.RequestLogFilter{APIKeyID: k2.ID}, []int{3, 2}},
 		{"another account's key", docsapi.RequestLogFilter{APIKeyID: ok.ID}, nil},
-		{"since", docsapi.RequestLogFilter{Since: at(3)}, []int{4, 3}},
+		{"since", docsapi.RequestLogFilter{Since: at(3)}, []int{6, 4, 3}},
 		{"until", docsapi.RequestLogFilter{Until: at(1)}, []int{0}},
 		{"range", docsapi.RequestLogFilter{Since: at(1), Until: at(4)}, []int{3, 2, 1}},
 		{"empty range", docsapi.RequestLogFilter{Since: at(4), Until: at(4)}, nil},
