@@ -1,6 +1,7 @@
 package http
 
 import (
+	"crypto/sha256"
 	"net/http"
 	"strings"
 	"sync"
@@ -58,14 +59,18 @@ func (s *Server) authenticate(r *http.Request) (*docsapi.APIKey, error) {
 	ip := clientIP(r)
 	if !fresh {
 		if s.AuthFailureLimit > 0 && !known {
+			// Pending before the check, so that a lookup is always either
+			// pending or, once failed, counted when another one checks.
+			hash := secretSum(secret)
+			pending := s.guesses.start(ip, hash)
+			defer s.guesses.done(ip, hash)
 			rl, err := s.AuthFailures.Peek(r.Context(), ip, s.AuthFailureLimit)
 			if err != nil {
 				return nil, err
 			}
-			if !rl.Allowed || !s.guesses.start(ip, rl.Remaining) {
+			if !rl.Allowed || pending > rl.Remaining {
 				return nil, s.tooManyAuthFailures(rl)
 			}
-			defer s.guesses.done(ip)
 		}
 		if key, err = s.keys.Find(r.Context(), secret); err != nil {
 			return nil, err
@@ -85,38 +90,45 @@ func (s *Server) authenticate(r *http.Request) (*docsapi.APIKey, error) {
 	return key, nil
 }
 
-// pendingGuesses counts, per client IP, the lookups of secrets not known
-// to be valid that are under way. Failures are counted once a lookup has
-// failed, so a burst of concurrent guesses all passed a check made before
-// any of them was counted; a lookup now starts only while the address's
-// failures and its pending lookups stay within the limit. Valid keys still
-// never count.
+// pendingGuesses holds, per client IP, the secrets not known to be valid
+// whose lookups are under way. A failure is counted only once its lookup
+// has failed, so concurrent guesses must count while pending: a lookup
+// goes ahead only while the address's failures and its distinct pending
+// secrets stay within the limit. Requests with the same secret share a
+// place, so that a burst with one valid key that this instance has not
+// seen yet is not refused.
 type pendingGuesses struct {
 	mu sync.Mutex
-	n  map[string]int
+	m  map[string]map[[sha256.Size]byte]int // ip → secret hash → requests
 }
 
-// start reports whether one more lookup from ip may begin while room more
-// failures fit in its limit, and counts it if so.
-func (p *pendingGuesses) start(ip string, room int) bool {
+// start counts a request from ip looking up the secret with this hash and
+// returns how many distinct secrets ip now has pending.
+func (p *pendingGuesses) start(ip string, hash [sha256.Size]byte) int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.n[ip] >= room {
-		return false
+	if p.m == nil {
+		p.m = map[string]map[[sha256.Size]byte]int{}
 	}
-	if p.n == nil {
-		p.n = map[string]int{}
+	secrets := p.m[ip]
+	if secrets == nil {
+		secrets = map[[sha256.Size]byte]int{}
+		p.m[ip] = secrets
 	}
-	p.n[ip]++
-	return true
+	secrets[hash]++
+	return len(secrets)
 }
 
-// done ends a lookup that start counted.
-func (p *pendingGuesses) done(ip string) {
+// done ends a request that start counted.
+func (p *pendingGuesses) done(ip string, hash [sha256.Size]byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.n[ip]--; p.n[ip] <= 0 {
-		delete(p.n, ip)
+	secrets := p.m[ip]
+	if secrets[hash]--; secrets[hash] <= 0 {
+		delete(secrets, hash)
+	}
+	if len(secrets) == 0 {
+		delete(p.m, ip)
 	}
 }
 

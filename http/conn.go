@@ -77,9 +77,8 @@ func (c *errorConn) Write(p []byte) (int, error) {
 
 // netHTTPError reports whether p is the whole of one of net/http's own
 // error responses, and returns its status line without "HTTP/1.1 ". Only a
-// whole write counts: a page's body is written in 4 KiB pieces, and a
-// piece that merely began like such a response, with text a client put in
-// the page, was once replaced, cutting the page short.
+// whole write counts: a page's body is written in 4 KiB pieces, and one
+// may begin like such a response with text that a client put in the page.
 func netHTTPError(p []byte) (string, bool) {
 	rest, ok := bytes.CutPrefix(p, []byte("HTTP/1.1 ")) // the cheap test first: most writes are bodies
 	if !ok || len(p) > 512 {

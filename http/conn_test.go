@@ -143,15 +143,17 @@ func TestPagesWithResponseLikeTextAreUntouched(t *testing.T) {
 	}
 }
 
-// TestEveryAnswerIsTheContracts: requests that net/http or its file server
-// would answer themselves get the contract's JSON error with a Request-Id.
-func TestEveryAnswerIsTheContracts(t *testing.T) {
+// TestUnroutableRequestsAreJSON: requests that net/http or its file server
+// would answer themselves, for want of a route or a file, get the
+// contract's JSON 404 with a Request-Id.
+func TestUnroutableRequestsAreJSON(t *testing.T) {
 	e := newEnv(t)
 	for _, req := range []string{
 		"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET * HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET /dashboard/static/nope.js HTTP/1.1\r\nHost: x\r\n\r\n",
 		"GET /dashboard/static/ HTTP/1.1\r\nHost: x\r\n\r\n",
+		"GET /dashboard/static/a/b.js HTTP/1.1\r\nHost: x\r\n\r\n",
 	} {
 		t.Run(strings.Fields(req)[0]+" "+strings.Fields(req)[1], func(t *testing.T) {
 			r, _, _ := e.raw(req)

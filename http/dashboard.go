@@ -132,7 +132,7 @@ func (s *Server) registerDashboard() {
 	if err != nil {
 		panic(err)
 	}
-	s.mux.HandleFunc("GET /dashboard/static/{name}", func(w http.ResponseWriter, r *http.Request) {
+	s.mux.HandleFunc("GET /dashboard/static/{name...}", func(w http.ResponseWriter, r *http.Request) {
 		name := r.PathValue("name")
 		if fi, err := fs.Stat(static, name); err != nil || fi.IsDir() {
 			// The contract's 404, not FileServer's plain text.

@@ -585,6 +585,7 @@ func TestDashboardLogs(t *testing.T) {
 	failedID := failed.header.Get("Request-Id")
 	ok := e.do("GET", "/v1/resources", e.rootKey, nil).want(t, 200).header.Get("Request-Id")
 	nul := e.do("GET", "/v1/resources/res_a%00b", e.rootKey, nil).header.Get("Request-Id")
+	notUTF8 := e.do("GET", "/v1/resources/res_%c3%28", e.rootKey, nil).header.Get("Request-Id")
 
 	d := e.dashClient()
 	d.signIn(e.rootKey)
@@ -606,7 +607,7 @@ func TestDashboardLogs(t *testing.T) {
 		{"?status=2xx&method=GET&path=/v1/resources", []string{ok}, []string{failedID}},
 		// Paths are matched as they were logged, NUL and bad UTF-8 replaced.
 		{"?path=/v1/resources/res_a%00b", []string{nul}, []string{ok}},
-		{"?path=/v1/resources/%c3%28", nil, []string{nul, ok}},
+		{"?path=/v1/resources/res_%c3%28", []string{notUTF8}, []string{nul, ok}},
 		{"?source=api", []string{failedID, ok}, []string{"/dashboard/logs/req_0000000000"}},
 		{"?source=dashboard", []string{"/dashboard/logs/req_0000000000"}, []string{ok}},
 		{"?error_code=parameter_missing", []string{failedID}, []string{ok}},

@@ -15,8 +15,13 @@ document.addEventListener("DOMContentLoaded", () => {
       list.hidden = true;
       return;
     }
-    // Pages first, then titles that begin with the query, in index order.
-    const rank = (e) => (e.title === e.page && e.title.toLowerCase().includes(q) ? 0 : e.title.toLowerCase().startsWith(q) ? 1 : 2);
+    // Pages first, then titles that begin with the query, then other title
+    // matches, then entries whose page alone matches; each in index order.
+    const rank = (e) => {
+      const t = e.title.toLowerCase();
+      if (!t.includes(q)) return 3;
+      return e.title === e.page ? 0 : t.startsWith(q) ? 1 : 2;
+    };
     const hits = index
       .filter((e) => e.title.toLowerCase().includes(q) || e.page.toLowerCase().includes(q))
       .sort((a, b) => rank(a) - rank(b))
