@@ -62,8 +62,9 @@ type errorConn struct {
 }
 
 // Write passes handler responses through and turns a plain-text error of
-// net/http (400 malformed request, 431 headers over 1 MiB, 501 unknown
-// transfer coding, 505 HTTP version) into JSON with a Request-Id.
+// net/http (400 malformed request, 417 unknown Expect, 431 headers over
+// 1 MiB, 501 unknown transfer coding, 505 HTTP version) into JSON with a
+// Request-Id.
 func (c *errorConn) Write(p []byte) (int, error) {
 	line, ok := netHTTPError(p)
 	if !ok {
@@ -83,6 +84,11 @@ func netHTTPError(p []byte) (string, bool) {
 	rest, ok := bytes.CutPrefix(p, []byte("HTTP/1.1 ")) // the cheap test first: most writes are bodies
 	if !ok || len(p) > 512 {
 		return "", false
+	}
+	// An Expect other than 100-continue net/http answers through the
+	// response writer, headers alone; no handler of the API answers 417.
+	if line := "417 Expectation Failed"; bytes.HasPrefix(rest, []byte(line+"\r\n")) && bytes.HasSuffix(rest, []byte("\r\n\r\n")) {
+		return line, true
 	}
 	line, rest, ok := bytes.Cut(rest, []byte(goErrorHeaders))
 	if !ok || bytes.Contains(line, []byte("\n")) {
@@ -122,6 +128,8 @@ func (s *Server) httpLayerError(statusLine string) []byte {
 		e = headersTooLarge()
 	case http.StatusNotImplemented:
 		e = docsapi.ParamErrorf(docsapi.EPARAMINVALID, "Transfer-Encoding", "Unsupported Transfer-Encoding: only chunked is accepted.")
+	case http.StatusExpectationFailed:
+		e = docsapi.ParamErrorf(docsapi.EPARAMINVALID, "Expect", "Unsupported Expect header: only 100-continue is accepted.")
 	case http.StatusHTTPVersionNotSupported:
 		e = docsapi.Errorf(docsapi.EPARAMINVALID, "Unsupported HTTP version: use HTTP/1.1.")
 	default:

@@ -62,6 +62,7 @@ func TestHTTPLayerErrorsAreJSON(t *testing.T) {
 		{"garbage", "HELLO\r\n\r\n", 400, "", "not valid HTTP"},
 		{"bad header line", "GET /v1/resources HTTP/1.1\r\nHost: x\r\nno colon here\r\n\r\n", 400, "", "not valid HTTP"},
 		{"HTTP/2.0 over HTTP/1", "GET /v1/resources HTTP/2.0\r\nHost: x\r\n\r\n", 505, "", "HTTP version"},
+		{"unknown Expect", "GET /v1/resources HTTP/1.1\r\nHost: x\r\n" + auth + "Expect: foo\r\n\r\n", 417, "Expect", "Unsupported Expect"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
