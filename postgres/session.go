@@ -27,19 +27,19 @@ func (s sessions) InsertSession(ctx context.Context, ses *docsapi.Session) (bool
 	return tag.RowsAffected() > 0, nil
 }
 
-// prefixRow scans a row's leading columns into pre and the rest into what
+// prefixScanner scans a row's leading columns into pre and the rest into what
 // its caller asks for, so that a joined row reuses scanAPIKey.
-type prefixRow struct {
-	row pgx.Row
+type prefixScanner struct {
+	s   pgx.Row
 	pre []any
 }
 
-func (p prefixRow) Scan(dest ...any) error { return p.row.Scan(append(p.pre, dest...)...) }
+func (p prefixScanner) Scan(dest ...any) error { return p.s.Scan(append(p.pre, dest...)...) }
 
 func (s sessions) FindSession(ctx context.Context, hash string, since time.Time) (*docsapi.Session, error) {
 	var ses docsapi.Session
-	key, err := scanAPIKey(prefixRow{
-		row: s.db.conn(ctx).QueryRow(ctx,
+	key, err := scanAPIKey(prefixScanner{
+		s: s.db.conn(ctx).QueryRow(ctx,
 			`SELECT s.id, s.hash, s.csrf_token, s.created_at, s.last_seen_at,
 			        k.id, k.account_id, k.name, k.scopes, k.rate_limit, k.prefix, k.hash, k.created_at, k.last_used_at, k.revoked_at
 			 FROM sessions s JOIN api_keys k ON k.id = s.api_key_id
