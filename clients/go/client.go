@@ -61,6 +61,24 @@ type Client struct {
 	random func() float64
 }
 
+// String describes the client without its API key, so that printing or
+// logging one does not leak the secret.
+func (c *Client) String() string {
+	return fmt.Sprintf("docsapi.Client{baseURL: %q, apiKey: %q}", c.baseURL, redactKey(c.apiKey))
+}
+
+// Format is String for every verb, %+v included, which would otherwise
+// print the fields.
+func (c *Client) Format(f fmt.State, _ rune) { fmt.Fprint(f, c.String()) }
+
+// redactKey keeps what the Dashboard shows of a key, its prefix.
+func redactKey(k string) string {
+	if len(k) <= len("sk_live_")+4 {
+		return "…"
+	}
+	return k[:len("sk_live_")+4] + "…"
+}
+
 // Option configures a Client.
 type Option func(*Client)
 
@@ -110,6 +128,12 @@ func NewClient(apiKey string, opts ...Option) *Client {
 	for _, opt := range opts {
 		opt(c)
 	}
+	// A redirect is answered, never followed: net/http would turn a POST
+	// into a GET of the new location and report its answer as the created
+	// object. A copy, so that the caller's client is left as it was.
+	hc := *c.httpClient
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.httpClient = &hc
 	c.Resources = &ResourcesService{c: c}
 	c.APIKeys = &APIKeysService{c: c}
 	c.Requests = &RequestsService{c: c}
@@ -158,12 +182,20 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 	if c.apiKey == "" {
 		return localError("authentication_error", "authentication_failed", "", "No API key: pass one to the client or set DOCSAPI_API_KEY.")
 	}
+	// Refused here, not by net/http, whose error would quote the key and
+	// be retried as a connection failure.
+	if !printableASCII(c.apiKey, '!', 0) {
+		return localError("authentication_error", "authentication_failed", "", "Invalid API key: it has characters that cannot be sent in a header, such as a space or a line break.")
+	}
 	var rc requestConfig
 	for _, opt := range opts {
 		opt(&rc)
 	}
 	if method != http.MethodGet && rc.idempotencyKeySet && rc.idempotencyKey == "" {
 		return localError("invalid_request_error", "parameter_invalid", "Idempotency-Key", "Idempotency-Key must not be empty; leave it out to have one generated.")
+	}
+	if method != http.MethodGet && rc.idempotencyKeySet && !printableASCII(rc.idempotencyKey, ' ', 255) {
+		return localError("invalid_request_error", "parameter_invalid", "Idempotency-Key", "Idempotency-Key must be 1 to 255 printable ASCII characters.")
 	}
 	var payload []byte
 	if body != nil {
@@ -330,4 +362,18 @@ func newUUID() (string, error) {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16]), nil
+}
+
+// printableASCII reports whether s holds only the characters from lowest
+// to '~', and at most max of them (0: no bound).
+func printableASCII(s string, lowest byte, max int) bool {
+	if max > 0 && len(s) > max {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < lowest || s[i] > '~' {
+			return false
+		}
+	}
+	return true
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -239,13 +240,45 @@ func TestMaxRetries(t *testing.T) {
 
 func TestDefaults(t *testing.T) {
 	c := NewClient("sk_x")
-	if c.baseURL != "http://127.0.0.1:8080" || c.timeout != 30*time.Second || c.maxRetries != 2 || c.httpClient != http.DefaultClient {
+	if c.baseURL != "http://127.0.0.1:8080" || c.timeout != 30*time.Second || c.maxRetries != 2 || c.httpClient.Transport != http.DefaultClient.Transport {
 		t.Errorf("defaults: base %q timeout %v retries %d", c.baseURL, c.timeout, c.maxRetries)
 	}
-	hc := &http.Client{}
+	hc := &http.Client{Timeout: 7 * time.Second}
 	c = NewClient("sk_x", WithBaseURL("http://example.test/"), WithTimeout(-1), WithMaxRetries(-3), WithHTTPClient(hc))
-	if c.baseURL != "http://example.test" || c.timeout != 0 || c.maxRetries != 0 || c.httpClient != hc {
+	if c.baseURL != "http://example.test" || c.timeout != 0 || c.maxRetries != 0 || c.httpClient.Timeout != hc.Timeout {
 		t.Errorf("options: base %q timeout %v retries %d", c.baseURL, c.timeout, c.maxRetries)
+	}
+	// The client follows no redirect, and leaves the caller's as it was.
+	if c.httpClient.CheckRedirect == nil || hc.CheckRedirect != nil {
+		t.Error("the client's redirect policy is not its own")
+	}
+}
+
+// TestRedirectsAreNotFollowed: a create answered with a redirect is an
+// APIError, not a GET of the new location read as the created resource.
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	fs := newFaultServer(t, step{status: 302, header: map[string]string{"Location": "/v1/resources"}},
+		step{status: 200, body: `{"object":"list","data":[],"has_more":false,"url":"/v1/resources"}`})
+	c, _ := newTestClient(fs.URL)
+	_, err := c.Resources.Create(context.Background(), &ResourceCreateParams{Name: "x"})
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.HTTPStatus != 302 {
+		t.Fatalf("err = %v, want an APIError of HTTP 302", err)
+	}
+	if n := len(fs.requests()); n != 1 {
+		t.Errorf("%d requests, want 1: the redirect was followed", n)
+	}
+}
+
+// TestPrintingTheClientHidesItsKey: a client printed or logged, with any
+// verb, shows the key's prefix only.
+func TestPrintingTheClientHidesItsKey(t *testing.T) {
+	const secret = "sk_live_SECRETSECRETSECRETSECRETSECRET12"
+	c := NewClient(secret)
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+		if got := fmt.Sprintf(verb, c); strings.Contains(got, "SECRETSECRET") || !strings.Contains(got, "sk_live_SECR…") {
+			t.Errorf("%s: %s", verb, got)
+		}
 	}
 }
 

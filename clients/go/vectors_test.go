@@ -544,8 +544,15 @@ func TestLocalErrorVectors(t *testing.T) {
 			t.Setenv("DOCSAPI_API_KEY", "")
 			fs := newFaultServer(t, step{status: 200, body: resourceBody})
 			c, _ := newTestClient(fs.URL, WithMaxRetries(0))
-			if string(tc.APIKey) == "null" {
+			if len(tc.APIKey) > 0 {
+				var key *string
+				if err := json.Unmarshal(tc.APIKey, &key); err != nil {
+					t.Fatal(err)
+				}
 				c = NewClient("", WithBaseURL(fs.URL))
+				if key != nil {
+					c = NewClient(*key, WithBaseURL(fs.URL), WithMaxRetries(0))
+				}
 			}
 			var opts []RequestOption
 			if tc.IdempotencyKey != nil {

@@ -170,7 +170,7 @@ class LocalErrorVectorsTest(unittest.TestCase):
             with self.subTest(case["name"]), mock.patch.dict(os.environ, CLEAN_ENV, clear=True):
                 with FaultServer(default=Respond(200, resource_json())) as server:
                     if "api_key" in case:
-                        client = docsapi.Client(base_url=server.url)
+                        client = docsapi.Client(case["api_key"], base_url=server.url)
                     else:
                         client, _ = no_sleep_client(server.url, max_retries=0)
                     options = {}

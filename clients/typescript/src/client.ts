@@ -3,6 +3,8 @@ import { randomUUID } from "node:crypto";
 import {
   APIConnectionError,
   APIError,
+  badAPIKeyError,
+  badIdempotencyKeyError,
   emptyIdempotencyKeyError,
   errorFromResponse,
   noAPIKeyError,
@@ -154,8 +156,11 @@ export class Client {
   /** Sends one API call, retrying as the contract allows, and returns the parsed JSON body. @internal */
   async request<T extends object>(req: APIRequest): Promise<WithLastResponse<T>> {
     if (this.#apiKey === undefined) throw noAPIKeyError();
+    // Refused here: fetch would trim it silently, or throw an error that quotes it.
+    if (!/^[!-~]+$/.test(this.#apiKey)) throw badAPIKeyError();
     const idempotencyKey = req.options?.idempotencyKey;
     if (req.method !== "GET" && idempotencyKey === "") throw emptyIdempotencyKeyError();
+    if (req.method !== "GET" && idempotencyKey !== undefined && !/^[ -~]{1,255}$/.test(idempotencyKey)) throw badIdempotencyKeyError();
     const signal = req.options?.signal;
     const headers: Record<string, string> = {
       Authorization: `Bearer ${this.#apiKey}`,
@@ -199,7 +204,9 @@ export class Client {
       controller.abort();
     }, this.#timeout);
     try {
-      const res = await this.#fetch(url, { ...init, signal: controller.signal });
+      // A redirect is answered, never followed: fetch would turn a POST into
+      // a GET of the new location and return its answer as the created object.
+      const res = await this.#fetch(url, { ...init, redirect: "manual", signal: controller.signal });
       // Reading the body is part of the attempt: a connection dropped mid-body is a network failure too.
       const text = await res.text();
       return { status: res.status, headers: res.headers, text };

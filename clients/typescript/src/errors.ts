@@ -103,6 +103,18 @@ export function emptyIdempotencyKeyError(): InvalidRequestError {
   return new InvalidRequestError(localFields("invalid_request_error", "parameter_invalid", "Idempotency-Key", message));
 }
 
+/** Thrown before anything is sent for an Idempotency-Key that is not 1 to 255 printable ASCII characters. @internal */
+export function badIdempotencyKeyError(): InvalidRequestError {
+  const message = "Idempotency-Key must be 1 to 255 printable ASCII characters.";
+  return new InvalidRequestError(localFields("invalid_request_error", "parameter_invalid", "Idempotency-Key", message));
+}
+
+/** Thrown before anything is sent for an API key that cannot be sent in a header; it is not quoted. @internal */
+export function badAPIKeyError(): AuthenticationError {
+  const message = "Invalid API key: it has characters that cannot be sent in a header, such as a space or a line break.";
+  return new AuthenticationError(localFields("authentication_error", "authentication_failed", null, message));
+}
+
 /** Thrown before anything is sent when the client has no API key. @internal */
 export function noAPIKeyError(): AuthenticationError {
   const message = "No API key: pass one to the client or set DOCSAPI_API_KEY.";

@@ -77,7 +77,7 @@ for (const c of (await loadTestdata("connection_errors.json")).cases) {
 for (const c of (await loadTestdata("local_errors.json")).cases) {
   test(`local_errors.json: ${c.name}`, () =>
     withServer([{ status: 200, body: {} }], {}, async (server) => {
-      const apiKey = "api_key" in c ? undefined : "sk_test";
+      const apiKey = "api_key" in c ? (c.api_key ?? undefined) : "sk_test";
       const client = new docsapi.Client({ apiKey, baseURL: server.url, maxRetries: 0 });
       const options = "idempotency_key" in c ? { idempotencyKey: c.idempotency_key } : undefined;
       assertError(await rejection(call(client, c.call, c.id ?? "", options)), c.expect);

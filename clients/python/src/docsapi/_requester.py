@@ -112,10 +112,24 @@ class Requester:
                 type="authentication_error",
                 code="authentication_failed",
             )
+        if not _printable_ascii(self.api_key, "!"):
+            # Refused here: http.client's error would quote the key.
+            raise AuthenticationError(
+                "Invalid API key: it has characters that cannot be sent in a header, such as a space or a line break.",
+                type="authentication_error",
+                code="authentication_failed",
+            )
         if idempotency_key == "" and method in _WRITE_METHODS:
             # Replacing it with a generated key would make a repeated write run twice.
             raise InvalidRequestError(
                 "Idempotency-Key must not be empty; leave it out to have one generated.",
+                type="invalid_request_error",
+                code="parameter_invalid",
+                param="Idempotency-Key",
+            )
+        if idempotency_key is not None and method in _WRITE_METHODS and not _printable_ascii(idempotency_key, " ", 255):
+            raise InvalidRequestError(
+                "Idempotency-Key must be 1 to 255 printable ASCII characters.",
                 type="invalid_request_error",
                 code="parameter_invalid",
                 param="Idempotency-Key",
@@ -263,3 +277,10 @@ def _decode(status: int, headers: Headers, raw: bytes, parse: Callable[[Any], T]
     # Every object a call returns carries its response; they are frozen dataclasses.
     object.__setattr__(result, "last_response", APIResponse(status, headers, headers.get("Request-Id")))
     return result
+
+
+def _printable_ascii(s: str, lowest: str, most: int = 0) -> bool:
+    """Whether s holds only the characters from lowest to "~", at most most of them (0: no bound)."""
+    if most and len(s) > most:
+        return False
+    return all(lowest <= c <= "~" for c in s)
