@@ -9,6 +9,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -231,6 +232,18 @@ func (c *Client) do(ctx context.Context, method, path string, query url.Values, 
 		case err != nil:
 			callErr = newConnectionError(err)
 		case status >= 200 && status < 300:
+			// Every answer of the API is an object that names its kind; an
+			// empty one, null or a list from a misconfigured proxy is not
+			// taken for the call's object. Not retried: the work may be done.
+			var kind struct{ Object *string }
+			err := json.Unmarshal(respBody, &kind)
+			var shape *json.UnmarshalTypeError
+			if errors.As(err, &shape) {
+				err = nil // JSON of another shape: nothing more to say than that
+			}
+			if err != nil || kind.Object == nil {
+				return unexpectedResponse(status, header, err)
+			}
 			if err := json.Unmarshal(respBody, out); err != nil {
 				return unexpectedResponse(status, header, err)
 			}

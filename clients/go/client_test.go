@@ -407,7 +407,7 @@ func TestRequests(t *testing.T) {
 		}, "GET", "/v1/requests", "", "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			fs := newFaultServer(t, step{status: 200, body: "{}"})
+			fs := newFaultServer(t, step{status: 200, body: `{"object":"any"}`})
 			c, _ := newTestClient(fs.URL)
 			if err := tc.call(c); err != nil {
 				t.Fatal(err)

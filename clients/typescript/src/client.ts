@@ -225,6 +225,11 @@ function parseSuccess<T extends object>(res: AttemptResult): WithLastResponse<T>
   try {
     parsed = JSON.parse(res.text);
   } catch {
+    parsed = undefined;
+  }
+  // Every answer of the API is an object that names its kind; an empty one, null or a list from a
+  // misconfigured proxy is not taken for the call's object. Not retried: the work may be done.
+  if (typeof parsed !== "object" || parsed === null || typeof (parsed as { object?: unknown }).object !== "string") {
     throw new APIError({
       type: "api_error",
       code: null,
@@ -235,7 +240,6 @@ function parseSuccess<T extends object>(res: AttemptResult): WithLastResponse<T>
       headers: res.headers,
     });
   }
-  if (typeof parsed !== "object" || parsed === null) return parsed as WithLastResponse<T>;
   const lastResponse: APIResponse = { httpStatus: res.status, headers: res.headers, requestId: res.headers.get("request-id") };
   return Object.defineProperty(parsed, "lastResponse", { value: lastResponse, enumerable: false }) as WithLastResponse<T>;
 }

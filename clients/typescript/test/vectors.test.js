@@ -76,7 +76,7 @@ for (const c of (await loadTestdata("connection_errors.json")).cases) {
 
 for (const c of (await loadTestdata("local_errors.json")).cases) {
   test(`local_errors.json: ${c.name}`, () =>
-    withServer([{ status: 200, body: {} }], {}, async (server) => {
+    withServer([{ status: 200, body: { object: "any" } }], {}, async (server) => {
       const apiKey = "api_key" in c ? (c.api_key ?? undefined) : "sk_test";
       const client = new docsapi.Client({ apiKey, baseURL: server.url, maxRetries: 0 });
       const options = "idempotency_key" in c ? { idempotencyKey: c.idempotency_key } : undefined;
@@ -99,7 +99,7 @@ for (const c of (await loadTestdata("environment.json")).cases) {
 
 test("user_agent.json", async () => {
   const vector = await loadTestdata("user_agent.json");
-  await withServer([{ status: 200, body: {} }], {}, async (server) => {
+  await withServer([{ status: 200, body: { object: "any" } }], {}, async (server) => {
     await new docsapi.Client({ apiKey: "sk_test", baseURL: server.url }).resources.retrieve("res_1");
     const userAgent = server.requests[0].headers["user-agent"];
     const { prefix, runtime } = vector.libraries.typescript;

@@ -262,7 +262,11 @@ class _DeadlineResponse(http.client.HTTPResponse):
 
 def _decode(status: int, headers: Headers, raw: bytes, parse: Callable[[Any], T]) -> T:
     try:
-        result = parse(json.loads(raw.decode("utf-8")))
+        body = json.loads(raw.decode("utf-8"))
+        # Every answer of the API is an object that names its kind.
+        if not isinstance(body, dict) or not isinstance(body.get("object"), str):
+            raise TypeError("not an API object")
+        result = parse(body)
     except (ValueError, KeyError, TypeError) as exc:
         # A 2xx that is not the expected object (a misconfigured proxy, say).
         # Not retried: the request may well have been carried out.
