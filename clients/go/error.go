@@ -128,34 +128,32 @@ func typed(e *Error) error {
 
 // parseError turns a non-2xx response into its typed error.
 func parseError(status int, header http.Header, body []byte) error {
+	// Each field is read on its own, as the other clients do, so that one
+	// of an unexpected JSON type (a number for a code, say) is left empty
+	// rather than losing the rest of the error.
 	var envelope struct {
-		Error *struct {
-			Type      string `json:"type"`
-			Code      string `json:"code"`
-			Param     string `json:"param"`
-			Message   string `json:"message"`
-			RequestID string `json:"request_id"`
-			// Any, so that a doc_url that is not a string is left empty
-			// rather than failing the whole error.
-			DocURL any `json:"doc_url"`
-		} `json:"error"`
+		Error map[string]any `json:"error"`
 	}
-	if err := json.Unmarshal(body, &envelope); err != nil || envelope.Error == nil || envelope.Error.Message == "" {
+	if err := json.Unmarshal(body, &envelope); err != nil || envelope.Error == nil {
 		// A proxy's HTML page or some other body that is not ours.
 		return unexpectedResponse(status, header, nil)
 	}
-	b := envelope.Error
+	field := func(name string) string {
+		s, _ := envelope.Error[name].(string)
+		return s
+	}
 	e := &Error{
-		Type:       b.Type,
-		Code:       b.Code,
-		Param:      b.Param,
-		Message:    b.Message,
-		RequestID:  b.RequestID,
+		Type:       field("type"),
+		Code:       field("code"),
+		Param:      field("param"),
+		Message:    field("message"),
+		RequestID:  field("request_id"),
+		DocURL:     field("doc_url"),
 		HTTPStatus: status,
 		Header:     header,
 	}
-	if u, ok := b.DocURL.(string); ok {
-		e.DocURL = u
+	if e.Message == "" {
+		e.Message = fmt.Sprintf("Unexpected response from the API (HTTP %d).", status)
 	}
 	if e.RequestID == "" {
 		e.RequestID = header.Get("Request-Id")
