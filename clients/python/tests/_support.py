@@ -78,6 +78,12 @@ class Respond:
     # Seconds between the bytes of the body: the head goes at once, then the
     # body one byte at a time (until the client hangs up).
     trickle: float = 0.0
+    # Waited at before answering: proves that this many requests, and so
+    # connections, are in flight at once.
+    barrier: Optional[threading.Barrier] = None
+    # Close the connection after answering without saying so, as a server
+    # whose keep-alive timeout ran out does.
+    close: bool = False
 
 
 @dataclass
@@ -94,7 +100,15 @@ class Forward:
     drop: bool = False
 
 
-Action = Union[Respond, Reset, Forward]
+@dataclass
+class Hangup:
+    """After reading the request, send ``partial`` (the start of an answer, or
+    nothing) and close the connection."""
+
+    partial: bytes = b""
+
+
+Action = Union[Respond, Reset, Forward, Hangup]
 
 
 @dataclass
@@ -103,6 +117,7 @@ class Recorded:
     path: str
     headers: Headers
     body: bytes
+    connection: int  # the connection it came on: 1 for the first accepted, and so on
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -135,21 +150,39 @@ def list_json(data: List[Dict[str, Any]], has_more: bool, url: str = "/v1/resour
 
 class FaultServer:
     """An HTTP server on loopback that answers each request with the next
-    scripted action and records what it received. Use as a context manager."""
+    scripted action and records what it received. Use as a context manager.
 
-    def __init__(self, *actions: Action, default: Optional[Action] = None) -> None:
+    It answers in HTTP/1.0, closing each connection after one answer, unless
+    ``keep_alive``: then in HTTP/1.1, keeping connections open. It counts the
+    connections it accepted and those that ended (``ended``: the client
+    closed it, or the server did after its answer)."""
+
+    def __init__(self, *actions: Action, default: Optional[Action] = None, keep_alive: bool = False) -> None:
         self._script: List[Action] = list(actions)
         self._default = default
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self.requests: List[Recorded] = []
+        self.accepted = 0
+        self.ended = 0
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+            connection_number = 0  # set in setup()
+
+            def setup(self) -> None:
+                super().setup()
+                with outer._lock:
+                    outer.accepted += 1
+                    self.connection_number = outer.accepted
+
             def _handle(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else b""
                 with outer._lock:
-                    outer.requests.append(Recorded(self.command, self.path, Headers(self.headers.items()), body))
+                    outer.requests.append(
+                        Recorded(self.command, self.path, Headers(self.headers.items()), body, self.connection_number)
+                    )
                     action = outer._script.pop(0) if outer._script else outer._default
                 if action is None:
                     action = Respond(599, "fault server: script exhausted")
@@ -166,6 +199,12 @@ class FaultServer:
             def handle_error(self, request: Any, client_address: Any) -> None:
                 pass  # resets and drops are intended; keep the test output clean
 
+            def shutdown_request(self, request: Any) -> None:
+                super().shutdown_request(request)
+                with outer._lock:  # counted once the socket is closed
+                    outer.ended += 1
+                    outer._lock.notify_all()
+
         self._server = Server(("127.0.0.1", 0), Handler)
         self.url = "http://127.0.0.1:%d" % self._server.server_address[1]
         # A short poll interval: shutdown() waits for it, once per test.
@@ -179,11 +218,21 @@ class FaultServer:
         self._server.shutdown()
         self._server.server_close()
 
+    def wait_ended(self, count: int, timeout: float = 5.0) -> None:
+        """Wait until ``count`` connections have ended; AssertionError after ``timeout`` seconds."""
+        with self._lock:
+            if not self._lock.wait_for(lambda: self.ended >= count, timeout):
+                raise AssertionError("%d connection(s) ended, not %d, within %g s" % (self.ended, count, timeout))
+
     @staticmethod
     def _perform(handler: http.server.BaseHTTPRequestHandler, action: Action, body: bytes) -> None:
         if isinstance(action, Reset):
             handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             handler.connection.close()
+            handler.close_connection = True
+            return
+        if isinstance(action, Hangup):
+            handler.wfile.write(action.partial)
             handler.close_connection = True
             return
         if isinstance(action, Forward):
@@ -206,6 +255,10 @@ class FaultServer:
             handler.end_headers()
             handler.wfile.write(answer_body)
             return
+        if action.barrier is not None:
+            action.barrier.wait()
+        if action.close:
+            handler.close_connection = True
         if action.delay:
             time.sleep(action.delay)
         payload = action.body

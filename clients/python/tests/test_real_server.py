@@ -108,6 +108,26 @@ class RealServerTest(unittest.TestCase):
     def test_seed_snippet(self) -> None:
         self.assertEqual(run_seed_snippet(root_client()), "Missing: name\n")
 
+    def test_calls_reuse_one_kept_alive_connection(self) -> None:
+        def idle_port(client: docsapi.Client) -> int:
+            (conn,) = client._requester._idle
+            assert conn.sock is not None
+            port: int = conn.sock.getsockname()[1]
+            return port
+
+        with root_client() as client:
+            created = client.resources.create(name=unique("keep-alive"))
+            ports = {idle_port(client)}
+            client.resources.update(created.id, description="d")
+            ports.add(idle_port(client))
+            with self.assertRaises(docsapi.InvalidRequestError):
+                client.resources.retrieve("res_doesnotexist0000")
+            ports.add(idle_port(client))
+            client.resources.delete(created.id)
+            ports.add(idle_port(client))
+        self.assertEqual(len(ports), 1)
+        self.assertEqual(client._requester._idle, [])
+
     def test_unknown_id_is_404(self) -> None:
         with self.assertRaises(docsapi.InvalidRequestError) as caught:
             root_client().resources.retrieve("res_doesnotexist0000")

@@ -1,4 +1,5 @@
-from typing import Optional
+from types import TracebackType
+from typing import Optional, Type
 
 from ._requester import DEFAULT_BASE_URL, Requester
 from ._services import APIKeys, Requests, Resources
@@ -16,8 +17,11 @@ class Client:
     ``max_retries`` is how many times a call is retried after a 429, a 5xx or
     a connection failure (0 disables retries); ``timeout`` is the limit in
     seconds for one whole attempt: connecting, sending the request and reading
-    the entire response. A Client holds no open connection and may be shared
-    between threads.
+    the entire response.
+
+    A Client keeps connections alive between calls (up to 10 idle ones) and
+    may be shared between threads. ``close()``, or leaving a ``with Client()
+    as client:`` block, closes the idle connections.
     """
 
     resources: Resources
@@ -36,6 +40,21 @@ class Client:
         self.resources = Resources(self._requester)
         self.api_keys = APIKeys(self._requester)
         self.requests = Requests(self._requester)
+
+    def close(self) -> None:
+        """Close the idle connections. The client stays usable: a later call opens a new one."""
+        self._requester.close()
+
+    def __enter__(self) -> "Client":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: Optional[Type[BaseException]],
+        exc: Optional[BaseException],
+        traceback: Optional[TracebackType],
+    ) -> None:
+        self.close()
 
     @property
     def base_url(self) -> str:

@@ -9,9 +9,11 @@ import platform
 import random
 import socket
 import ssl
+import threading
 import time
 import uuid
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple, TypeVar
+import weakref
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple, TypeVar
 from urllib.parse import quote, urlencode, urlsplit
 
 from ._errors import (
@@ -49,6 +51,14 @@ _TIMED_OUT = "The API did not respond within the timeout."
 # Methods that change state, and so always carry an Idempotency-Key.
 _WRITE_METHODS = frozenset({"POST", "PATCH", "DELETE"})
 
+# Idle keep-alive connections kept per client; more are closed when given back.
+_MAX_IDLE = 10
+
+# How a reused connection fails when the server closed it while idle (its
+# keep-alive timeout): reset, broken pipe, or end of stream (RemoteDisconnected,
+# a ConnectionResetError and a BadStatusLine) before any byte of an answer.
+_STALE_ERRORS = (ConnectionError, http.client.BadStatusLine)
+
 
 def path_segment(value: str) -> str:
     """Quote an object id for use in a URL path, refusing what would change the route."""
@@ -59,11 +69,35 @@ def path_segment(value: str) -> str:
     return quote(value, safe="")
 
 
-class Requester:
-    """Shared by every service of one Client. Stateless between calls, so thread-safe.
+def _close_idle(idle: List[http.client.HTTPConnection], lock: threading.Lock, owner_pid: int) -> None:
+    if os.getpid() != owner_pid:
+        # A forked child: the connections are its parent's, and the lock may
+        # have been held by a thread that does not exist in the child.
+        return
+    with lock:
+        conns = idle[:]
+        idle.clear()
+    for conn in conns:
+        conn.close()
 
-    Each attempt opens its own connection: a connection that failed halfway
-    is never reused, and nothing has to be locked between threads.
+
+class _Attempt:
+    """One attempt's deadline (a time.monotonic() value), and whether any byte of its response arrived."""
+
+    __slots__ = ("deadline", "received")
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+        self.received = False
+
+
+class Requester:
+    """Shared by every service of one Client, and thread-safe.
+
+    Between calls it keeps up to _MAX_IDLE idle keep-alive connections. A
+    call takes one for itself alone (or opens a new one) and gives it back
+    only once the whole response has been read and the server keeps the
+    connection open; a connection that failed in any way is closed.
     """
 
     def __init__(self, api_key: Optional[str], base_url: Optional[str], max_retries: int, timeout: float) -> None:
@@ -92,9 +126,21 @@ class Requester:
         self._host = host
         self._port = url.port
         self._path_prefix = url.path.rstrip("/")
+        # Made once: it loads the CA store, too slow to do for each connection.
+        self._ssl_context = ssl.create_default_context() if self._https else None
+        self._idle: List[http.client.HTTPConnection] = []
+        self._idle_lock = threading.Lock()
+        self._pid = os.getpid()
+        # A client dropped without close(), as was fine when it kept no
+        # connection, still closes its sockets (without a ResourceWarning).
+        weakref.finalize(self, _close_idle, self._idle, self._idle_lock, self._pid)
         # Replaced by the tests so that backoff neither sleeps nor varies.
         self.sleep: Callable[[float], None] = time.sleep
         self.random: Callable[[], float] = random.random
+
+    def close(self) -> None:
+        """Close the idle connections. The requester stays usable: a later call opens a new one."""
+        _close_idle(self._idle, self._idle_lock, self._pid)
 
     def request(
         self,
@@ -178,28 +224,71 @@ class Requester:
         # only the time left, so a server that trickles its answer cannot
         # stretch an attempt past the timeout.
         deadline = time.monotonic() + self.timeout
-        conn: http.client.HTTPConnection
-        if self._https:
-            conn = http.client.HTTPSConnection(
-                self._host, self._port, timeout=self.timeout, context=ssl.create_default_context()
-            )
-        else:
-            conn = http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
-        conn.response_class = functools.partial(_DeadlineResponse, deadline=deadline)  # type: ignore[assignment]
+        idle = self._take_idle()
+        if idle is not None:
+            attempt = _Attempt(deadline)
+            try:
+                return self._exchange(idle, attempt, method, target, payload, headers)
+            except _STALE_ERRORS:
+                if attempt.received:
+                    raise
+                # The server had closed the idle connection. Sent again at
+                # once on a new one, within this attempt: safe even for a
+                # write, which carries the same Idempotency-Key.
+        return self._exchange(self._new_connection(), _Attempt(deadline), method, target, payload, headers)
+
+    def _exchange(
+        self,
+        conn: http.client.HTTPConnection,
+        attempt: _Attempt,
+        method: str,
+        target: str,
+        payload: Optional[bytes],
+        headers: Dict[str, str],
+    ) -> Tuple[int, Headers, bytes]:
+        """One request and its whole response on conn, which is then given back or closed."""
+        conn.response_class = functools.partial(_DeadlineResponse, attempt=attempt)  # type: ignore[assignment]
         response: Optional[http.client.HTTPResponse] = None
+        reusable = False
         try:
-            conn.connect()
+            if conn.sock is None:
+                conn.connect()
             assert conn.sock is not None
-            conn.sock.settimeout(_time_left(deadline))
+            conn.sock.settimeout(_time_left(attempt.deadline))
             conn.request(method, target, body=payload, headers=headers)
             response = conn.getresponse()
             raw = response.read()
+            # Not after Connection: close, an HTTP/1.0 answer, or a body that ends at EOF.
+            reusable = not response.will_close
             return response.status, Headers(response.getheaders()), raw
         finally:
-            # A response cut short still holds the socket open: close both.
-            if response is not None:
-                response.close()
-            conn.close()
+            if reusable:
+                self._give_back(conn)
+            else:
+                # A response cut short still holds the socket open: close both.
+                if response is not None:
+                    response.close()
+                conn.close()
+
+    def _new_connection(self) -> http.client.HTTPConnection:
+        if self._https:
+            return http.client.HTTPSConnection(self._host, self._port, timeout=self.timeout, context=self._ssl_context)
+        return http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
+
+    def _take_idle(self) -> Optional[http.client.HTTPConnection]:
+        if os.getpid() != self._pid:
+            return None  # a forked child: those sockets are its parent's
+        with self._idle_lock:
+            # The most recently used: the least likely to have been closed by the server.
+            return self._idle.pop() if self._idle else None
+
+    def _give_back(self, conn: http.client.HTTPConnection) -> None:
+        if os.getpid() == self._pid:
+            with self._idle_lock:
+                if len(self._idle) < _MAX_IDLE:
+                    self._idle.append(conn)
+                    return
+        conn.close()
 
 
 def _time_left(deadline: float) -> float:
@@ -213,20 +302,23 @@ def _time_left(deadline: float) -> float:
 class _DeadlineReader(io.RawIOBase):
     """The reading side of a socket, each read given only the time left until the deadline."""
 
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
+    def __init__(self, sock: socket.socket, attempt: _Attempt) -> None:
         super().__init__()
         self._sock = sock
         # A file of the socket's own, so that the socket stays open while the
         # response is read even after the connection lets go of it.
         self._file = sock.makefile("rb", buffering=0)
-        self._deadline = deadline
+        self._attempt = attempt
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> Optional[int]:
-        self._sock.settimeout(_time_left(self._deadline))
-        return self._file.readinto(buffer)
+        self._sock.settimeout(_time_left(self._attempt.deadline))
+        n = self._file.readinto(buffer)
+        if n:
+            self._attempt.received = True
+        return n
 
     def close(self) -> None:
         if not self.closed:
@@ -237,12 +329,12 @@ class _DeadlineReader(io.RawIOBase):
 class _DeadlineSocket:
     """What HTTPResponse reads from: the socket, as seen through a _DeadlineReader."""
 
-    def __init__(self, sock: socket.socket, deadline: float) -> None:
+    def __init__(self, sock: socket.socket, attempt: _Attempt) -> None:
         self._sock = sock
-        self._deadline = deadline
+        self._attempt = attempt
 
     def makefile(self, mode: str, *args: Any, **kwargs: Any) -> io.BufferedReader:
-        return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
+        return io.BufferedReader(_DeadlineReader(self._sock, self._attempt))
 
 
 class _DeadlineResponse(http.client.HTTPResponse):
@@ -255,9 +347,9 @@ class _DeadlineResponse(http.client.HTTPResponse):
         method: Optional[str] = None,
         url: Optional[str] = None,
         *,
-        deadline: float,
+        attempt: _Attempt,
     ) -> None:
-        super().__init__(_DeadlineSocket(sock, deadline), debuglevel, method, url)  # type: ignore[arg-type]
+        super().__init__(_DeadlineSocket(sock, attempt), debuglevel, method, url)  # type: ignore[arg-type]
 
 
 def _decode(status: int, headers: Headers, raw: bytes, parse: Callable[[Any], T]) -> T:

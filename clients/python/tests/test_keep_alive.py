@@ -1,0 +1,251 @@
+"""Keep-alive: calls share connections, a connection the server closed while
+idle is replaced at once, and close() closes the idle ones."""
+
+import gc
+import http.client
+import os
+import socket
+import threading
+import time
+import unittest
+import warnings
+from typing import List
+
+from _support import FaultServer, Hangup, Reset, Respond, error_body, list_json, no_sleep_client, resource_json
+
+import docsapi
+
+OK = Respond(200, resource_json())
+SERVER_ERROR = error_body("api_error", "api_error", "An unexpected error occurred.")
+NOT_FOUND = error_body("invalid_request_error", "resource_missing", "No such resource: 'res_x'.", param="id")
+
+
+class ReuseTest(unittest.TestCase):
+    def test_sequential_calls_and_error_answers_share_one_connection(self) -> None:
+        script = [
+            Respond(201, resource_json()),
+            OK,
+            Respond(500, SERVER_ERROR),  # retried on the same connection
+            OK,
+            Respond(404, NOT_FOUND),
+            Respond(200, list_json([], False)),
+            Respond(200, {"id": "res_1", "object": "resource", "deleted": True}),
+        ]
+        with FaultServer(*script, keep_alive=True) as server:
+            with no_sleep_client(server.url)[0] as client:
+                client.resources.create(name="n")
+                client.resources.retrieve("res_1")
+                client.resources.update("res_1", name="m")
+                with self.assertRaises(docsapi.InvalidRequestError):
+                    client.resources.retrieve("res_x")
+                client.resources.list()
+                client.resources.delete("res_1")
+                self.assertEqual(server.ended, 0)
+        self.assertEqual(len(server.requests), 7)
+        self.assertEqual(server.accepted, 1)
+
+    def test_a_connection_close_answer_is_not_reused(self) -> None:
+        for name, server in [
+            ("Connection: close", FaultServer(Respond(200, resource_json(), {"Connection": "close"}), OK, keep_alive=True)),
+            ("HTTP/1.0", FaultServer(OK, OK)),
+        ]:
+            with self.subTest(name), server:
+                with no_sleep_client(server.url, max_retries=0)[0] as client:
+                    client.resources.retrieve("res_1")
+                    server.wait_ended(1)  # closed at once, not left idle
+                    client.resources.retrieve("res_1")
+                self.assertEqual([r.connection for r in server.requests], [1, 2])
+
+    def test_threads_sharing_a_client_never_share_a_connection(self) -> None:
+        threads, rounds = 4, 3
+        # Each round, all four requests must be in flight at once: on four connections.
+        in_flight = threading.Barrier(threads, timeout=5)
+        # And each round starts with all four connections idle, so that each
+        # thread must take one that another thread used last.
+        all_idle = threading.Barrier(threads, timeout=5)
+        with FaultServer(default=Respond(200, resource_json(), barrier=in_flight), keep_alive=True) as server:
+            client, _ = no_sleep_client(server.url, max_retries=0)
+            errors: List[BaseException] = []
+
+            def work(t: int) -> None:
+                try:
+                    for r in range(rounds):
+                        all_idle.wait()
+                        client.resources.retrieve("res_%d_%d" % (t, r))
+                except BaseException as exc:
+                    errors.append(exc)
+                    all_idle.abort()
+
+            workers = [threading.Thread(target=work, args=(t,)) for t in range(threads)]
+            for w in workers:
+                w.start()
+            for w in workers:
+                w.join()
+            client.close()
+            server.wait_ended(threads)
+        self.assertEqual(errors, [])
+        # Every request arrived whole; four connections, each reused.
+        expected = {"/v1/resources/res_%d_%d" % (t, r) for t in range(threads) for r in range(rounds)}
+        self.assertEqual({r.path for r in server.requests}, expected)
+        self.assertEqual(server.accepted, threads)
+
+    def test_at_most_ten_idle_connections_are_kept(self) -> None:
+        barrier = threading.Barrier(12, timeout=5)
+        with FaultServer(default=Respond(200, resource_json(), barrier=barrier), keep_alive=True) as server:
+            client, _ = no_sleep_client(server.url, max_retries=0)
+            errors: List[BaseException] = []
+
+            def work() -> None:
+                try:
+                    client.resources.retrieve("res_1")
+                except BaseException as exc:
+                    errors.append(exc)
+
+            workers = [threading.Thread(target=work) for _ in range(12)]
+            for w in workers:
+                w.start()
+            for w in workers:
+                w.join()
+            self.assertEqual(errors, [])
+            self.assertEqual(server.accepted, 12)
+            server.wait_ended(2)
+            self.assertEqual(len(client._requester._idle), 10)
+            client.close()
+            server.wait_ended(12)
+
+
+class StaleConnectionTest(unittest.TestCase):
+    def test_server_closed_idle_connection_is_replaced_at_once(self) -> None:
+        for name, call in [
+            ("retrieve", lambda c: c.resources.retrieve("res_1")),
+            ("create", lambda c: c.resources.create(name="n")),
+        ]:
+            # The first answer is the connection's last, as when the server's keep-alive timeout runs out.
+            with self.subTest(name), FaultServer(Respond(200, resource_json(), close=True), OK, keep_alive=True) as server:
+                client, waits = no_sleep_client(server.url, max_retries=0)
+                call(client)
+                server.wait_ended(1)
+                started = time.monotonic()
+                call(client)
+                self.assertLess(time.monotonic() - started, 0.5)
+                client.close()
+            self.assertEqual([r.connection for r in server.requests], [1, 2])  # one request for the second call
+            self.assertEqual(waits, [])
+
+    def test_reused_connection_failing_before_any_answer_is_sent_again_on_a_new_one(self) -> None:
+        # The race the above cannot show: the server closes the idle
+        # connection just as the request reaches it.
+        for fault in (Reset(), Hangup()):
+            with self.subTest(fault), FaultServer(OK, fault, Respond(201, resource_json()), keep_alive=True) as server:
+                client, waits = no_sleep_client(server.url, max_retries=0)
+                client.resources.retrieve("res_1")
+                self.assertEqual(client.resources.create(name="n").id, "res_1")
+                client.close()
+            self.assertEqual([r.connection for r in server.requests], [1, 1, 2])
+            self.assertEqual(server.requests[1].headers["Idempotency-Key"], server.requests[2].headers["Idempotency-Key"])
+            self.assertEqual(waits, [])
+
+    def test_new_connection_failing_after_a_stale_one_is_an_ordinary_failure(self) -> None:
+        with FaultServer(OK, default=Reset(), keep_alive=True) as server:
+            client, waits = no_sleep_client(server.url)
+            client.resources.retrieve("res_1")
+            with self.assertRaises(docsapi.APIConnectionError) as caught:
+                client.resources.create(name="n")
+        # The stale connection, then the first attempt and its two retries on new ones.
+        self.assertEqual([r.connection for r in server.requests], [1, 1, 2, 3, 4])
+        self.assertEqual(len({r.headers["Idempotency-Key"] for r in server.requests[1:]}), 1)
+        self.assertEqual(waits, [0.4375, 0.875])
+        self.assertIsInstance(caught.exception.__cause__, ConnectionResetError)
+
+    def test_reused_connection_cut_after_part_of_an_answer_is_an_ordinary_failure(self) -> None:
+        cut = Hangup(b"HTTP/1.1 2")
+        with FaultServer(OK, cut, keep_alive=True) as server:
+            client, waits = no_sleep_client(server.url, max_retries=0)
+            client.resources.retrieve("res_1")
+            with self.assertRaises(docsapi.APIConnectionError) as caught:
+                client.resources.retrieve("res_1")
+        self.assertEqual(len(server.requests), 2)
+        self.assertIsInstance(caught.exception.__cause__, http.client.BadStatusLine)
+        self.assertNotIsInstance(caught.exception.__cause__, http.client.RemoteDisconnected)
+
+        with FaultServer(OK, cut, OK, keep_alive=True) as server:
+            client, waits = no_sleep_client(server.url, max_retries=1)
+            client.resources.retrieve("res_1")
+            client.resources.retrieve("res_1")
+            client.close()
+        self.assertEqual([r.connection for r in server.requests], [1, 1, 2])
+        self.assertEqual(waits, [0.4375])  # one of the user's retries, with its wait
+
+
+class TimeoutTest(unittest.TestCase):
+    def test_a_reused_connection_gets_each_calls_own_timeout(self) -> None:
+        slow = Respond(200, resource_json(), delay=0.25)
+        with FaultServer(slow, slow, Respond(200, resource_json(), delay=1.0), OK, keep_alive=True) as server:
+            client, waits = no_sleep_client(server.url, timeout=0.4, max_retries=0)
+            # Together longer than the timeout: the second call has its own.
+            client.resources.retrieve("res_1")
+            client.resources.retrieve("res_1")
+            started = time.monotonic()
+            with self.assertRaises(docsapi.APIConnectionError) as caught:
+                client.resources.retrieve("res_1")
+            elapsed = time.monotonic() - started
+            client.resources.retrieve("res_1")
+            client.close()
+        self.assertGreaterEqual(elapsed, 0.35)
+        self.assertLess(elapsed, 0.9)
+        self.assertIsInstance(caught.exception.__cause__, socket.timeout)
+        # The connection that timed out is closed, not reused.
+        self.assertEqual([r.connection for r in server.requests], [1, 1, 1, 2])
+        self.assertEqual(waits, [])
+
+
+class CloseTest(unittest.TestCase):
+    def test_close_and_with_close_idle_connections_and_the_client_stays_usable(self) -> None:
+        with FaultServer(default=OK, keep_alive=True) as server:
+            with docsapi.Client("sk_test_key", base_url=server.url) as client:
+                self.assertIsInstance(client, docsapi.Client)
+                client.resources.retrieve("res_1")
+                self.assertEqual(server.ended, 0)
+            server.wait_ended(1)
+            client.resources.retrieve("res_1")
+            client.close()
+            client.close()
+            server.wait_ended(2)
+        self.assertEqual([r.connection for r in server.requests], [1, 2])
+
+    def test_a_client_dropped_without_close_closes_its_idle_connections(self) -> None:
+        with FaultServer(default=OK, keep_alive=True) as server:
+            client, _ = no_sleep_client(server.url)
+            client.resources.retrieve("res_1")
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", ResourceWarning)
+                del client
+                gc.collect()
+            server.wait_ended(1)
+        self.assertEqual([str(w.message) for w in caught], [])
+
+    @unittest.skipUnless(hasattr(os, "fork"), "needs os.fork")
+    def test_a_forked_child_does_not_use_its_parents_connections(self) -> None:
+        with FaultServer(default=OK, keep_alive=True) as server:
+            client, _ = no_sleep_client(server.url, max_retries=0)
+            client.resources.retrieve("res_1")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)  # fork() with threads running, Python 3.12+
+                pid = os.fork()
+            if pid == 0:
+                code = 1
+                try:
+                    client.resources.retrieve("res_1")
+                    client.close()
+                    code = 0
+                finally:
+                    os._exit(code)
+            _, status = os.waitpid(pid, 0)
+            self.assertEqual(os.waitstatus_to_exitcode(status), 0)
+            client.resources.retrieve("res_1")
+            client.close()
+        self.assertEqual([r.connection for r in server.requests], [1, 2, 1])
+
+
+if __name__ == "__main__":
+    unittest.main()
