@@ -24,6 +24,10 @@ var migrations embed.FS
 // 20 still lets five instances fit PostgreSQL's default max_connections.
 const defaultMaxConns = 20
 
+// defaultConnectTimeout bounds a new connection, handshake included, unless
+// the URL sets connect_timeout (in seconds).
+const defaultConnectTimeout = 10 * time.Second
+
 // DB is a pool of connections to one PostgreSQL database. Reads and writes
 // share it: PostgreSQL runs them concurrently.
 type DB struct {
@@ -52,6 +56,11 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	}
 	if !strings.Contains(url, "pool_max_conns") {
 		cfg.MaxConns = defaultMaxConns
+	}
+	if cfg.ConnConfig.ConnectTimeout == 0 {
+		// Without connect_timeout in the URL, pgx waits for ever on a server
+		// that accepts the connection but does not answer.
+		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
 	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
 		// The domain's times are UTC, as the SQLite engine returns them.

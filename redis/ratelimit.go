@@ -19,9 +19,25 @@ import (
 
 var _ docsapi.RateLimiter = (*RateLimiter)(nil)
 
-// Open connects to the Redis server at a redis:// or rediss:// URL and
-// checks that it answers, so that a wrong URL fails at startup.
-func Open(ctx context.Context, rawURL string) (*goredis.Client, error) {
+// NewClient returns a client of the Redis server at a redis:// or rediss://
+// URL. It connects on first use: an instance starts while Redis is down, as
+// the running ones go on serving through an outage (limiting alone).
+func NewClient(rawURL string) (*goredis.Client, error) {
+	opts, err := parseURL(rawURL)
+	if err != nil {
+		return nil, err
+	}
+	return goredis.NewClient(opts), nil
+}
+
+// CheckURL reports what is wrong with a Redis URL, without the URL, which
+// may hold a password.
+func CheckURL(rawURL string) error {
+	_, err := parseURL(rawURL)
+	return err
+}
+
+func parseURL(rawURL string) (*goredis.Options, error) {
 	opts, err := goredis.ParseURL(rawURL)
 	if err != nil {
 		// A *url.Error quotes the whole URL, password included.
@@ -50,12 +66,7 @@ func Open(ctx context.Context, rawURL string) (*goredis.Client, error) {
 			d.set()
 		}
 	}
-	c := goredis.NewClient(opts)
-	if err := c.Ping(ctx).Err(); err != nil {
-		c.Close()
-		return nil, fmt.Errorf("redis: ping %s:%d: %w", opts.Addr, opts.DB, err)
-	}
-	return c, nil
+	return opts, nil
 }
 
 // allowScript checks and counts one request atomically. KEYS[1] is a sorted

@@ -29,13 +29,16 @@ func testClient(tb testing.TB) *goredis.Client {
 		}
 		tb.Skip("DOCSAPI_TEST_REDIS_URL is not set (e.g. redis://127.0.0.1:6379/0): skipping the Redis tests")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	c, err := Open(ctx, url)
+	c, err := NewClient(url)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { c.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		tb.Fatalf("redis at DOCSAPI_TEST_REDIS_URL: %v", err)
+	}
 	return c
 }
 
@@ -330,11 +333,13 @@ func TestRateLimiterErrors(t *testing.T) {
 		t.Fatalf("closed client: %v", err)
 	}
 
-	if _, err := Open(context.Background(), "http://localhost"); err == nil {
-		t.Fatal("opened a non-redis URL")
-	}
-	if _, err := Open(context.Background(), "redis://u:secret@host:badport/0"); err == nil || strings.Contains(err.Error(), "secret") {
-		t.Fatalf("bad URL: %v", err)
+	for _, bad := range []string{"http://localhost", "redis://u:secret@host:badport/0"} {
+		if _, err := NewClient(bad); err == nil || strings.Contains(err.Error(), "secret") {
+			t.Errorf("NewClient(%q): %v", bad, err)
+		}
+		if err := CheckURL(bad); err == nil || strings.Contains(err.Error(), "secret") {
+			t.Errorf("CheckURL(%q): %v", bad, err)
+		}
 	}
 }
 

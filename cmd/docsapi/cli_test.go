@@ -158,6 +158,8 @@ func TestConfigErrors(t *testing.T) {
 		{"DOCSAPI_PPROF_ADDR=0.0.0.0:6060", []string{"DOCSAPI_PPROF_ADDR", "loopback"}},
 		{"DOCSAPI_PPROF_ADDR=:6060", []string{"DOCSAPI_PPROF_ADDR", "loopback"}},
 		{"DOCSAPI_PPROF_ADDR=6060", []string{"DOCSAPI_PPROF_ADDR", "loopback"}},
+		{"DOCSAPI_REDIS_URL=http://u:hunter2@127.0.0.1:6379/0", []string{"DOCSAPI_REDIS_URL", "redis://"}},
+		{"DOCSAPI_PUBLIC_URL=https://u:hunter2@api.example.com", []string{"DOCSAPI_PUBLIC_URL", `"https://u:xxxxx@api.example.com"`}},
 	}
 	for _, c := range cases {
 		t.Run(c.env, func(t *testing.T) {
@@ -170,6 +172,9 @@ func TestConfigErrors(t *testing.T) {
 				if !strings.Contains(got.stderr, w) {
 					t.Errorf("message lacks %q: %s", w, got.stderr)
 				}
+			}
+			if strings.Contains(got.stderr, "hunter2") {
+				t.Errorf("message repeats the password: %s", got.stderr)
 			}
 			entries, _ := os.ReadDir(filepath.Dir(db))
 			if len(entries) != 0 {

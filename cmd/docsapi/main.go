@@ -336,12 +336,20 @@ func rateLimiters(ctx context.Context, logger *slog.Logger) (*limiters, error) {
 			close: func() error { return nil }}, nil
 	}
 	redis.SetLogger(logger)
-	client, err := redis.Open(ctx, url)
+	client, err := redis.NewClient(url)
 	if err != nil {
 		return nil, fmt.Errorf("DOCSAPI_REDIS_URL: %w", err)
 	}
 	outage := func(err error) {
 		logger.Error("redis rate limiter failed; limiting in this instance alone meanwhile", slog.String("error", err.Error()))
+	}
+	// A Redis that does not answer does not stop the start: this instance
+	// limits alone until it does, as running ones do in an outage.
+	pingCtx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := redis.NewPinger(client).Ping(pingCtx); err != nil && ctx.Err() == nil {
+		logger.Error("redis does not answer at start; limiting in this instance alone until it does",
+			slog.String("addr", client.Options().Addr), slog.String("error", err.Error()))
 	}
 	return &limiters{
 		perKey:       inmem.NewFallbackRateLimiter(redis.NewRateLimiter(client, "docsapi:ratelimit:", time.Second), time.Second, outage),
@@ -593,6 +601,11 @@ func loadConfig(logs *logbuf.Writer) (*config, error) {
 	default:
 		return nil, fmt.Errorf("DOCSAPI_ACCESS_LOG: %q must be errors (a line for each failed request and each one the request log does not keep) or all", raw)
 	}
+	if url := os.Getenv("DOCSAPI_REDIS_URL"); url != "" {
+		if err := redis.CheckURL(url); err != nil {
+			return nil, fmt.Errorf("DOCSAPI_REDIS_URL: %w; the form is redis://[:password@]host:port/db or rediss://…", err)
+		}
+	}
 	if c.publicURL, err = publicURL(); err != nil {
 		return nil, err
 	}
@@ -642,6 +655,15 @@ func firstAccount(ctx context.Context, st *store, rootKey string, stdout io.Writ
 	return nil
 }
 
+// startupError is err, or, when a signal cut the start short, says so
+// instead of quoting the interrupted call.
+func startupError(stopped context.Context, err error) error {
+	if stopped.Err() != nil {
+		return errors.New("stopped by a signal before the server was ready")
+	}
+	return err
+}
+
 func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("serve", "Runs the HTTP API server; configuration comes from the environment (see 'docsapi -h').")
 	if _, err := parseFlags(fs, args, stdout); err != nil {
@@ -654,8 +676,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	logger := cfg.logger
-	// Signals are caught from here on: one that comes while the server
-	// starts (the root key already printed) drains instead of killing it.
+	// Signals are caught from here on: one that comes while the store
+	// opens ends the start, and one that comes later (the root key already
+	// printed) drains instead of killing the server.
 	stopped, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 	// Bind first: a port in use must fail before the database file is
@@ -664,16 +687,26 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err := s.Listen(cfg.addr); err != nil {
 		return fmt.Errorf("DOCSAPI_ADDR: %w", err)
 	}
-	st, err := openStore(ctx)
+	if cfg.pprofAddr != "" {
+		prof, err := startPprof(cfg.pprofAddr, logger)
+		if err != nil {
+			s.Close()
+			return err
+		}
+		defer prof.Close()
+	}
+	// Opening waits on the network for PostgreSQL and Redis: a signal
+	// meanwhile ends the wait rather than going unheard.
+	st, err := openStore(stopped)
 	if err != nil {
 		s.Close()
-		return err
+		return startupError(stopped, err)
 	}
 	defer st.close()
-	lim, err := rateLimiters(ctx, logger)
+	lim, err := rateLimiters(stopped, logger)
 	if err != nil {
 		s.Close()
-		return err
+		return startupError(stopped, err)
 	}
 	defer lim.close()
 
@@ -694,17 +727,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		s.SharedRateLimit = lim.shared
 		s.Registry.MustRegister(redis.NewUpGauge(lim.shared))
 	}
-	if cfg.pprofAddr != "" {
-		prof, err := startPprof(cfg.pprofAddr, logger)
-		if err != nil {
-			s.Close()
-			return err
-		}
-		defer prof.Close()
-	}
-	if err := firstAccount(ctx, st, cfg.rootKey, stdout, logger); err != nil {
+	if err := firstAccount(stopped, st, cfg.rootKey, stdout, logger); err != nil {
 		s.Close()
-		return err
+		return startupError(stopped, err)
 	}
 	if err := s.Open(cfg.addr); err != nil {
 		s.Close()

@@ -4,13 +4,16 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -284,5 +287,71 @@ func TestSIGINTAndHeaderLimit(t *testing.T) {
 	s.cmd.Process.Signal(os.Interrupt)
 	if err := s.wait(); err != nil {
 		t.Fatalf("exit after SIGINT: %v", err)
+	}
+}
+
+// TestSignalWhileTheStoreOpens: a PostgreSQL that accepts the connection
+// and never answers holds the start, and a SIGTERM meanwhile ends it.
+func TestSignalWhileTheStoreOpens(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 10)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			accepted <- c // held open, never answered
+		}
+	}()
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = baseEnv("postgres://postgres:hunter2@"+ln.Addr().String()+"/x?sslmode=disable", "DOCSAPI_ADDR=127.0.0.1:0")
+	var stderr testenv.SyncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer cmd.Process.Kill()
+	select {
+	case c := <-accepted:
+		defer c.Close()
+	case err := <-exited:
+		t.Fatalf("exited before connecting: %v: %s", err, stderr.String())
+	case <-time.After(30 * time.Second):
+		t.Fatal("no connection to the database")
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-exited:
+		ee, ok := errors.AsType[*exec.ExitError](err)
+		if !ok || ee.ExitCode() != 1 || !strings.Contains(stderr.String(), "stopped by a signal before the server was ready") {
+			t.Errorf("exit %v: %s", err, stderr.String())
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatalf("still running 5 s after SIGTERM (the connect timeout is 10 s): %s", stderr.String())
+	}
+}
+
+// TestPprofAddressInUse: a profiling address in use fails the start before
+// the database file is made.
+func TestPprofAddressInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	db := filepath.Join(t.TempDir(), "docsapi.db")
+	got := runExit(t, db, []string{"DOCSAPI_ADDR=127.0.0.1:0", "DOCSAPI_PPROF_ADDR=" + ln.Addr().String()}, "serve")
+	if got.code != 1 || !strings.Contains(got.stderr, "DOCSAPI_PPROF_ADDR") {
+		t.Errorf("exit %d: %s", got.code, got.stderr)
+	}
+	if entries, _ := os.ReadDir(filepath.Dir(db)); len(entries) != 0 {
+		t.Errorf("refused start left %s behind", entries[0].Name())
 	}
 }

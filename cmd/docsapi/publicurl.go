@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -17,7 +18,13 @@ func publicURL() (string, error) {
 	}
 	u, err := url.Parse(v)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		return "", fmt.Errorf("DOCSAPI_PUBLIC_URL: %q is not an absolute http(s) URL such as https://api.example.com", v)
+		// Quoted without a password it may hold, and not at all when it
+		// does not parse, as the password could not be told apart then.
+		shown := "it"
+		if err == nil {
+			shown = strconv.Quote(u.Redacted())
+		}
+		return "", fmt.Errorf("DOCSAPI_PUBLIC_URL: %s is not an absolute http(s) URL such as https://api.example.com, without user, query or fragment", shown)
 	}
 	return strings.TrimSuffix(v, "/"), nil
 }

@@ -194,3 +194,18 @@ func freePort(t *testing.T) string {
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	return port
 }
+
+// TestStartWithoutRedis: an instance whose Redis does not answer starts,
+// limits alone and says so, as a running one does in an outage.
+func TestStartWithoutRedis(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "docsapi.db")
+	key := fastKey(t, db)
+	s := serve(t, db, "DOCSAPI_REDIS_URL=redis://127.0.0.1:"+freePort(t)+"/0")
+	if r := mustCall(t, "GET", s.url+"/v1/resources", key, ""); r.status != 200 {
+		t.Fatalf("without Redis: %d %s", r.status, r.body)
+	}
+	checkRedisReported(t, s, "degraded", 0)
+	if !strings.Contains(s.stderr.String(), "redis does not answer at start; limiting in this instance alone") {
+		t.Errorf("the missing Redis was not logged: %s", s.stderr.String())
+	}
+}
