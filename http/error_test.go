@@ -284,6 +284,21 @@ func TestHealthzFailsWhenStorageIsGone(t *testing.T) {
 	e.do("GET", "/healthz", "", nil).wantError(t, http.StatusInternalServerError, docsapi.EINTERNAL, "")
 }
 
+// hangingStorage is a database that accepts the ping and never answers it.
+type hangingStorage struct{}
+
+func (hangingStorage) Ping(ctx context.Context) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestHealthzBoundsTheStorageWait: a database that does not answer fails
+// the probe (storagePingTimeout) instead of holding it.
+func TestHealthzBoundsTheStorageWait(t *testing.T) {
+	e := newEnv(t, func(s *dhttp.Server) { s.Storage = hangingStorage{} })
+	e.do("GET", "/healthz", "", nil).wantError(t, http.StatusInternalServerError, docsapi.EINTERNAL, "")
+}
+
 // TestMetricsCountEvents checks the counters that operators alert on. Every
 // request is counted, those refused before routing too (as "unmatched").
 func TestMetricsCountEvents(t *testing.T) {

@@ -11,12 +11,19 @@ import (
 // probe.
 const sharedPingTimeout = time.Second
 
+// storagePingTimeout bounds its wait for the database: a PostgreSQL that
+// accepts connections but does not answer fails the probe instead of
+// holding it.
+const storagePingTimeout = 2 * time.Second
+
 // handleHealth serves GET /healthz. It answers 200 while storage answers. A
 // failing shared rate-limit state (Redis) does not fail it, since requests
 // are then still served and limited per instance; it is reported as
 // rate_limit "degraded" rather than "shared".
 func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
-	if err := s.Storage.Ping(r.Context()); err != nil {
+	ctx, cancel := context.WithTimeout(r.Context(), storagePingTimeout)
+	defer cancel()
+	if err := s.Storage.Ping(ctx); err != nil {
 		s.Error(w, r, err)
 		return
 	}

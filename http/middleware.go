@@ -208,10 +208,13 @@ func (s *Server) finish(r *http.Request, st *state, status int) {
 	if kept && status < 400 && !s.LogAllRequests {
 		return
 	}
-	var buf [8]slog.Attr
+	// The address too: the request log keeps no entry of a request without
+	// a key, such as a failed sign-in, and the per-address lockout counts those.
+	var buf [9]slog.Attr
 	attrs := append(st.logAttrs(buf[:0]),
 		slog.String("method", r.Method), slog.String("path", r.URL.Path),
-		slog.Int("status", status), slog.Float64("duration_ms", durationMS(d)), slog.String("error_code", apiErr.Code))
+		slog.Int("status", status), slog.Float64("duration_ms", durationMS(d)), slog.String("error_code", apiErr.Code),
+		slog.String("ip", clientIP(r)))
 	s.Logger.LogAttrs(r.Context(), slog.LevelInfo, "request", attrs...)
 }
 

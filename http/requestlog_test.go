@@ -353,8 +353,8 @@ func TestAccessLog(t *testing.T) {
 				if ok != tt.wantLine {
 					t.Errorf("%s: access-log line %v, want %v: %s", tt.name, ok, tt.wantLine, line)
 				}
-				if ok && !strings.Contains(line, fmt.Sprintf(`"status":%d`, tt.status)) {
-					t.Errorf("%s: line %s, want status %d", tt.name, line, tt.status)
+				if ok && (!strings.Contains(line, fmt.Sprintf(`"status":%d`, tt.status)) || !strings.Contains(line, `"ip":"127.0.0.1"`)) {
+					t.Errorf("%s: line %s, want status %d and the client's address", tt.name, line, tt.status)
 				}
 			}
 		})

@@ -19,38 +19,78 @@ type FallbackRateLimiter struct {
 	// reportEvery, so that an outage is not logged once per request.
 	onError    func(error)
 	lastReport atomic.Int64
+	// downUntil is when the shared limiter is next tried (Unix ns), 0 while
+	// it answers: a Redis that hangs rather than refuses would otherwise
+	// add its timeout to every request of an outage.
+	downUntil atomic.Int64
+	now       func() time.Time
 }
 
-const reportEvery = 10 * time.Second
+const (
+	reportEvery = 10 * time.Second
+	// retryShared is how long requests skip a failed shared limiter; then
+	// one of them tries it again while the others go on locally.
+	retryShared = time.Second
+)
 
 // NewFallbackRateLimiter returns a limiter over shared with a local one of
 // the same window behind it.
 func NewFallbackRateLimiter(shared docsapi.RateLimiter, window time.Duration, onError func(error)) *FallbackRateLimiter {
-	return &FallbackRateLimiter{shared: shared, local: NewRateLimiter(window), onError: onError}
+	return &FallbackRateLimiter{shared: shared, local: NewRateLimiter(window), onError: onError, now: time.Now}
 }
 
 // Allow asks the shared limiter, or the local one when that fails.
 func (l *FallbackRateLimiter) Allow(ctx context.Context, key string, limit int) (docsapi.RateLimit, error) {
-	rl, err := l.shared.Allow(ctx, key, limit)
-	if err != nil && ctx.Err() == nil {
-		l.report(err)
-		return l.local.Allow(ctx, key, limit)
+	if l.tryShared() {
+		rl, err := l.shared.Allow(ctx, key, limit)
+		if !l.failed(ctx, err) {
+			return rl, err
+		}
 	}
-	return rl, err
+	return l.local.Allow(ctx, key, limit)
 }
 
 // Peek asks the shared limiter, or the local one when that fails.
 func (l *FallbackRateLimiter) Peek(ctx context.Context, key string, limit int) (docsapi.RateLimit, error) {
-	rl, err := l.shared.Peek(ctx, key, limit)
-	if err != nil && ctx.Err() == nil {
-		l.report(err)
-		return l.local.Peek(ctx, key, limit)
+	if l.tryShared() {
+		rl, err := l.shared.Peek(ctx, key, limit)
+		if !l.failed(ctx, err) {
+			return rl, err
+		}
 	}
-	return rl, err
+	return l.local.Peek(ctx, key, limit)
+}
+
+// tryShared reports whether to ask the shared limiter: always while it
+// answers; after a failure, once per retryShared.
+func (l *FallbackRateLimiter) tryShared() bool {
+	until := l.downUntil.Load()
+	if until == 0 {
+		return true
+	}
+	now := l.now().UnixNano()
+	return now >= until && l.downUntil.CompareAndSwap(until, now+int64(retryShared))
+}
+
+// failed records the outcome of asking the shared limiter and reports
+// whether it failed. A cancelled request is not the shared limiter's failure.
+func (l *FallbackRateLimiter) failed(ctx context.Context, err error) bool {
+	switch {
+	case err == nil:
+		if l.downUntil.Load() != 0 {
+			l.downUntil.Store(0)
+		}
+		return false
+	case ctx.Err() != nil:
+		return false
+	}
+	l.downUntil.Store(l.now().Add(retryShared).UnixNano())
+	l.report(err)
+	return true
 }
 
 func (l *FallbackRateLimiter) report(err error) {
-	now := time.Now().UnixNano()
+	now := l.now().UnixNano()
 	last := l.lastReport.Load()
 	if now-last >= int64(reportEvery) && l.lastReport.CompareAndSwap(last, now) {
 		l.onError(err)
