@@ -31,6 +31,10 @@ type AccountService interface {
 
 	// CountAccounts returns how many accounts exist. Errors: EINTERNAL.
 	CountAccounts(ctx context.Context) (int, error)
+
+	// ListAccounts returns every account, oldest first, for an operator's
+	// command line (the API has no account listing). Errors: EINTERNAL.
+	ListAccounts(ctx context.Context) ([]*Account, error)
 }
 
 // NewAccount builds an account and its root key (scope *). When secret is
@@ -76,6 +80,10 @@ type AccountStore interface {
 
 	// CountAccounts returns how many accounts there are. Errors: EINTERNAL.
 	CountAccounts(ctx context.Context) (int, error)
+
+	// ListAccounts returns every account, oldest first (then by id).
+	// Errors: EINTERNAL.
+	ListAccounts(ctx context.Context) ([]*Account, error)
 }
 
 // NewAccountService returns the AccountService over an engine's store.
@@ -126,4 +134,8 @@ func (s accountService) FindAccountByID(ctx context.Context, id string) (*Accoun
 
 func (s accountService) CountAccounts(ctx context.Context) (int, error) {
 	return s.st.CountAccounts(ctx)
+}
+
+func (s accountService) ListAccounts(ctx context.Context) ([]*Account, error) {
+	return s.st.ListAccounts(ctx)
 }

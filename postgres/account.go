@@ -58,3 +58,18 @@ func (s accounts) CountAccounts(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+func (s accounts) ListAccounts(ctx context.Context) ([]*docsapi.Account, error) {
+	rows, err := s.db.conn(ctx).Query(ctx, `SELECT id, name, created_at FROM accounts ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	out, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (*docsapi.Account, error) {
+		var a docsapi.Account
+		return &a, row.Scan(&a.ID, &a.Name, &a.CreatedAt)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	return out, nil
+}

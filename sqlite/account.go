@@ -55,3 +55,25 @@ func (s accounts) CountAccounts(ctx context.Context) (int, error) {
 	}
 	return n, nil
 }
+
+func (s accounts) ListAccounts(ctx context.Context) ([]*docsapi.Account, error) {
+	rows, err := s.db.reader(ctx).QueryContext(ctx, `SELECT id, name, created_at FROM accounts ORDER BY created_at, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	defer rows.Close()
+	var out []*docsapi.Account
+	for rows.Next() {
+		var a docsapi.Account
+		var created int64
+		if err := rows.Scan(&a.ID, &a.Name, &created); err != nil {
+			return nil, fmt.Errorf("list accounts: %w", err)
+		}
+		a.CreatedAt = fromMicros(created)
+		out = append(out, &a)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list accounts: %w", err)
+	}
+	return out, nil
+}

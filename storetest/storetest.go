@@ -79,6 +79,14 @@ func testAccounts(t *testing.T, s docsapi.Services) {
 	if n, _ := s.Accounts.CountAccounts(ctx); n != 1 {
 		t.Fatalf("count = %d", n)
 	}
+	b, _, _, err := s.Accounts.CreateAccount(ctx, "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.Accounts.ListAccounts(ctx)
+	if err != nil || len(all) != 2 || all[0].ID != a.ID || all[1].ID != b.ID || all[1].Name != "Default" || !all[0].CreatedAt.Equal(a.CreatedAt) {
+		t.Fatalf("list: %v, oldest first want %s then %s (Default): %+v", err, a.ID, b.ID, all)
+	}
 }
 
 func testAPIKeys(t *testing.T, s docsapi.Services) {

@@ -77,6 +77,8 @@ func TestCommandLine(t *testing.T) {
 		{args: []string{"keys", "revoke", "--account", "acct_x", "key_a", "key_b"}, code: 2, stderr: `keys revoke: unexpected argument "key_b"`},
 		{args: []string{"keys", "list"}, code: 2, stderr: "keys list: --account is required"},
 		{args: []string{"keys", "create", "--scopes", "*"}, code: 2, stderr: "keys create: --account is required"},
+		{args: []string{"keys", "create", "--account", "acct_x"}, code: 2, stderr: "keys create: --scopes is required (resources:read, resources:write"},
+		{args: []string{"accounts", "list", "all"}, code: 2, stderr: `accounts list: unexpected argument "all"`},
 		{args: []string{"serve", "--port", "80"}, code: 2, stderr: "serve: flag provided but not defined: -port"},
 		{args: []string{"version", "x"}, code: 2, stderr: `version: unexpected argument "x"`},
 	}

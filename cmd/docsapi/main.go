@@ -35,6 +35,7 @@ const usage = `Usage: docsapi <command> [flags]
 Commands:
   serve            run the HTTP API server
   accounts create  create an account and print its root key's secret
+  accounts list    list the accounts (their ids are the keys commands' --account)
   keys create      create an API key for an account and print its secret
   keys list        list an account's API keys
   keys revoke      revoke one of an account's API keys
@@ -62,6 +63,7 @@ const accountsUsage = `Usage: docsapi accounts <command> [flags]
 
 Commands:
   create  create an account and print its root key's secret
+  list    list the accounts, oldest first: id, name, created
 
 Run 'docsapi accounts <command> -h' for a command's flags.
 `
@@ -142,6 +144,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case cmd == "accounts":
 		return subcommand("accounts", accountsUsage, rest, stdout, stderr, map[string]func([]string) error{
 			"create": func(args []string) error { return createAccount(ctx, args, stdout, stderr) },
+			"list":   func(args []string) error { return listAccounts(ctx, args, stdout) },
 		})
 	case cmd == "keys":
 		return subcommand("keys", keysUsage, rest, stdout, stderr, map[string]func([]string) error{
@@ -359,12 +362,18 @@ func rateLimiters(ctx context.Context, logger *slog.Logger) (*limiters, error) {
 	}, nil
 }
 
+// parseAndOpen parses the flags of a command that takes no argument, then
+// opens the store.
+func parseAndOpen(ctx context.Context, fs *flag.FlagSet, args []string, stdout io.Writer) (*store, error) {
+	if _, err := parseFlags(fs, args, stdout); err != nil {
+		return nil, err
+	}
+	return openStore(ctx)
+}
+
 func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 	fs := newFlags("migrate", "Applies the database migrations that DOCSAPI_DATABASE_URL lacks, and lists them.")
-	if _, err := parseFlags(fs, args, stdout); err != nil {
-		return err
-	}
-	st, err := openStore(ctx)
+	st, err := parseAndOpen(ctx, fs, args, stdout)
 	if err != nil {
 		return err
 	}
@@ -383,10 +392,7 @@ func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 func createAccount(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlags("accounts create [--name NAME]", "Creates an account and prints only its root key's secret on standard output.")
 	name := fs.String("name", "", "the account's name")
-	if _, err := parseFlags(fs, args, stdout); err != nil {
-		return err
-	}
-	st, err := openStore(ctx)
+	st, err := parseAndOpen(ctx, fs, args, stdout)
 	if err != nil {
 		return err
 	}
@@ -400,9 +406,28 @@ func createAccount(ctx context.Context, args []string, stdout, stderr io.Writer)
 	return nil
 }
 
+func listAccounts(ctx context.Context, args []string, stdout io.Writer) error {
+	fs := newFlags("accounts list", "Lists the accounts, oldest first (the first is the one serve created).")
+	st, err := parseAndOpen(ctx, fs, args, stdout)
+	if err != nil {
+		return err
+	}
+	defer st.close()
+	all, err := st.Accounts.ListAccounts(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tCREATED_AT")
+	for _, a := range all {
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", a.ID, a.Name, timestamp(&a.CreatedAt))
+	}
+	return tw.Flush()
+}
+
 // accountFlag adds --account to a keys command.
 func accountFlag(fs *flag.FlagSet) *string {
-	return fs.String("account", "", "the account's id (acct_...); serve logs the first account's as account_id")
+	return fs.String("account", "", "the account's id (acct_...), as 'docsapi accounts list' shows it")
 }
 
 // openAccount checks --account, then opens the store and finds the account.
@@ -431,15 +456,15 @@ func createKey(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if _, err := parseFlags(fs, args, stdout); err != nil {
 		return err
 	}
+	if *scopes == "" {
+		return usageErrorf(fs.Name(), "%s: --scopes is required (%s)", fs.Name(), strings.Join(docsapi.Scopes, ", "))
+	}
 	st, err := openAccount(ctx, fs, *account)
 	if err != nil {
 		return err
 	}
 	defer st.close()
 	k := &docsapi.APIKey{Name: *name, Scopes: strings.Split(*scopes, ","), RateLimit: *rateLimit}
-	if *scopes == "" {
-		k.Scopes = nil
-	}
 	if err := k.Normalize(); err != nil {
 		return err
 	}

@@ -212,8 +212,14 @@ func TestServeAndAccounts(t *testing.T) {
 		t.Fatalf("second account cannot write: %d %s", r.status, r.body)
 	}
 
-	// keys create needs the account id, which serve logged when it made the account.
+	// keys create needs the account id, which serve logged when it made the
+	// account, and accounts list shows, oldest first.
 	acctID := firstAccountID(t, s)
+	lines := strings.Split(strings.TrimSpace(run(t, db, "accounts", "list")), "\n")
+	if len(lines) != 3 || strings.Fields(lines[0])[0] != "ID" || !strings.HasPrefix(lines[1], acctID+" ") ||
+		!strings.Contains(lines[1], "Default") || !strings.Contains(lines[2], "Second") {
+		t.Fatalf("accounts list, want the first account %s then Second:\n%s", acctID, strings.Join(lines, "\n"))
+	}
 	ro := strings.TrimSpace(run(t, db, "keys", "create", "--account", acctID, "--scopes", "resources:read", "--name", "ro", "--rate-limit", "5"))
 	if r := mustCall(t, "GET", s.url+"/v1/resources/"+id, ro, ""); r.status != 200 || r.header.Get("RateLimit-Policy") != `"default";q=5;w=1` {
 		t.Fatalf("CLI key: %d %v", r.status, r.header)
