@@ -77,7 +77,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Name: "docsapi_request_log_dropped_total", Help: "Request-log entries dropped: the queue was full, or the store failed for longer than the retry buffer holds.",
 		}),
 		logWriteErrors: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "docsapi_request_log_write_errors_total", Help: "Request-log entries that failed to be written.",
+			Name: "docsapi_request_log_write_errors_total", Help: "Request-log entries dropped because the store refused them alone; during a store outage entries are held and retried instead (docsapi_request_log_queue_depth).",
 		}),
 		buildInfo: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "docsapi_build_info", Help: "Always 1; its labels say which build runs.",

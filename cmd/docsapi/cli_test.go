@@ -160,6 +160,7 @@ func TestConfigErrors(t *testing.T) {
 		{"DOCSAPI_PPROF_ADDR=0.0.0.0:6060", []string{"DOCSAPI_PPROF_ADDR", "loopback"}},
 		{"DOCSAPI_PPROF_ADDR=:6060", []string{"DOCSAPI_PPROF_ADDR", "loopback"}},
 		{"DOCSAPI_PPROF_ADDR=6060", []string{"DOCSAPI_PPROF_ADDR", "loopback"}},
+		{"DOCSAPI_DATABASE_URL=/nonexistent-docsapi/docsapi.db", []string{"DOCSAPI_DATABASE_URL", "/nonexistent-docsapi/docsapi.db", "directory must exist"}},
 		{"DOCSAPI_REDIS_URL=http://u:hunter2@127.0.0.1:6379/0", []string{"DOCSAPI_REDIS_URL", "redis://"}},
 		{"DOCSAPI_PUBLIC_URL=https://u:hunter2@api.example.com", []string{"DOCSAPI_PUBLIC_URL", `"https://u:xxxxx@api.example.com"`}},
 	}

@@ -307,7 +307,7 @@ func openStore(ctx context.Context) (*store, error) {
 		}
 		lite, err := sqlite.Open(path)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("DOCSAPI_DATABASE_URL: %w; its directory must exist and this user must be able to write there (SQLite adds -wal and -shm files beside it)", err)
 		}
 		db, svc, name = lite, sqlite.NewServices(lite), "sqlite:"+path
 	}
@@ -768,7 +768,9 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		go gcpace.Run(stopped, gcHeadroom, time.Second)
 	}
 	<-stopped.Done()
-	logger.Info("shutting down: draining in-flight requests")
+	// A second signal kills the process without waiting for the drain.
+	stop()
+	logger.Info("shutting down: draining in-flight requests; a second signal stops at once")
 	if err := s.Close(); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}

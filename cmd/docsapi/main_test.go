@@ -361,3 +361,36 @@ func TestPprofAddressInUse(t *testing.T) {
 		t.Errorf("refused start left %s behind", entries[0].Name())
 	}
 }
+
+// TestSecondSignalStopsTheDrain: a request that never finishes holds the
+// drain after a SIGINT; a second SIGINT ends the process at once.
+func TestSecondSignalStopsTheDrain(t *testing.T) {
+	s := serve(t, filepath.Join(t.TempDir(), "docsapi.db"))
+	key := printedRootKey(t, s)
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/resources HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"name\":", key)
+	time.Sleep(100 * time.Millisecond) // for the server to read the request's head
+	s.cmd.Process.Signal(os.Interrupt)
+	for i := 0; !strings.Contains(s.stderr.String(), "shutting down") && i < 500; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case <-s.exited:
+		t.Fatalf("exited before the request finished: %v: %s", s.err, s.stderr.String())
+	case <-time.After(200 * time.Millisecond):
+	}
+	s.cmd.Process.Signal(os.Interrupt)
+	select {
+	case <-s.exited:
+		ee, ok := errors.AsType[*exec.ExitError](s.err)
+		if !ok || ee.ExitCode() != -1 { // -1: ended by the signal
+			t.Errorf("after the second SIGINT: %v", s.err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("still draining 10 s after a second SIGINT")
+	}
+}
