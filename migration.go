@@ -15,20 +15,3 @@ func Migrations(fsys fs.FS) ([]string, error) {
 	slices.Sort(names)
 	return names, nil
 }
-
-// PendingMigrations returns the Migrations of fsys that applied lacks, in
-// the order they apply; an engine calls it with the versions its database
-// holds.
-func PendingMigrations(fsys fs.FS, applied map[string]bool) ([]string, error) {
-	names, err := Migrations(fsys)
-	if err != nil {
-		return nil, err
-	}
-	var pending []string
-	for _, name := range names {
-		if !applied[name] {
-			pending = append(pending, name)
-		}
-	}
-	return pending, nil
-}

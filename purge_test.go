@@ -42,7 +42,7 @@ func TestRunPurges(t *testing.T) {
 // migrated fails t on the error of opening db, else migrates db, which
 // t's cleanup closes.
 func migrated(t *testing.T, db interface {
-	Migrate(ctx context.Context) error
+	Migrate(ctx context.Context) ([]string, error)
 	Close() error
 }, err error) {
 	t.Helper()
@@ -50,7 +50,7 @@ func migrated(t *testing.T, db interface {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
+	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -27,7 +27,7 @@ func newKeyCacheStore(t *testing.T) *keyCacheStore {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
+	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return &keyCacheStore{t: t, svc: sqlite.NewServices(db)}

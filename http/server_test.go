@@ -46,7 +46,7 @@ func newEnv(t testing.TB, configure ...func(*dhttp.Server)) *env {
 	var (
 		db interface {
 			dhttp.Pinger
-			Migrate(ctx context.Context) error
+			Migrate(ctx context.Context) ([]string, error)
 			Close() error
 		}
 		st docsapi.Services
@@ -65,7 +65,7 @@ func newEnv(t testing.TB, configure ...func(*dhttp.Server)) *env {
 		}
 		db, st = lite, sqlite.NewServices(lite)
 	}
-	if err := db.Migrate(ctx); err != nil {
+	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
 	e.closeDB, s.Storage, e.accounts = db.Close, db, st.Accounts

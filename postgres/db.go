@@ -92,14 +92,16 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // Migrate applies the embedded migrations that the schema lacks, in version
-// order, in one transaction. An advisory lock, one per schema, makes
-// instances that start together apply them once, one after the other.
-func (db *DB) Migrate(ctx context.Context) error {
+// order, in one transaction, and returns those it applied. An advisory
+// lock, one per schema, makes instances that start together apply them
+// once, one after the other: the later ones apply, and return, none.
+func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	names, err := docsapi.Migrations(migrations)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	return pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+	var done []string
+	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('docsapi.migrate.' || current_schema()))`); err != nil {
 			return fmt.Errorf("lock migrations: %w", err)
 		}
@@ -108,58 +110,43 @@ func (db *DB) Migrate(ctx context.Context) error {
 			return fmt.Errorf("create schema_migrations: %w", err)
 		}
 		for _, name := range names {
-			if err := migrate(ctx, tx, name); err != nil {
+			applied, err := migrate(ctx, tx, name)
+			if err != nil {
 				return fmt.Errorf("migration %s: %w", name, err)
+			}
+			if applied {
+				done = append(done, name)
 			}
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return done, nil
 }
 
-// Pending returns the embedded migrations that Migrate would apply, in
-// order; all of them on a new schema.
-func (db *DB) Pending(ctx context.Context) ([]string, error) {
-	applied := map[string]bool{}
-	var exists bool
-	if err := db.pool.QueryRow(ctx, `SELECT to_regclass('schema_migrations') IS NOT NULL`).Scan(&exists); err != nil {
-		return nil, fmt.Errorf("pending migrations: %w", err)
-	}
-	if exists {
-		rows, err := db.pool.Query(ctx, `SELECT version FROM schema_migrations`)
-		if err != nil {
-			return nil, fmt.Errorf("pending migrations: %w", err)
-		}
-		versions, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			return nil, fmt.Errorf("pending migrations: %w", err)
-		}
-		for _, v := range versions {
-			applied[v] = true
-		}
-	}
-	return docsapi.PendingMigrations(migrations, applied)
-}
-
-// migrate applies one migration unless the schema has it.
-func migrate(ctx context.Context, tx pgx.Tx, name string) error {
+// migrate applies one migration unless the schema has it, and reports whether
+// it did.
+func migrate(ctx context.Context, tx pgx.Tx, name string) (bool, error) {
 	var applied bool
 	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = $1)`, name).Scan(&applied); err != nil {
-		return err
+		return false, err
 	}
 	if applied {
-		return nil
+		return false, nil
 	}
 	body, err := fs.ReadFile(migrations, name)
 	if err != nil {
-		return err
+		return false, err
 	}
 	// Exec without arguments uses the simple protocol, which runs a file of
 	// several statements.
 	if _, err := tx.Exec(ctx, string(body)); err != nil {
-		return err
+		return false, err
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, name)
-	return err
+	return err == nil, err
 }
 
 // conn returns the transaction that ctx carries, or the pool. Reads and

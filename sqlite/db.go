@@ -144,72 +144,52 @@ func (db *DB) Ping(ctx context.Context) error {
 }
 
 // Migrate applies the embedded migrations that the file lacks, each in its
-// own transaction, in version order.
-func (db *DB) Migrate(ctx context.Context) error {
+// own transaction, in version order, and returns those it applied: none of
+// those that another process applied meanwhile.
+func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	if _, err := db.writer(ctx).ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
 		version TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
+		return nil, fmt.Errorf("create schema_migrations: %w", err)
 	}
 	names, err := docsapi.Migrations(migrations)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var done []string
 	for _, name := range names {
-		if err := db.inBulkTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return migrate(ctx, tx, name) }); err != nil {
-			return fmt.Errorf("migration %s: %w", name, err)
+		var applied bool
+		if err := db.inBulkTx(ctx, func(ctx context.Context, tx *sql.Tx) (err error) {
+			applied, err = migrate(ctx, tx, name)
+			return err
+		}); err != nil {
+			return done, fmt.Errorf("migration %s: %w", name, err)
+		}
+		if applied {
+			done = append(done, name)
 		}
 	}
-	return nil
+	return done, nil
 }
 
-// Pending returns the embedded migrations that Migrate would apply, in
-// order; all of them on a new file.
-func (db *DB) Pending(ctx context.Context) ([]string, error) {
-	applied := map[string]bool{}
-	var tables int
-	if err := db.read.QueryRowContext(ctx,
-		`SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`).Scan(&tables); err != nil {
-		return nil, fmt.Errorf("pending migrations: %w", err)
-	}
-	if tables > 0 {
-		rows, err := db.read.QueryContext(ctx, `SELECT version FROM schema_migrations`)
-		if err != nil {
-			return nil, fmt.Errorf("pending migrations: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var v string
-			if err := rows.Scan(&v); err != nil {
-				return nil, fmt.Errorf("pending migrations: %w", err)
-			}
-			applied[v] = true
-		}
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("pending migrations: %w", err)
-		}
-	}
-	return docsapi.PendingMigrations(migrations, applied)
-}
-
-// migrate applies one migration unless the file has it. Its statements
-// are not cached: each runs once.
-func migrate(ctx context.Context, tx *sql.Tx, name string) error {
+// migrate applies one migration unless the file has it, and reports whether
+// it did. Its statements are not cached: each runs once.
+func migrate(ctx context.Context, tx *sql.Tx, name string) (bool, error) {
 	var n int
 	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, name).Scan(&n); err != nil {
-		return err
+		return false, err
 	}
 	if n > 0 {
-		return nil
+		return false, nil
 	}
 	body, err := fs.ReadFile(migrations, name)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-		return err
+		return false, err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)`, name, docsapi.Now().UnixMicro())
-	return err
+	return err == nil, err
 }
 
 // writer returns the transaction that ctx carries; outside one, each

@@ -101,7 +101,7 @@ func TestRequestLogMigrationKeepsEntries(t *testing.T) {
 	}
 	for _, name := range names {
 		if before(name) {
-			if err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { return migrate(ctx, tx, name) }); err != nil {
+			if err := db.inTx(ctx, func(ctx context.Context, tx *sql.Tx) error { _, err := migrate(ctx, tx, name); return err }); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -122,7 +122,7 @@ func TestRequestLogMigrationKeepsEntries(t *testing.T) {
 	if _, err := db.writer(ctx).ExecContext(ctx, `DELETE FROM request_logs WHERE seq = 4`); err != nil {
 		t.Fatal(err)
 	}
-	if err := db.Migrate(ctx); err != nil {
+	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
 

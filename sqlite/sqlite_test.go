@@ -20,7 +20,7 @@ func open(t testing.TB) (*sqlite.DB, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	if err := db.Migrate(context.Background()); err != nil {
+	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	return db, path
@@ -35,27 +35,25 @@ func TestStore(t *testing.T) {
 
 func TestMigrateTwice(t *testing.T) {
 	db, _ := open(t)
-	if err := db.Migrate(context.Background()); err != nil {
+	if _, err := db.Migrate(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 }
 
-// TestPending: every migration on a new file, none once migrated.
-func TestPending(t *testing.T) {
+// TestMigrateReportsWhatItApplied: every migration on a new file, none
+// once migrated.
+func TestMigrateReportsWhatItApplied(t *testing.T) {
 	ctx := context.Background()
 	db, err := sqlite.Open(filepath.Join(t.TempDir(), "docsapi.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	all, err := db.Pending(ctx)
+	all, err := db.Migrate(ctx)
 	if err != nil || len(all) < 2 || all[0] != "migrations/001_initial.sql" {
 		t.Fatalf("new file: %v %v", all, err)
 	}
-	if err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	if none, err := db.Pending(ctx); err != nil || len(none) != 0 {
+	if none, err := db.Migrate(ctx); err != nil || len(none) != 0 {
 		t.Fatalf("migrated: %v %v", none, err)
 	}
 }
@@ -106,7 +104,7 @@ func TestOpenOddPaths(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := db.Migrate(context.Background()); err != nil {
+		if _, err := db.Migrate(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		db.Close()

@@ -96,7 +96,8 @@ func main() {
 	if strings.HasPrefix(*dsn, "postgres") {
 		db, err := postgres.Open(ctx, *dsn)
 		must(err)
-		must(db.Migrate(ctx))
+		_, err = db.Migrate(ctx)
+		must(err)
 		pool, err := pgxpool.New(ctx, *dsn)
 		must(err)
 		svc = postgres.NewRequestLogService(db)
@@ -107,7 +108,8 @@ func main() {
 	} else {
 		db, err := sqlite.Open(*dsn)
 		must(err)
-		must(db.Migrate(ctx))
+		_, err = db.Migrate(ctx)
+		must(err)
 		raw, err := sql.Open("sqlite", "file:"+*dsn+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
 		must(err)
 		raw.SetMaxOpenConns(1)

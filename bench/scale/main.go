@@ -135,7 +135,7 @@ func fill(ctx context.Context, path string, rows, keys int) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := db.Migrate(ctx); err != nil {
+	if _, err := db.Migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}

@@ -261,8 +261,7 @@ type store struct {
 
 // database is what openStore needs of either engine's DB.
 type database interface {
-	Pending(ctx context.Context) ([]string, error)
-	Migrate(ctx context.Context) error
+	Migrate(ctx context.Context) ([]string, error)
 	Ping(ctx context.Context) error
 	Close() error
 }
@@ -311,15 +310,12 @@ func openStore(ctx context.Context) (*store, error) {
 		}
 		db, svc, name = lite, sqlite.NewServices(lite), "sqlite:"+path
 	}
-	pending, err := db.Pending(ctx)
-	if err == nil {
-		err = db.Migrate(ctx)
-	}
+	migrated, err := db.Migrate(ctx)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	return &store{Services: svc, ping: db, close: db.Close, name: name, migrated: pending}, nil
+	return &store{Services: svc, ping: db, close: db.Close, name: name, migrated: migrated}, nil
 }
 
 // limiters are the per-key and per-IP rate limiters, and, with Redis, what
