@@ -18,12 +18,15 @@ type FallbackRateLimiter struct {
 	// onError hears of the shared limiter's failures, at most once every
 	// reportEvery, so that an outage is not logged once per request.
 	onError    func(error)
-	lastReport atomic.Int64
-	// downUntil is when the shared limiter is next tried (Unix ns), 0 while
-	// it answers: a Redis that hangs rather than refuses would otherwise
-	// add its timeout to every request of an outage.
+	lastReport atomic.Int64 // clock() of the last report
+	// downUntil is the clock() at which the shared limiter is next tried, 0
+	// while it answers: a Redis that hangs rather than refuses would
+	// otherwise add its timeout to every request of an outage.
 	downUntil atomic.Int64
-	now       func() time.Time
+	// epoch and now make clock(): nanoseconds on the monotonic clock, which
+	// a step of the wall clock (NTP, a VM's resume) does not move.
+	epoch time.Time
+	now   func() time.Time
 }
 
 const (
@@ -36,7 +39,9 @@ const (
 // NewFallbackRateLimiter returns a limiter over shared with a local one of
 // the same window behind it.
 func NewFallbackRateLimiter(shared docsapi.RateLimiter, window time.Duration, onError func(error)) *FallbackRateLimiter {
-	return &FallbackRateLimiter{shared: shared, local: NewRateLimiter(window), onError: onError, now: time.Now}
+	l := &FallbackRateLimiter{shared: shared, local: NewRateLimiter(window), onError: onError, epoch: time.Now(), now: time.Now}
+	l.lastReport.Store(-int64(reportEvery)) // the first failure is reported
+	return l
 }
 
 // Allow asks the shared limiter, or the local one when that fails.
@@ -68,7 +73,7 @@ func (l *FallbackRateLimiter) tryShared() bool {
 	if until == 0 {
 		return true
 	}
-	now := l.now().UnixNano()
+	now := l.clock()
 	return now >= until && l.downUntil.CompareAndSwap(until, now+int64(retryShared))
 }
 
@@ -84,13 +89,19 @@ func (l *FallbackRateLimiter) failed(ctx context.Context, err error) bool {
 	case ctx.Err() != nil:
 		return false
 	}
-	l.downUntil.Store(l.now().Add(retryShared).UnixNano())
+	l.downUntil.Store(l.clock() + int64(retryShared))
 	l.report(err)
 	return true
 }
 
+// clock is the time since epoch, plus 1 so that it is never downUntil's 0
+// ("answering").
+func (l *FallbackRateLimiter) clock() int64 {
+	return int64(l.now().Sub(l.epoch)) + 1
+}
+
 func (l *FallbackRateLimiter) report(err error) {
-	now := l.now().UnixNano()
+	now := l.clock()
 	last := l.lastReport.Load()
 	if now-last >= int64(reportEvery) && l.lastReport.CompareAndSwap(last, now) {
 		l.onError(err)

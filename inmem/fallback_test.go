@@ -72,7 +72,7 @@ func TestFallbackRetriesSharedOncePerSecond(t *testing.T) {
 	shared := &flaky{RateLimiter: NewRateLimiter(time.Second), down: true}
 	l := NewFallbackRateLimiter(shared, time.Second, func(error) {})
 	clock := time.Unix(1_800_000_000, 0)
-	l.now = func() time.Time { return clock }
+	l.epoch, l.now = clock, func() time.Time { return clock }
 	ctx := context.Background()
 	steps := []struct {
 		name      string

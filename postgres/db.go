@@ -57,7 +57,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 	if !strings.Contains(url, "pool_max_conns") {
 		cfg.MaxConns = defaultMaxConns
 	}
-	if cfg.ConnConfig.ConnectTimeout == 0 {
+	if !strings.Contains(url, "connect_timeout") {
 		// Without connect_timeout in the URL, pgx waits for ever on a server
 		// that accepts the connection but does not answer.
 		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout

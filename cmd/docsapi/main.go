@@ -748,9 +748,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		s.SharedRateLimit = lim.shared
 		s.Registry.MustRegister(redis.NewUpGauge(lim.shared))
 	}
-	if err := firstAccount(stopped, st, cfg.rootKey, stdout, logger); err != nil {
+	// Not cut short by a signal: its commit's outcome would then be unknown,
+	// and a root key made but never printed.
+	if err := firstAccount(ctx, st, cfg.rootKey, stdout, logger); err != nil {
 		s.Close()
-		return startupError(stopped, err)
+		return err
 	}
 	if err := s.Open(cfg.addr); err != nil {
 		s.Close()

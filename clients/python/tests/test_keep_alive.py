@@ -3,6 +3,7 @@ idle is replaced at once, and close() closes the idle ones."""
 
 import gc
 import http.client
+import json
 import os
 import socket
 import threading
@@ -178,10 +179,52 @@ class StaleConnectionTest(unittest.TestCase):
 
 
 class TimeoutTest(unittest.TestCase):
+    def test_the_resend_after_a_stale_connection_connects_within_the_time_left(self) -> None:
+        # A raw server: it answers once on a kept-alive connection; on the
+        # next request it fills its accept queue, so that a new connection
+        # cannot be made, and hangs up after 0.3 s without a byte.
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        body = json.dumps(resource_json()).encode()
+        fillers: List[socket.socket] = []
+
+        def serve() -> None:
+            conn, _ = listener.accept()
+            with conn:
+                conn.settimeout(5)  # a client that fails early must not hang the test
+                conn.recv(65536)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+                conn.recv(65536)
+                for _ in range(2):  # a backlog of 0 holds one waiting connection; the second fills it
+                    f = socket.socket()
+                    f.setblocking(False)
+                    f.connect_ex(("127.0.0.1", port))
+                    fillers.append(f)
+                time.sleep(0.3)
+
+        server = threading.Thread(target=serve)
+        server.start()
+        try:
+            client, _ = no_sleep_client("http://127.0.0.1:%d" % port, timeout=0.5, max_retries=0)
+            client.resources.retrieve("res_1")
+            started = time.monotonic()
+            with self.assertRaises(docsapi.APIConnectionError):
+                client.resources.retrieve("res_1")
+            elapsed = time.monotonic() - started
+        finally:
+            server.join()
+            for f in fillers:
+                f.close()
+            listener.close()
+        # The whole attempt within its 0.5 s, not 0.3 s and then 0.5 s more to connect.
+        self.assertLess(elapsed, 0.75)
+
     def test_a_reused_connection_gets_each_calls_own_timeout(self) -> None:
-        slow = Respond(200, resource_json(), delay=0.25)
-        with FaultServer(slow, slow, Respond(200, resource_json(), delay=1.0), OK, keep_alive=True) as server:
-            client, waits = no_sleep_client(server.url, timeout=0.4, max_retries=0)
+        slow = Respond(200, resource_json(), delay=0.3)
+        with FaultServer(slow, slow, Respond(200, resource_json(), delay=2.0), OK, keep_alive=True) as server:
+            client, waits = no_sleep_client(server.url, timeout=0.5, max_retries=0)
             # Together longer than the timeout: the second call has its own.
             client.resources.retrieve("res_1")
             client.resources.retrieve("res_1")
@@ -191,8 +234,8 @@ class TimeoutTest(unittest.TestCase):
             elapsed = time.monotonic() - started
             client.resources.retrieve("res_1")
             client.close()
-        self.assertGreaterEqual(elapsed, 0.35)
-        self.assertLess(elapsed, 0.9)
+        self.assertGreaterEqual(elapsed, 0.45)
+        self.assertLess(elapsed, 1.5)
         self.assertIsInstance(caught.exception.__cause__, socket.timeout)
         # The connection that timed out is closed, not reused.
         self.assertEqual([r.connection for r in server.requests], [1, 1, 1, 2])
@@ -225,7 +268,7 @@ class CloseTest(unittest.TestCase):
         self.assertEqual([str(w.message) for w in caught], [])
 
     @unittest.skipUnless(hasattr(os, "fork"), "needs os.fork")
-    def test_a_forked_child_does_not_use_its_parents_connections(self) -> None:
+    def test_a_forked_child_keeps_connections_of_its_own(self) -> None:
         with FaultServer(default=OK, keep_alive=True) as server:
             client, _ = no_sleep_client(server.url, max_retries=0)
             client.resources.retrieve("res_1")
@@ -235,6 +278,8 @@ class CloseTest(unittest.TestCase):
             if pid == 0:
                 code = 1
                 try:
+                    # Its own connection, then kept alive for its next call.
+                    client.resources.retrieve("res_1")
                     client.resources.retrieve("res_1")
                     client.close()
                     code = 0
@@ -244,7 +289,7 @@ class CloseTest(unittest.TestCase):
             self.assertEqual(os.waitstatus_to_exitcode(status), 0)
             client.resources.retrieve("res_1")
             client.close()
-        self.assertEqual([r.connection for r in server.requests], [1, 2, 1])
+        self.assertEqual([r.connection for r in server.requests], [1, 2, 2, 1])
 
 
 if __name__ == "__main__":

@@ -252,6 +252,9 @@ class Requester:
         reusable = False
         try:
             if conn.sock is None:
+                # Only the time left: after a stale connection, this attempt
+                # has already spent some of it.
+                conn.timeout = _time_left(attempt.deadline)
                 conn.connect()
             assert conn.sock is not None
             conn.sock.settimeout(_time_left(attempt.deadline))
@@ -275,19 +278,28 @@ class Requester:
             return http.client.HTTPSConnection(self._host, self._port, timeout=self.timeout, context=self._ssl_context)
         return http.client.HTTPConnection(self._host, self._port, timeout=self.timeout)
 
-    def _take_idle(self) -> Optional[http.client.HTTPConnection]:
+    def _own_pool(self) -> None:
+        """In a forked child, start a pool of the child's own: the parent's
+        sockets are not the child's to use, and its lock may have been held by
+        a thread that the child does not have."""
         if os.getpid() != self._pid:
-            return None  # a forked child: those sockets are its parent's
+            self._idle = []
+            self._idle_lock = threading.Lock()
+            self._pid = os.getpid()
+            weakref.finalize(self, _close_idle, self._idle, self._idle_lock, self._pid)
+
+    def _take_idle(self) -> Optional[http.client.HTTPConnection]:
+        self._own_pool()
         with self._idle_lock:
             # The most recently used: the least likely to have been closed by the server.
             return self._idle.pop() if self._idle else None
 
     def _give_back(self, conn: http.client.HTTPConnection) -> None:
-        if os.getpid() == self._pid:
-            with self._idle_lock:
-                if len(self._idle) < _MAX_IDLE:
-                    self._idle.append(conn)
-                    return
+        self._own_pool()
+        with self._idle_lock:
+            if len(self._idle) < _MAX_IDLE:
+                self._idle.append(conn)
+                return
         conn.close()
 
 
