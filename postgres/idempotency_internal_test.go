@@ -3,6 +3,8 @@ package postgres
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -158,5 +160,46 @@ func TestIdempotencyDuplicateDoesNotWait(t *testing.T) {
 	}
 	if _, st, err := second.Begin(ctx, "acct_a", "k", "fp", "req_third00001"); err != nil || st == nil || st.Status != 201 {
 		t.Fatalf("replay: %v %v", st, err)
+	}
+}
+
+// TestIdempotencyReleaseFails: work that fails is rolled back and its claim
+// released; when the release fails too, both failures are returned, for
+// the log, and the claim holds retries off until its lease runs out.
+func TestIdempotencyReleaseFails(t *testing.T) {
+	ctx := context.Background()
+	db := open(t)
+	s := NewIdempotencyService(db)
+	if _, err := db.pool.Exec(ctx, `
+		CREATE FUNCTION refuse_delete() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'delete refused'; END $$;
+		CREATE TRIGGER refuse_delete BEFORE DELETE ON idempotency_keys FOR EACH ROW EXECUTE FUNCTION refuse_delete()`); err != nil {
+		t.Fatal(err)
+	}
+	workErr := errors.New("work failed")
+	cases := []struct {
+		name    string
+		fn      func(ctx context.Context) (*docsapi.StoredResponse, error)
+		wantErr error
+	}{
+		{"the work fails", func(context.Context) (*docsapi.StoredResponse, error) { return nil, workErr }, workErr},
+		{"the work answers a 5xx", func(context.Context) (*docsapi.StoredResponse, error) {
+			return &docsapi.StoredResponse{Status: 500, Body: []byte("{}"), RequestID: "req_x"}, nil
+		}, docsapi.ErrRollback},
+	}
+	for i, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			key := fmt.Sprintf("k%d", i)
+			claim, _, err := s.Begin(ctx, "acct_a", key, "fp", "req_first00001")
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, _, err = s.Complete(ctx, claim, c.fn)
+			if !errors.Is(err, c.wantErr) || !strings.Contains(fmt.Sprint(err), "release idempotency key") || !strings.Contains(fmt.Sprint(err), "delete refused") {
+				t.Fatalf("complete: %v, want %v joined with the release's failure", err, c.wantErr)
+			}
+			if _, _, err := s.Begin(ctx, "acct_a", key, "fp", "req_retry00001"); !errors.Is(err, docsapi.ErrIdempotencyInProgress) {
+				t.Fatalf("retry while the unreleased claim holds: %v", err)
+			}
+		})
 	}
 }
