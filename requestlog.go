@@ -85,6 +85,7 @@ type RequestLogFilter struct {
 	ErrorCode   string
 	Method      string
 	Path        string // exact match on the logged path
+	Route       string // exact match on the route pattern, e.g. "GET /v1/resources/{id}"
 	APIKeyID    string
 	Source      string // SourceAPI or SourceDashboard
 	// Since and Until bound created_at: Since <= created_at < Until. A

@@ -87,13 +87,9 @@ type dashRows struct {
 }
 
 // routeLogs is the logs search for one error group since then: its code
-// and method, and its path when the route has no parameters.
+// and its route pattern, as the group is.
 func routeLogs(code, route, since string) template.URL {
-	method, path, _ := strings.Cut(route, " ")
-	if strings.Contains(path, "{") {
-		path = ""
-	}
-	return dashQuery("error_code", code, "method", method, "path", path, "since", since)
+	return dashQuery("error_code", code, "route", route, "since", since)
 }
 
 // Cookie names. The session cookie holds the session's token; the sign-in

@@ -14,7 +14,7 @@ import (
 // dashLogFilter is the logs search form as sent (a plain GET form, so that
 // a search can be bookmarked and shared).
 type dashLogFilter struct {
-	ID, Status, ErrorCode, Method, Source, Path, Key, Since, Until string
+	ID, Status, ErrorCode, Method, Source, Path, Route, Key, Since, Until string
 }
 
 // dashFilterForm is what the filter form needs besides the values.
@@ -28,13 +28,17 @@ type dashFilterForm struct {
 var dashMethods = []string{"GET", "POST", "PATCH", "DELETE"}
 
 func newDashFilterForm(f dashLogFilter) dashFilterForm {
-	return dashFilterForm{dashLogFilter: f, StatusChoices: []string{"2xx", "4xx", "5xx", "429"}, Codes: slices.Sorted(maps.Keys(ErrorClasses)), Methods: dashMethods}
+	choices := []string{"2xx", "4xx", "5xx", "429"}
+	if f.Status != "" && !slices.Contains(choices, f.Status) {
+		choices = append(choices, f.Status) // one typed into the URL, e.g. 404: shown as the one in force
+	}
+	return dashFilterForm{dashLogFilter: f, StatusChoices: choices, Codes: slices.Sorted(maps.Keys(ErrorClasses)), Methods: dashMethods}
 }
 
 // Query returns the filter as a query string, for links that keep it.
 func (f dashLogFilter) Query() string {
 	return string(dashQuery("status", f.Status, "error_code", f.ErrorCode, "method", f.Method, "source", f.Source, "path", f.Path,
-		"key", f.Key, "since", f.Since, "until", f.Until))
+		"route", f.Route, "key", f.Key, "since", f.Since, "until", f.Until))
 }
 
 // parseDashLogFilter reads the logs filters; each bad value is a 400 that
@@ -43,7 +47,8 @@ func parseDashLogFilter(r *http.Request) (dashLogFilter, docsapi.RequestLogFilte
 	q := r.URL.Query()
 	form := dashLogFilter{
 		ID: strings.TrimSpace(q.Get("id")), Status: q.Get("status"), ErrorCode: q.Get("error_code"),
-		Method: strings.ToUpper(q.Get("method")), Source: q.Get("source"), Path: strings.TrimSpace(q.Get("path")), Key: strings.TrimSpace(q.Get("key")),
+		Method: strings.ToUpper(q.Get("method")), Source: q.Get("source"), Path: strings.TrimSpace(q.Get("path")),
+		Route: strings.TrimSpace(q.Get("route")), Key: strings.TrimSpace(q.Get("key")),
 		Since: q.Get("since"), Until: q.Get("until"),
 	}
 	var f docsapi.RequestLogFilter
@@ -82,6 +87,14 @@ func parseDashLogFilter(r *http.Request) (dashLogFilter, docsapi.RequestLogFilte
 		// are not UTF-8) is replaced, so that the filter finds it.
 		f.Path = docsapi.LoggablePath(form.Path)
 	}
+	if form.Route != "" {
+		// A route pattern as the Errors page groups by, e.g.
+		// "GET /v1/resources/{id}"; logged routes are short.
+		if len(form.Route) > 200 {
+			return form, f, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "route", "Invalid route: give a route pattern such as GET /v1/resources/{id}.")
+		}
+		f.Route = form.Route
+	}
 	if form.Key != "" {
 		if !strings.HasPrefix(form.Key, docsapi.PrefixAPIKey) || !docsapi.WellFormedID(form.Key) {
 			return form, f, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "key", "Invalid key: give an API key id such as key_….")
@@ -95,10 +108,23 @@ func parseDashLogFilter(r *http.Request) (dashLogFilter, docsapi.RequestLogFilte
 	if f.Until, err = parseDashTime("until", form.Until); err != nil {
 		return form, f, err
 	}
+	// As a datetime-local input shows a value: without a zone (these
+	// are UTC), to the second. A link's RFC 3339 time would show as empty,
+	// and the next search would drop it.
+	form.Since, form.Until = dashInputTime(f.Since, form.Since), dashInputTime(f.Until, form.Until)
 	if !f.Since.IsZero() && !f.Until.IsZero() && !f.Until.After(f.Since) {
 		return form, f, docsapi.ParamErrorf(docsapi.EPARAMINVALID, "until", "The end of the time range must come after its start.")
 	}
 	return form, f, nil
+}
+
+// dashInputTime is t as a datetime-local input's value, or raw when t is
+// zero (nothing given).
+func dashInputTime(t time.Time, raw string) string {
+	if t.IsZero() {
+		return raw
+	}
+	return t.Format("2006-01-02T15:04:05")
 }
 
 // parseDashTime reads a time from a datetime-local input (taken as UTC) or
@@ -167,7 +193,12 @@ type dashLogDetail struct {
 // handleDashLog serves GET /dashboard/logs/{id}.
 func (s *Server) handleDashLog(w http.ResponseWriter, r *http.Request) {
 	s.log.Flush(r.Context())
-	l, err := s.RequestLogService.FindRequestLogByID(r.Context(), stateFrom(r.Context()).key.AccountID, r.PathValue("id"))
+	id := r.PathValue("id")
+	l, err := s.RequestLogService.FindRequestLogByID(r.Context(), stateFrom(r.Context()).key.AccountID, id)
+	if docsapi.ErrorCode(err) == docsapi.ENOTFOUND {
+		// Say why an id from an error body may not be here.
+		err = docsapi.ParamErrorf(docsapi.ENOTFOUND, "id", "No such request: '%s'. The log keeps the requests made with a valid API key of this account, for the retention period; a 401 or another request without a valid key is not in it.", id)
+	}
 	if err != nil {
 		s.dashError(w, r, err)
 		return

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -651,6 +652,8 @@ func TestDashboardOverviewAndErrors(t *testing.T) {
 		e.do("POST", "/v1/resources", e.rootKey, map[string]any{}).want(t, 400)
 	}
 	e.do("GET", "/v1/resources/res_0000000000", e.rootKey, nil).want(t, 404)
+	// The same code on another route with a parameter: a group of its own.
+	e.do("GET", "/v1/requests/req_0000000000", e.rootKey, nil).want(t, 404)
 	e.createResource(e.rootKey, "fine")
 	d := e.dashClient()
 	d.signIn(e.rootKey)
@@ -659,7 +662,19 @@ func TestDashboardOverviewAndErrors(t *testing.T) {
 	errs := d.get("/dashboard/errors").want(t, 200)
 	errs.contains(t, `data-code="parameter_missing"`, "POST /v1/resources", `href="/docs/errors#parameter_missing"`,
 		`href="/docs/errors#resource_missing"`, "GET /v1/resources/{id}", `<td class="num">3</td>`,
-		`href="/dashboard/logs?error_code=parameter_missing&amp;method=POST&amp;path=%2Fv1%2Fresources&amp;since=20`)
+		`href="/dashboard/logs?error_code=parameter_missing&amp;route=POST&#43;%2Fv1%2Fresources&amp;since=20`)
+	// A group's "all…" lists its requests alone, and the form shows the
+	// filters in force: the route, and the time as the input takes it.
+	all := regexp.MustCompile(`href="(/dashboard/logs\?error_code=resource_missing&amp;route=GET&#43;%2Fv1%2Fresources%2F%7Bid%7D&amp;since=[^"]+)"`).FindSubmatch(errs.body)
+	if all == nil {
+		t.Fatalf("no all… link for GET /v1/resources/{id}")
+	}
+	logs := d.get(html.UnescapeString(string(all[1]))).want(t, 200)
+	logs.contains(t, "GET /v1/resources/res_0000000000", `name="route" value="GET /v1/resources/{id}"`)
+	logs.lacks(t, "/v1/requests/req_0000000000")
+	if !regexp.MustCompile(`name="since" value="\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d"`).Match(logs.body) {
+		t.Errorf("the since filter is not in the datetime-local form: %s", regexp.MustCompile(`name="since"[^>]*`).Find(logs.body))
+	}
 	row := regexp.MustCompile(`data-code="parameter_missing"(?s:.*?)</tr>`).Find(errs.body)
 	if ex := regexp.MustCompile(`href="/dashboard/logs/(req_[0-9A-Za-z]+)"`).FindSubmatch(row); ex == nil {
 		t.Error("no example request")
@@ -668,6 +683,10 @@ func TestDashboardOverviewAndErrors(t *testing.T) {
 	}
 	d.get("/dashboard/errors?range=1h").want(t, 200)
 	d.get("/dashboard/errors?range=1y").want(t, 400)
+	// An id that the log does not hold: why it may not be there.
+	d.get("/dashboard/logs/req_0000000000").want(t, 404).contains(t, "No such request: &#39;req_0000000000&#39;", "a 401 or another request without a valid key")
+	// A status typed into the URL shows in the form as the one in force.
+	d.get("/dashboard/logs?status=404").want(t, 200).contains(t, `<option value="404" selected>404</option>`)
 }
 
 // sseEvent is one Server-Sent Event.

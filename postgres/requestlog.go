@@ -139,6 +139,9 @@ func filterWhere(accountID string, f docsapi.RequestLogFilter) (string, []any) {
 	if f.Path != "" {
 		add(`path =`, f.Path)
 	}
+	if f.Route != "" {
+		add(`route =`, f.Route)
+	}
 	if f.APIKeyID != "" {
 		add(`api_key_id =`, f.APIKeyID)
 	}

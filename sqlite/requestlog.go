@@ -284,6 +284,9 @@ func filterWhere(account, key any, f docsapi.RequestLogFilter) (string, []any) {
 	if f.Path != "" {
 		add(`path = ?`, f.Path)
 	}
+	if f.Route != "" {
+		add(`route = ?`, f.Route)
+	}
 	if f.APIKeyID != "" {
 		add(`api_key = ?`, key)
 	}

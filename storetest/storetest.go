@@ -231,7 +231,7 @@ func testRequestLogs(t *testing.T, s docsapi.Services) {
 			code = map[int]string{400: docsapi.EPARAMMISSING, 404: docsapi.ENOTFOUND, 500: docsapi.EINTERNAL, 429: docsapi.ERATELIMITED}[st]
 		}
 		logs = append(logs, &docsapi.RequestLog{ID: docsapi.NewRequestID(), AccountID: a.ID, Method: "GET", Path: "/v1/resources",
-			Status: st, ErrorCode: code, APIKeyID: k.ID, IdempotencyKey: map[bool]string{true: "ik"}[i == 1],
+			Route: map[bool]string{true: "GET /v1/resources/{id}", false: "GET /v1/resources"}[st == 404 || st == 200], Status: st, ErrorCode: code, APIKeyID: k.ID, IdempotencyKey: map[bool]string{true: "ik"}[i == 1],
 			IdempotentReplayed: i == 1, Duration: 2100 * time.Microsecond, CreatedAt: base.Add(time.Duration(i) * time.Minute)})
 	}
 	if err := s.RequestLogs.CreateRequestLogs(ctx, logs); err != nil {
@@ -256,6 +256,9 @@ func testRequestLogs(t *testing.T, s docsapi.Services) {
 		{docsapi.RequestLogFilter{Status: 404}, "[404]"},
 		{docsapi.RequestLogFilter{Status: 499}, "[499]"},
 		{docsapi.RequestLogFilter{ErrorCode: docsapi.EINTERNAL}, "[500]"},
+		{docsapi.RequestLogFilter{Route: "GET /v1/resources/{id}"}, "[404 200]"},
+		{docsapi.RequestLogFilter{Route: "GET /v1/resources/{id}", ErrorCode: docsapi.ENOTFOUND}, "[404]"},
+		{docsapi.RequestLogFilter{Route: "POST /v1/resources"}, "[]"},
 	}
 	for _, tt := range filters {
 		page, _, err := s.RequestLogs.FindRequestLogs(ctx, a.ID, tt.f, docsapi.ListParams{Limit: 10})
