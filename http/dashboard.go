@@ -304,7 +304,10 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, page
 	ds := dashStateFrom(r.Context())
 	p := dashPage{Title: title, Nav: page, Nonce: ds.nonce, Data: data, Home: "/dashboard"}
 	if ds.session != nil {
-		p.Key, p.CSRF, p.Home = ds.session.Key, ds.session.CSRFToken, landingPage(ds.session.Key)
+		p.Key, p.CSRF = ds.session.Key, ds.session.CSRFToken
+		if home := landingPage(ds.session.Key); home != "" {
+			p.Home = home
+		}
 	}
 	var buf bytes.Buffer
 	if err := dashboardPages[page].ExecuteTemplate(&buf, "layout", p); err != nil {

@@ -71,6 +71,13 @@ func (s *Server) handleDashLoginPost(w http.ResponseWriter, r *http.Request) {
 		fail(err)
 		return
 	}
+	landing := landingPage(key)
+	if landing == "" {
+		// A session that every page would refuse helps no one.
+		fail(docsapi.ParamErrorf(docsapi.EFORBIDDEN, "key", "This API key has none of the scopes a Dashboard page needs: %s, %s, %s or %s.",
+			docsapi.ScopeLogsRead, docsapi.ScopeKeysRead, docsapi.ScopeKeysWrite, docsapi.ScopeResourcesRead))
+		return
+	}
 	sess, token := docsapi.NewSession(key)
 	if err := s.SessionService.CreateSession(r.Context(), sess); err != nil {
 		fail(err)
@@ -81,12 +88,12 @@ func (s *Server) handleDashLoginPost(w http.ResponseWriter, r *http.Request) {
 	s.setSessionCookie(w, token, 0)
 	next := safeNext(p.Next)
 	if next == "/dashboard" {
-		next = landingPage(key)
+		next = landing
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// landingPage is the first page that key may see.
+// landingPage is the first page that key may see, or "" for none.
 func landingPage(key *docsapi.APIKey) string {
 	switch {
 	case key.HasScope(docsapi.ScopeLogsRead):
@@ -96,7 +103,7 @@ func landingPage(key *docsapi.APIKey) string {
 	case key.HasScope(docsapi.ScopeResourcesRead):
 		return "/dashboard/resources"
 	}
-	return "/dashboard"
+	return ""
 }
 
 // safeNext keeps a post-sign-in redirect on the Dashboard.

@@ -231,6 +231,15 @@ func TestDashboardSignInFailures(t *testing.T) {
 		t.Error("a tried secret reached the server's log")
 	}
 
+	t.Run("a key that no page would let in", func(t *testing.T) {
+		e := newEnv(t)
+		writeOnly, _ := e.newKey(0, "resources:write")
+		d := e.dashClient()
+		d.get("/dashboard/login")
+		d.post("/dashboard/login", url.Values{"key": {writeOnly}}).want(t, 403).contains(t, "none of the scopes a Dashboard page needs")
+		d.get("/dashboard/keys").wantRedirect(t, "/dashboard/login")
+	})
+
 	t.Run("secure cookies over https", func(t *testing.T) {
 		e := newEnv(t, func(s *dhttp.Server) { s.PublicURL = "https://api.example.com" })
 		d := e.dashClient()
@@ -500,6 +509,8 @@ func TestDashboardKeyPagesShowOnlyWhatTheKeyMayRead(t *testing.T) {
 			// without, the confirmation tells nothing of its scopes and the
 			// revocation refuses.
 			if tc.listed {
+				// Not offered in the list, and refused if asked for anyway.
+				d.get("/dashboard/keys").want(t, 200).lacks(t, `href="/dashboard/keys/`+rootID+`/revoke"`)
 				d.get("/dashboard/keys/"+rootID+"/revoke").want(t, 403).contains(t, "cannot revoke").lacks(t, "admin-only", `id="confirm-revoke"`)
 			} else {
 				d.get("/dashboard/keys/"+rootID+"/revoke").want(t, 200).lacks(t, "admin-only", "cannot revoke")
