@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"maps"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -188,6 +189,16 @@ func (s *Server) handleDashLogs(w http.ResponseWriter, r *http.Request) {
 type dashLogDetail struct {
 	Log       *docsapi.RequestLog
 	ErrorJSON string // the error object as the API returned it
+	Back      string // the logs search the user came from, filters kept
+}
+
+// logsBack is the logs search that r came from (its Referer, sent within
+// the Dashboard by its same-origin policy), or the unfiltered logs.
+func logsBack(r *http.Request) string {
+	if u, err := url.Parse(r.Referer()); err == nil && u.Host == r.Host && u.Path == "/dashboard/logs" && u.RawQuery != "" {
+		return "/dashboard/logs?" + u.Query().Encode()
+	}
+	return "/dashboard/logs"
 }
 
 // handleDashLog serves GET /dashboard/logs/{id}.
@@ -203,7 +214,7 @@ func (s *Server) handleDashLog(w http.ResponseWriter, r *http.Request) {
 		s.dashError(w, r, err)
 		return
 	}
-	d := dashLogDetail{Log: l}
+	d := dashLogDetail{Log: l, Back: logsBack(r)}
 	if l.ErrorCode != "" {
 		// The error object as the API wrote it, from the fields the log keeps.
 		obj := errorObject{Type: errorType(l.ErrorCode), Code: l.ErrorCode, Message: l.ErrorMessage, Param: l.ErrorParam,

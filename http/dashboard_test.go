@@ -690,7 +690,12 @@ func TestDashboardOverviewAndErrors(t *testing.T) {
 	if ex := regexp.MustCompile(`href="/dashboard/logs/(req_[0-9A-Za-z]+)"`).FindSubmatch(row); ex == nil {
 		t.Error("no example request")
 	} else {
-		d.get("/dashboard/logs/"+string(ex[1])).want(t, 200).contains(t, "parameter_missing")
+		d.get("/dashboard/logs/"+string(ex[1])).want(t, 200).contains(t, "parameter_missing", `href="/dashboard/logs" id="back-to-logs"`)
+		// Back to the search it came from, filters kept; never elsewhere.
+		d.send("GET", "/dashboard/logs/"+string(ex[1]), nil, "Referer", e.url+"/dashboard/logs?status=4xx&path=%2Fv1%2Fresources").want(t, 200).
+			contains(t, `href="/dashboard/logs?path=%2Fv1%2Fresources&amp;status=4xx" id="back-to-logs"`)
+		d.send("GET", "/dashboard/logs/"+string(ex[1]), nil, "Referer", "https://evil.example/dashboard/logs?status=4xx").want(t, 200).
+			contains(t, `href="/dashboard/logs" id="back-to-logs"`)
 	}
 	d.get("/dashboard/errors?range=1h").want(t, 200)
 	d.get("/dashboard/errors?range=1y").want(t, 400)
