@@ -36,6 +36,7 @@ type docPage struct {
 	Markdown    []byte // the source, its generated sections expanded
 	Body        template.HTML
 	Headings    []docHeading // h2 and h3, for the sidebar and the search
+	Terms       []docHeading // inline code in the prose, each under the heading it follows, for the search
 }
 
 type docHeading struct {
@@ -87,6 +88,13 @@ func newDocSite(routes []route, publicURL string) (*docSite, error) {
 		for _, h := range page.Headings {
 			site.index = append(site.index, searchEntry{Title: h.Text, Page: page.Title, URL: page.Path + "#" + h.ID})
 		}
+		for _, term := range page.Terms {
+			u := page.Path
+			if term.ID != "" {
+				u += "#" + term.ID
+			}
+			site.index = append(site.index, searchEntry{Title: term.Text, Page: page.Title, URL: u})
+		}
 		// An error code is what a reader most often pastes into the search.
 		for _, m := range errorRowID.FindAllStringSubmatch(string(page.Body), -1) {
 			if c, ok := ErrorClasses[m[1]]; ok {
@@ -134,20 +142,35 @@ func newMarkdown() goldmark.Markdown {
 func renderPage(md goldmark.Markdown, urlPath string, src []byte) (*docPage, error) {
 	doc := md.Parser().Parse(text.NewReader(src))
 	page := &docPage{Path: urlPath, Markdown: src}
+	section, seen := "", map[string]bool{}
 	err := ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
-		h, ok := n.(*ast.Heading)
-		if !entering || !ok {
+		if !entering {
 			return ast.WalkContinue, nil
 		}
-		id, _ := h.AttributeString("id")
-		txt := headingText(h, src)
-		switch {
-		case h.Level == 1 && page.Title == "":
-			page.Title = txt
-		case h.Level == 2 || h.Level == 3:
-			page.Headings = append(page.Headings, docHeading{Level: h.Level, Text: txt, ID: string(id.([]byte))})
+		switch n := n.(type) {
+		case *ast.CodeSpan:
+			// A header, scope, variable or field name (Retry-After,
+			// logs:read, DOCSAPI_PUBLIC_URL) is what a reader searches for:
+			// each once a page, under the section it first appears in.
+			term := strings.TrimSpace(string(n.Text(src)))
+			if len(term) >= 3 && len(term) <= 40 && !strings.ContainsAny(term, " \t") && !seen[term] {
+				seen[term] = true
+				page.Terms = append(page.Terms, docHeading{Text: term, ID: section})
+			}
+			return ast.WalkSkipChildren, nil
+		case *ast.Heading:
+			id, _ := n.AttributeString("id")
+			txt := headingText(n, src)
+			switch {
+			case n.Level == 1 && page.Title == "":
+				page.Title = txt
+			case n.Level == 2 || n.Level == 3:
+				section = string(id.([]byte))
+				page.Headings = append(page.Headings, docHeading{Level: n.Level, Text: txt, ID: section})
+			}
+			return ast.WalkSkipChildren, nil
 		}
-		return ast.WalkSkipChildren, nil
+		return ast.WalkContinue, nil
 	})
 	if err != nil {
 		return nil, err

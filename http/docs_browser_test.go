@@ -95,6 +95,20 @@ func TestDocsInBrowser(t *testing.T) {
 		}
 	}
 
+	// A name from the prose's inline code finds the section it is in; Enter
+	// goes there and closes the list, which would cover it.
+	for q, want := range map[string]string{"Retry-After": "/docs/rate-limits#", "DOCSAPI_PUBLIC_URL": "/docs/errors#", "logs:read": "/docs/"} {
+		b.Run(t, chromedp.Navigate(e.url+"/docs"), chromedp.WaitReady("body"),
+			chromedp.SendKeys(chromedp.CSS("#search"), q), chromedp.WaitVisible(chromedp.CSS("#search-results a")))
+		results := browsertest.Get(t, b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("#search-results a")].map(a => a.getAttribute("href"))`))
+		if !slices.ContainsFunc(results, func(h string) bool { return strings.HasPrefix(h, want) }) {
+			t.Errorf("search for %s found %v, want one under %s", q, results, want)
+		}
+	}
+	b.Run(t, chromedp.Navigate(e.url+"/docs/rate-limits"), chromedp.WaitReady("body"),
+		chromedp.SendKeys(chromedp.CSS("#search"), "Retry-After"), chromedp.WaitVisible(chromedp.CSS("#search-results a")),
+		chromedp.SendKeys(chromedp.CSS("#search"), "\r"), chromedp.WaitNotVisible(chromedp.CSS("#search-results")))
+
 	// An anchor of an error code lands on its row; in dark mode too.
 	b.ColorScheme(t, "dark")
 	b.Run(t, chromedp.Navigate(e.url+"/docs/errors#rate_limit_exceeded"), chromedp.WaitReady("body"))

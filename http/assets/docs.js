@@ -1,6 +1,6 @@
-// The docs site's only script: search over page titles, headings and error
-// codes (the index is embedded in the page), and a copy button on every
-// code block.
+// The docs site's only script: search over page titles, headings, error
+// codes and the names in the prose's inline code (the index is embedded in
+// the page), and a copy button on every code block.
 "use strict";
 
 document.addEventListener("DOMContentLoaded", () => {
@@ -48,13 +48,21 @@ document.addEventListener("DOMContentLoaded", () => {
     }
     list.hidden = false;
   });
+  list.addEventListener("click", (ev) => {
+    if (ev.target.closest("a")) list.hidden = true;
+  });
   input.addEventListener("keydown", (ev) => {
     if (ev.key === "Escape") {
       input.value = "";
       input.dispatchEvent(new Event("input"));
     } else if (ev.key === "Enter") {
       const first = list.querySelector("a");
-      if (first) window.location.href = first.href;
+      if (first) {
+        // Closed first: a result on this page only scrolls, and the open
+        // list would cover it.
+        list.hidden = true;
+        window.location.href = first.href;
+      }
     }
   });
 
