@@ -135,10 +135,13 @@ func latencyChart(buckets []docsapi.RequestLogBucket, unit, timeLabel string) da
 		{"p99", func(b docsapi.RequestLogBucket) time.Duration { return b.P99 }},
 	} {
 		var pts []string
+		var lone [2]float64 // the last point's x and y, for a lone one
 		flush := func() {
 			if len(pts) == 1 {
-				// A lone point still shows as a short level segment.
-				pts = append(pts, pts[0])
+				// A lone point shows as a level segment across its bucket,
+				// not as a dot of the line's width.
+				half := chartPlotW / n / 2
+				pts = []string{fmt.Sprintf("%g,%g", round1(lone[0]-half*0.8), round1(lone[1])), fmt.Sprintf("%g,%g", round1(lone[0]+half*0.8), round1(lone[1]))}
 			}
 			if len(pts) > 0 {
 				c.Lines = append(c.Lines, dashLine{Class: series.class, Points: strings.Join(pts, " ")})
@@ -152,7 +155,7 @@ func latencyChart(buckets []docsapi.RequestLogBucket, unit, timeLabel string) da
 			}
 			x := chartLeft + chartPlotW*(float64(i)+0.5)/n
 			y := chartTop + chartPlotH - chartPlotH*durationMS(series.get(b))/ymax
-			pts = append(pts, fmt.Sprintf("%g,%g", round1(x), round1(y)))
+			pts, lone = append(pts, fmt.Sprintf("%g,%g", round1(x), round1(y))), [2]float64{x, y}
 		}
 		flush()
 	}
