@@ -58,7 +58,11 @@ function liveRow(e) {
   cell(tr, a);
   cell(tr, formatTime(e.created_at), "nowrap");
   cell(tr, e.error_code ? code(e.error_code) : "");
-  cell(tr, code(e.api_key_id || ""));
+  var key = document.createElement("a");
+  key.href = "/dashboard/logs?key=" + encodeURIComponent(e.api_key_id || "");
+  key.title = "This key's requests";
+  key.appendChild(code(e.api_key_id || ""));
+  cell(tr, e.api_key_id ? key : "");
   cell(tr, e.duration_ms.toFixed(2) + " ms", "num");
   cell(tr, e.source || "");
   return tr;
