@@ -64,7 +64,7 @@ func TestDashboardBrowser(t *testing.T) {
 
 	// Create a key; its secret is shown once, with a copy button.
 	b.Run(t, chromedp.Navigate(e.url+"/dashboard/keys"), chromedp.WaitVisible(css("#create-key")),
-		chromedp.SendKeys(css("#name"), "browser test"))
+		chromedp.SendKeys(css("#name"), "browser test: nightly reporting"))
 	for _, scope := range []string{"resources:read", "resources:write", "keys:read", "keys:write", "logs:read"} {
 		b.Run(t, chromedp.Click(css(`input[name="scopes"][value="`+scope+`"]`)))
 	}
@@ -78,6 +78,11 @@ func TestDashboardBrowser(t *testing.T) {
 	visit("key_created")
 	b.Run(t, chromedp.Navigate(e.url+"/dashboard/keys"))
 	visit("keys")
+	// A key with every scope, a longer name and usage counts still fits a
+	// laptop's screen (1,285 px before its times could wrap).
+	if w := browsertest.Get(t, b, chromedp.Evaluate[int]("document.documentElement.scrollWidth")); w > 1280 {
+		t.Errorf("the keys page is %d px wide at 1280", w)
+	}
 	if html := browsertest.Get(t, b, chromedp.Evaluate[string]("document.documentElement.outerHTML")); strings.Contains(html, secret) {
 		t.Fatal("the keys page shows the secret again")
 	}
@@ -136,7 +141,7 @@ func TestDashboardBrowser(t *testing.T) {
 	signIn(secret, "overview")
 	var newKeyID string
 	for _, k := range e.do("GET", "/v1/api_keys", e.rootKey, nil).want(t, 200).json(t)["data"].([]any) {
-		if k := k.(map[string]any); k["name"] == "browser test" {
+		if k := k.(map[string]any); k["name"] == "browser test: nightly reporting" {
 			newKeyID = k["id"].(string)
 		}
 	}
