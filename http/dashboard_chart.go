@@ -134,17 +134,20 @@ func latencyChart(buckets []docsapi.RequestLogBucket, unit, timeLabel string) da
 		{"p50", func(b docsapi.RequestLogBucket) time.Duration { return b.P50 }},
 		{"p99", func(b docsapi.RequestLogBucket) time.Duration { return b.P99 }},
 	} {
-		var pts []string
-		var lone [2]float64 // the last point's x and y, for a lone one
+		var pts [][2]float64 // x, y
 		flush := func() {
 			if len(pts) == 1 {
-				// A lone point shows as a level segment across its bucket,
-				// not as a dot of the line's width.
-				half := chartPlotW / n / 2
-				pts = []string{fmt.Sprintf("%g,%g", round1(lone[0]-half*0.8), round1(lone[1])), fmt.Sprintf("%g,%g", round1(lone[0]+half*0.8), round1(lone[1]))}
+				// A lone point shows as a level segment across most of its
+				// bucket, not as a dot of the line's width.
+				x, y, half := pts[0][0], pts[0][1], 0.4*chartPlotW/n
+				pts = [][2]float64{{x - half, y}, {x + half, y}}
 			}
 			if len(pts) > 0 {
-				c.Lines = append(c.Lines, dashLine{Class: series.class, Points: strings.Join(pts, " ")})
+				coords := make([]string, len(pts))
+				for i, p := range pts {
+					coords[i] = fmt.Sprintf("%g,%g", round1(p[0]), round1(p[1]))
+				}
+				c.Lines = append(c.Lines, dashLine{Class: series.class, Points: strings.Join(coords, " ")})
 			}
 			pts = nil
 		}
@@ -155,7 +158,7 @@ func latencyChart(buckets []docsapi.RequestLogBucket, unit, timeLabel string) da
 			}
 			x := chartLeft + chartPlotW*(float64(i)+0.5)/n
 			y := chartTop + chartPlotH - chartPlotH*durationMS(series.get(b))/ymax
-			pts, lone = append(pts, fmt.Sprintf("%g,%g", round1(x), round1(y))), [2]float64{x, y}
+			pts = append(pts, [2]float64{x, y})
 		}
 		flush()
 	}
