@@ -28,6 +28,15 @@ const defaultMaxConns = 20
 // the URL sets connect_timeout (in seconds).
 const defaultConnectTimeout = 10 * time.Second
 
+// defaultStatementTimeout bounds each statement unless the URL sets
+// statement_timeout or the server already has one (ALTER ROLE or ALTER
+// DATABASE ... SET): without it, a statement stuck behind a lock or a bad
+// plan holds its request and its pool connection for ever. It is longer
+// than docsapi.IdempotencyWait, whose waits end on their own, and shorter
+// than the HTTP server's 30 s WriteTimeout, so that the client still gets
+// its 500.
+const defaultStatementTimeout = "20s"
+
 // DB is a pool of connections to one PostgreSQL database. Reads and writes
 // share it: PostgreSQL runs them concurrently.
 type DB struct {
@@ -62,10 +71,20 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		// that accepts the connection but does not answer.
 		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
+	urlSetsTimeout := strings.Contains(url, "statement_timeout")
 	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
 		// The domain's times are UTC, as the SQLite engine returns them.
 		conn.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID,
 			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
+		if urlSetsTimeout {
+			return nil
+		}
+		// Set in the session, not as a startup parameter, which would
+		// override the role's or the database's own setting.
+		if _, err := conn.Exec(ctx, `SELECT set_config('statement_timeout', $1, false) WHERE current_setting('statement_timeout') = '0'`,
+			defaultStatementTimeout); err != nil {
+			return fmt.Errorf("set statement_timeout: %w", err)
+		}
 		return nil
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
@@ -102,6 +121,11 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 	}
 	var done []string
 	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
+		// A migration may rewrite a large table, and an instance waits here
+		// for another's migrations: neither is bounded like a request.
+		if _, err := tx.Exec(ctx, `SELECT set_config('statement_timeout', '0', true)`); err != nil {
+			return fmt.Errorf("lift statement_timeout: %w", err)
+		}
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('docsapi.migrate.' || current_schema()))`); err != nil {
 			return fmt.Errorf("lock migrations: %w", err)
 		}

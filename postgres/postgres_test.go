@@ -2,6 +2,9 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -9,6 +12,7 @@ import (
 	"github.com/docsapi/docsapi"
 	"github.com/docsapi/docsapi/internal/testenv"
 	"github.com/docsapi/docsapi/storetest"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 func testSchemaURL(t *testing.T) string { return testenv.PostgresURL(t) }
@@ -129,5 +133,58 @@ func TestTimesAreUTC(t *testing.T) {
 	got, err := NewAccountService(db).FindAccountByID(ctx, acct.ID)
 	if err != nil || got.CreatedAt.Location() != time.UTC || !got.CreatedAt.Equal(acct.CreatedAt) {
 		t.Fatalf("created_at %v (%v), want %v", got.CreatedAt, err, acct.CreatedAt)
+	}
+}
+
+// TestStatementTimeout: a session gets defaultStatementTimeout unless the
+// URL or the role has its own, and a statement that outlasts it fails.
+func TestStatementTimeout(t *testing.T) {
+	ctx := context.Background()
+	base := testSchemaURL(t)
+	role := "docsapi_test_" + strings.ToLower(docsapi.RandomBase62(12))
+	testenv.PostgresExec(t, `CREATE ROLE `+role+` LOGIN`)
+	t.Cleanup(func() { testenv.PostgresExec(t, `DROP ROLE `+role) })
+	testenv.PostgresExec(t, `ALTER ROLE `+role+` SET statement_timeout = '7s'`)
+	u, err := url.Parse(base)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		t.Skipf("DOCSAPI_TEST_POSTGRES_URL is not a postgres:// URL: %q", base)
+	}
+	q := u.Query()
+	q.Set("statement_timeout", "300")
+	u.RawQuery = q.Encode()
+	withTimeout := u.String()
+	u, _ = url.Parse(base)
+	u.User = url.User(role)
+	asRole := u.String()
+
+	tests := []struct {
+		name, url, want string
+	}{
+		{"the default", base, defaultStatementTimeout},
+		{"the URL's", withTimeout, "300ms"},
+		{"the role's", asRole, "7s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db, err := Open(ctx, tt.url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var got string
+			if err := db.pool.QueryRow(ctx, `SHOW statement_timeout`).Scan(&got); err != nil || got != tt.want {
+				t.Fatalf("statement_timeout %q (%v), want %q", got, err, tt.want)
+			}
+		})
+	}
+
+	db, err := Open(ctx, withTimeout)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_, err = db.pool.Exec(ctx, `SELECT pg_sleep(5)`)
+	if pgErr, ok := errors.AsType[*pgconn.PgError](err); !ok || pgErr.Code != "57014" {
+		t.Fatalf("a statement over the timeout: %v, want query_canceled (57014)", err)
 	}
 }

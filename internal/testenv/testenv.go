@@ -29,25 +29,34 @@ func need(t testing.TB, name, example string) string {
 	return v
 }
 
+func postgresBaseURL(t testing.TB) string {
+	t.Helper()
+	return need(t, "DOCSAPI_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
+}
+
+// PostgresExec runs sql on DOCSAPI_TEST_POSTGRES_URL itself, for what
+// belongs to no schema (a schema, a role).
+func PostgresExec(t testing.TB, sql string) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, postgresBaseURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, sql); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // PostgresURL creates an empty schema for t, dropped when t ends, and
 // returns DOCSAPI_TEST_POSTGRES_URL with its search_path set to it.
 func PostgresURL(t testing.TB) string {
 	t.Helper()
-	base := need(t, "DOCSAPI_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable")
-	ctx := context.Background()
+	base := postgresBaseURL(t)
 	schema := "docsapi_test_" + strings.ToLower(docsapi.RandomBase62(16))
-	admin := func(sql string) {
-		conn, err := pgx.Connect(ctx, base)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, sql); err != nil {
-			t.Fatal(err)
-		}
-	}
-	admin(`CREATE SCHEMA ` + schema)
-	t.Cleanup(func() { admin(`DROP SCHEMA ` + schema + ` CASCADE`) })
+	PostgresExec(t, `CREATE SCHEMA `+schema)
+	t.Cleanup(func() { PostgresExec(t, `DROP SCHEMA `+schema+` CASCADE`) })
 	// pgx sends parameters it does not know, search_path here, to the server.
 	if u, err := url.Parse(base); err == nil && (u.Scheme == "postgres" || u.Scheme == "postgresql") {
 		q := u.Query()
