@@ -75,11 +75,18 @@ func TestDashboardBrowser(t *testing.T) {
 		t.Fatalf("secret on the page = %q", secret)
 	}
 	browsertest.Get(t, b, chromedp.Poll[bool](`document.getElementById("copied").textContent !== ""`))
+	newKeyID := browsertest.Get(t, b, chromedp.Text(css("#new-key-id")))
 	visit("key_created")
 	b.Run(t, chromedp.Navigate(e.url+"/dashboard/keys"))
 	visit("keys")
-	// A key with every scope, a longer name and usage counts still fits a
-	// laptop's screen (1,285 px before its times could wrap).
+	// The key's id shows under its name, for a key met by its id in the log.
+	row := css(`tr[data-key="` + newKeyID + `"]`)
+	b.Run(t, chromedp.WaitVisible(row+" .key-id"))
+	if got, want := browsertest.Get(t, b, chromedp.Text(row+" td:first-child")), "browser test: nightly reporting\n"+newKeyID; got != want {
+		t.Errorf("the new key's name cell reads %q, want %q", got, want)
+	}
+	// A key with every scope, a longer name, its id and usage counts still
+	// fits a laptop's screen (1,285 px before its times could wrap).
 	if w := browsertest.Get(t, b, chromedp.Evaluate[int]("document.documentElement.scrollWidth")); w > 1280 {
 		t.Errorf("the keys page is %d px wide at 1280", w)
 	}
@@ -139,12 +146,6 @@ func TestDashboardBrowser(t *testing.T) {
 	b.Run(t, chromedp.Click(css(`form[action="/dashboard/logout"] button`)))
 	b.Run(t, chromedp.WaitVisible(css(`body[data-page="login"]`)))
 	signIn(secret, "overview")
-	var newKeyID string
-	for _, k := range e.do("GET", "/v1/api_keys", e.rootKey, nil).want(t, 200).json(t)["data"].([]any) {
-		if k := k.(map[string]any); k["name"] == "browser test: nightly reporting" {
-			newKeyID = k["id"].(string)
-		}
-	}
 	b.Run(t, chromedp.Navigate(e.url+"/dashboard/logs/live"))
 	browsertest.Get(t, b, chromedp.Poll[bool](liveConnected))
 	e.do("DELETE", "/v1/api_keys/"+newKeyID, e.rootKey, nil).want(t, 200)

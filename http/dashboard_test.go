@@ -389,13 +389,23 @@ func TestDashboardKeys(t *testing.T) {
 	keys := d.get("/dashboard/keys").want(t, 200)
 	keys.lacks(t, string(secret[1]))
 	keys.contains(t, "ci deploys", string(secret[1][:12])+"…", "7/s")
+	// Each key's row shows its id, which the request log names it by.
+	for _, k := range e.do("GET", "/v1/api_keys", e.rootKey, nil).want(t, 200).json(t)["data"].([]any) {
+		id := regexp.QuoteMeta(k.(map[string]any)["id"].(string))
+		if !regexp.MustCompile(`<tr data-key="` + id + `"[^>]*>\s*<td>[^\n]*<code class="key-id">` + id + `</code></td>`).Match(keys.body) {
+			t.Errorf("the keys page does not show the id %s in its key's row:\n%s", id, keys.body)
+		}
+	}
 	// Per-key usage in the last hour: the new key made two requests; the
 	// count leads to them in the log.
-	usage := regexp.MustCompile(`ci deploys</td>(?s:.*?)<td class="num"><a href="(/dashboard/logs\?key=key_[0-9A-Za-z]+)" class="key-logs">2</a></td>\s*<td class="num">0</td>`).FindSubmatch(keys.body)
+	usage := regexp.MustCompile(`ci deploys<code class="key-id">(key_[0-9A-Za-z]+)</code></td>(?s:.*?)<td class="num"><a href="(/dashboard/logs\?key=key_[0-9A-Za-z]+)" class="key-logs">2</a></td>\s*<td class="num">0</td>`).FindSubmatch(keys.body)
 	if usage == nil {
 		t.Fatalf("the keys page does not show 2 requests and 0 429s for the new key:\n%s", keys.body)
 	}
-	if rows := regexp.MustCompile(`<tr data-id="req_`).FindAll(d.get(string(usage[1])).want(t, 200).body, -1); len(rows) != 2 {
+	if got, want := string(usage[2]), "/dashboard/logs?key="+string(usage[1]); got != want {
+		t.Errorf("the new key's count leads to %s, want %s", got, want)
+	}
+	if rows := regexp.MustCompile(`<tr data-id="req_`).FindAll(d.get(string(usage[2])).want(t, 200).body, -1); len(rows) != 2 {
 		t.Errorf("the key's requests in the log: %d rows, want 2", len(rows))
 	}
 	if strings.Contains(e.logs.String(), string(secret[1])) {
