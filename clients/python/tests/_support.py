@@ -10,6 +10,7 @@ import os
 import secrets
 import shutil
 import socket
+import ssl
 import string
 import struct
 import subprocess
@@ -20,10 +21,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
+from unittest import mock
 
 CLIENT_DIR = Path(__file__).resolve().parent.parent
 REPO_ROOT = CLIENT_DIR.parent.parent
 TESTDATA = CLIENT_DIR.parent / "testdata"
+# The test CA and the fault server's certificate for 127.0.0.1 (see its README.md).
+TLS_TESTDATA = CLIENT_DIR / "tests" / "testdata"
 
 # The tests run against the source tree, with no install step.
 sys.path.insert(0, str(CLIENT_DIR / "src"))
@@ -45,6 +49,14 @@ def no_sleep_client(base_url: str, **kwargs: Any) -> Tuple[docsapi.Client, List[
     client._requester.sleep = waits.append
     client._requester.random = lambda: 0.5
     return client, waits
+
+
+def https_client(server: "FaultServer", ca: str = "ca.pem", **kwargs: Any) -> Tuple[docsapi.Client, List[float]]:
+    """A no_sleep_client of a tls FaultServer that trusts the CA in TLS_TESTDATA's file ``ca``, not the system's."""
+    # The client's SSL context reads SSL_CERT_FILE once, when the client is made:
+    # the tests need no change to the client and keep verification on.
+    with mock.patch.dict(os.environ, {"SSL_CERT_FILE": str(TLS_TESTDATA / ca)}):
+        return no_sleep_client(server.url, **kwargs)
 
 
 # The seed page's Python snippet, verbatim but for the package name.
@@ -155,9 +167,13 @@ class FaultServer:
     It answers in HTTP/1.0, closing each connection after one answer, unless
     ``keep_alive``: then in HTTP/1.1, keeping connections open. It counts the
     connections it accepted and those that ended (``ended``: the client
-    closed it, or the server did after its answer)."""
+    closed it, or the server did after its answer).
 
-    def __init__(self, *actions: Action, default: Optional[Action] = None, keep_alive: bool = False) -> None:
+    With ``tls``, it speaks HTTPS, with the certificate for 127.0.0.1 in TLS_TESTDATA."""
+
+    def __init__(
+        self, *actions: Action, default: Optional[Action] = None, keep_alive: bool = False, tls: bool = False
+    ) -> None:
         self._script: List[Action] = list(actions)
         self._default = default
         self._lock = threading.Condition()
@@ -193,8 +209,22 @@ class FaultServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
+        tls_context: Optional[ssl.SSLContext] = None
+        if tls:
+            tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            tls_context.load_cert_chain(TLS_TESTDATA / "server.pem", TLS_TESTDATA / "server.key")
+
         class Server(http.server.ThreadingHTTPServer):
             daemon_threads = True
+
+            def get_request(self) -> Tuple[socket.socket, Any]:
+                sock, addr = super().get_request()
+                if tls_context is None:
+                    return sock, addr
+                # The handshake is left to the handler's first read, in its own
+                # thread: a client that refuses the certificate is then counted
+                # as accepted, and cannot hold up the accept loop.
+                return tls_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), addr
 
             def handle_error(self, request: Any, client_address: Any) -> None:
                 pass  # resets and drops are intended; keep the test output clean
@@ -206,7 +236,7 @@ class FaultServer:
                     outer._lock.notify_all()
 
         self._server = Server(("127.0.0.1", 0), Handler)
-        self.url = "http://127.0.0.1:%d" % self._server.server_address[1]
+        self.url = "%s://127.0.0.1:%d" % ("https" if tls else "http", self._server.server_address[1])
         # A short poll interval: shutdown() waits for it, once per test.
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,), daemon=True)
 

@@ -1,24 +1,27 @@
 """Keep-alive: calls share connections, a connection the server closed while
-idle is replaced at once, and close() closes the idle ones."""
+idle is replaced at once, and close() closes the idle ones; over HTTPS too,
+with the server's certificate verified."""
 
 import gc
 import http.client
 import json
 import os
 import socket
+import ssl
 import threading
 import time
 import unittest
 import warnings
 from typing import List
 
-from _support import FaultServer, Hangup, Reset, Respond, error_body, list_json, no_sleep_client, resource_json
+from _support import FaultServer, Hangup, Reset, Respond, error_body, https_client, list_json, no_sleep_client, resource_json
 
 import docsapi
 
 OK = Respond(200, resource_json())
 SERVER_ERROR = error_body("api_error", "api_error", "An unexpected error occurred.")
 NOT_FOUND = error_body("invalid_request_error", "resource_missing", "No such resource: 'res_x'.", param="id")
+
 
 
 class ReuseTest(unittest.TestCase):
@@ -117,13 +120,18 @@ class ReuseTest(unittest.TestCase):
 
 class StaleConnectionTest(unittest.TestCase):
     def test_server_closed_idle_connection_is_replaced_at_once(self) -> None:
-        for name, call in [
-            ("retrieve", lambda c: c.resources.retrieve("res_1")),
-            ("create", lambda c: c.resources.create(name="n")),
+        # Over TLS a write's second send (its body) meets the closed connection
+        # as ssl.SSLEOFError, where plain HTTP gets a broken pipe. The test
+        # server closes without a TLS close_notify; one that sends it fails alike.
+        for name, call, tls in [
+            ("retrieve", lambda c: c.resources.retrieve("res_1"), False),
+            ("create", lambda c: c.resources.create(name="n"), False),
+            ("retrieve over TLS", lambda c: c.resources.retrieve("res_1"), True),
+            ("create over TLS", lambda c: c.resources.create(name="n"), True),
         ]:
             # The first answer is the connection's last, as when the server's keep-alive timeout runs out.
-            with self.subTest(name), FaultServer(Respond(200, resource_json(), close=True), OK, keep_alive=True) as server:
-                client, waits = no_sleep_client(server.url, max_retries=0)
+            with self.subTest(name), FaultServer(Respond(200, resource_json(), close=True), OK, keep_alive=True, tls=tls) as server:
+                client, waits = https_client(server, max_retries=0) if tls else no_sleep_client(server.url, max_retries=0)
                 call(client)
                 server.wait_ended(1)
                 started = time.monotonic()
@@ -240,6 +248,36 @@ class TimeoutTest(unittest.TestCase):
         # The connection that timed out is closed, not reused.
         self.assertEqual([r.connection for r in server.requests], [1, 1, 1, 2])
         self.assertEqual(waits, [])
+
+
+class HTTPSTest(unittest.TestCase):
+    def test_sequential_calls_share_one_tls_connection(self) -> None:
+        with FaultServer(default=OK, keep_alive=True, tls=True) as server:
+            client, _ = https_client(server, max_retries=0)
+            client.resources.retrieve("res_1")
+            client.resources.create(name="n")
+            client.resources.update("res_1", name="m")
+            self.assertEqual(server.ended, 0)
+            client.close()
+            server.wait_ended(1)
+        self.assertEqual([r.connection for r in server.requests], [1, 1, 1])
+        self.assertEqual(server.accepted, 1)
+
+    def test_a_certificate_from_an_untrusted_ca_is_refused(self) -> None:
+        with FaultServer(default=OK, keep_alive=True, tls=True) as server:
+            # The server's certificate is signed by ca.pem; the client trusts other_ca.pem.
+            client, waits = https_client(server, "other_ca.pem", max_retries=2)
+            with self.assertRaises(docsapi.APIConnectionError) as caught:
+                client.resources.retrieve("res_1")
+            server.wait_ended(3)
+            self.assertEqual(client._requester._idle, [])
+        # Retried as any connection failure is, max_retries times, with no request ever sent.
+        self.assertEqual(server.accepted, 3)
+        self.assertEqual(server.requests, [])
+        self.assertEqual(waits, [0.4375, 0.875])
+        cause = caught.exception.__cause__
+        self.assertIsInstance(cause, ssl.SSLCertVerificationError)
+        self.assertEqual(cause.verify_message, "unable to get local issuer certificate")  # type: ignore[union-attr]
 
 
 class CloseTest(unittest.TestCase):

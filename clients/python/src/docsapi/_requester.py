@@ -57,7 +57,9 @@ _MAX_IDLE = 10
 # How a reused connection fails when the server closed it while idle (its
 # keep-alive timeout): reset, broken pipe, or end of stream (RemoteDisconnected,
 # a ConnectionResetError and a BadStatusLine) before any byte of an answer.
-_STALE_ERRORS = (ConnectionError, http.client.BadStatusLine)
+# Over TLS a write's second send (its body) meets the closed connection as an
+# SSLEOFError, where plain HTTP gets a broken pipe.
+_STALE_ERRORS = (ConnectionError, http.client.BadStatusLine, ssl.SSLEOFError)
 
 
 def path_segment(value: str) -> str:
