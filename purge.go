@@ -42,3 +42,25 @@ func RunPurges(ctx context.Context, svc Services, retention, interval time.Durat
 		}
 	}
 }
+
+// PurgeInBatches calls batch, which deletes at most size rows in a
+// statement or commit of its own and returns how many, until fewer go, and
+// returns how many went in all. Engines purge in batches so that no
+// statement holds a writer, or outlasts a statement timeout, however large
+// the backlog; a purge ends between two batches when ctx does.
+func PurgeInBatches(ctx context.Context, size int, batch func(ctx context.Context) (int64, error)) (int64, error) {
+	var total int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		n, err := batch(ctx)
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if n < int64(size) {
+			return total, nil
+		}
+	}
+}

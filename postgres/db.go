@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"strings"
@@ -28,14 +29,22 @@ const defaultMaxConns = 20
 // the URL sets connect_timeout (in seconds).
 const defaultConnectTimeout = 10 * time.Second
 
-// defaultStatementTimeout bounds each statement unless the URL sets
-// statement_timeout or the server already has one (ALTER ROLE or ALTER
-// DATABASE ... SET): without it, a statement stuck behind a lock or a bad
-// plan holds its request and its pool connection for ever. It is longer
-// than docsapi.IdempotencyWait, whose waits end on their own, and shorter
-// than the HTTP server's 30 s WriteTimeout, so that the client still gets
-// its 500.
+// defaultStatementTimeout bounds each statement unless the connection or
+// the server sets statement_timeout itself (the URL, PGOPTIONS, ALTER ROLE
+// or ALTER DATABASE ... SET, 0 included): without it, a statement stuck
+// behind a lock or a bad plan holds its request and its pool connection for
+// ever. It is longer than docsapi.IdempotencyWait, whose waits end on their
+// own, and shorter than the HTTP server's 30 s WriteTimeout, so that a
+// request held by one such statement still gets its 500.
 const defaultStatementTimeout = "20s"
+
+// queryCanceled is PostgreSQL's SQLSTATE for a statement that
+// statement_timeout (or a cancel request) ended.
+const queryCanceled = "57014"
+
+// purgeBatch is how many rows one purge statement deletes: a purge of any
+// backlog is then statements well within the statement timeout.
+var purgeBatch = 10000
 
 // DB is a pool of connections to one PostgreSQL database. Reads and writes
 // share it: PostgreSQL runs them concurrently.
@@ -71,18 +80,22 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		// that accepts the connection but does not answer.
 		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
-	urlSetsTimeout := strings.Contains(url, "statement_timeout")
 	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
 		// The domain's times are UTC, as the SQLite engine returns them.
 		conn.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID,
 			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
-		if urlSetsTimeout {
-			return nil
-		}
 		// Set in the session, not as a startup parameter, which would
-		// override the role's or the database's own setting.
-		if _, err := conn.Exec(ctx, `SELECT set_config('statement_timeout', $1, false) WHERE current_setting('statement_timeout') = '0'`,
-			defaultStatementTimeout); err != nil {
+		// override the role's or the database's own setting; source is
+		// "default" only where nothing set it. Bounded: the pool's context
+		// for a new connection is not the caller's.
+		ctx, cancel := context.WithTimeout(ctx, defaultConnectTimeout)
+		defer cancel()
+		_, err := conn.Exec(ctx, `SELECT set_config('statement_timeout', '`+defaultStatementTimeout+`', false)
+			FROM pg_settings WHERE name = 'statement_timeout' AND source = 'default'`)
+		if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.Code == queryCanceled {
+			// Only a timeout that something already set cancels it.
+			return nil
+		} else if err != nil {
 			return fmt.Errorf("set statement_timeout: %w", err)
 		}
 		return nil

@@ -201,9 +201,13 @@ func (s *IdempotencyService) Extend(ctx context.Context, c *docsapi.IdempotencyC
 
 // PurgeIdempotencyRecords deletes records created before t.
 func (s *IdempotencyService) PurgeIdempotencyRecords(ctx context.Context, before time.Time) (int64, error) {
-	tag, err := s.db.conn(ctx).Exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < $1`, before)
+	n, err := docsapi.PurgeInBatches(ctx, purgeBatch, func(ctx context.Context) (int64, error) {
+		tag, err := s.db.conn(ctx).Exec(ctx, `DELETE FROM idempotency_keys WHERE (account_id, key) IN (
+			SELECT account_id, key FROM idempotency_keys WHERE created_at < $1 LIMIT $2)`, before, purgeBatch)
+		return tag.RowsAffected(), err
+	})
 	if err != nil {
-		return 0, fmt.Errorf("purge idempotency keys: %w", err)
+		return n, fmt.Errorf("purge idempotency keys: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }

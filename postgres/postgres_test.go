@@ -141,10 +141,15 @@ func TestTimesAreUTC(t *testing.T) {
 func TestStatementTimeout(t *testing.T) {
 	ctx := context.Background()
 	base := testSchemaURL(t)
+	// role has a timeout of its own (7s); off has statement_timeout 0.
 	role := "docsapi_test_" + strings.ToLower(docsapi.RandomBase62(12))
 	testenv.PostgresExec(t, `CREATE ROLE `+role+` LOGIN`)
 	t.Cleanup(func() { testenv.PostgresExec(t, `DROP ROLE `+role) })
 	testenv.PostgresExec(t, `ALTER ROLE `+role+` SET statement_timeout = '7s'`)
+	off := role + "_off"
+	testenv.PostgresExec(t, `CREATE ROLE `+off+` LOGIN`)
+	t.Cleanup(func() { testenv.PostgresExec(t, `DROP ROLE `+off) })
+	testenv.PostgresExec(t, `ALTER ROLE `+off+` SET statement_timeout = 0`)
 	u, err := url.Parse(base)
 	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
 		t.Skipf("DOCSAPI_TEST_POSTGRES_URL is not a postgres:// URL: %q", base)
@@ -153,16 +158,21 @@ func TestStatementTimeout(t *testing.T) {
 	q.Set("statement_timeout", "300")
 	u.RawQuery = q.Encode()
 	withTimeout := u.String()
-	u, _ = url.Parse(base)
-	u.User = url.User(role)
-	asRole := u.String()
+	as := func(role string) string {
+		u, _ := url.Parse(base)
+		u.User = url.User(role)
+		return u.String()
+	}
 
 	tests := []struct {
 		name, url, want string
 	}{
 		{"the default", base, defaultStatementTimeout},
 		{"the URL's", withTimeout, "300ms"},
-		{"the role's", asRole, "7s"},
+		{"the URL's 0", strings.Replace(withTimeout, "statement_timeout=300", "statement_timeout=0", 1), "0"},
+		{"the role's", as(role), "7s"},
+		{"the role's 0", as(off), "0"},
+		{"an application_name that names it", base + "&application_name=statement_timeout_probe", defaultStatementTimeout},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -184,7 +194,76 @@ func TestStatementTimeout(t *testing.T) {
 	}
 	defer db.Close()
 	_, err = db.pool.Exec(ctx, `SELECT pg_sleep(5)`)
-	if pgErr, ok := errors.AsType[*pgconn.PgError](err); !ok || pgErr.Code != "57014" {
+	if pgErr, ok := errors.AsType[*pgconn.PgError](err); !ok || pgErr.Code != queryCanceled {
 		t.Fatalf("a statement over the timeout: %v, want query_canceled (57014)", err)
+	}
+}
+
+// TestMigrateIsNotBoundByTheStatementTimeout: a migration may rewrite a
+// large table, and an instance waits for another's migrations.
+func TestMigrateIsNotBoundByTheStatementTimeout(t *testing.T) {
+	u, err := url.Parse(testSchemaURL(t))
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		t.Skip("DOCSAPI_TEST_POSTGRES_URL is not a postgres:// URL")
+	}
+	q := u.Query()
+	q.Set("statement_timeout", "1")
+	u.RawQuery = q.Encode()
+	db := openURL(t, u.String())
+	var got string
+	if err := db.pool.QueryRow(context.Background(), `SHOW statement_timeout`).Scan(&got); err != nil || got != "1ms" {
+		t.Fatalf("statement_timeout after the migrations %q (%v), want the session's 1ms again", got, err)
+	}
+}
+
+// TestPurgesInBatches: a backlog is purged in statements of at most
+// purgeBatch rows, each well within the statement timeout, until none is
+// left; a purge whose context ends stops between two of them.
+func TestPurgesInBatches(t *testing.T) {
+	defer func(n int) { purgeBatch = n }(purgeBatch)
+	purgeBatch = 4
+	const rows = 10
+	tests := []struct {
+		name, fill, table string
+		purge             func(*DB) func(context.Context, time.Time) (int64, error)
+	}{
+		{"idempotency records", `INSERT INTO idempotency_keys (account_id, key, fingerprint, request_id, token, locked_at, created_at)
+			SELECT 'acct_x', 'k' || i, 'f', 'req_' || i, 't', now(), now() - interval '2 days' FROM generate_series(1, $1) i`,
+			"idempotency_keys", func(db *DB) func(context.Context, time.Time) (int64, error) {
+				return NewIdempotencyService(db).PurgeIdempotencyRecords
+			}},
+		{"request-log entries", `INSERT INTO request_logs (id, account_id, method, path, status, api_key_id, idempotent_replayed, duration_us, created_at)
+			SELECT 'req_' || i, (SELECT id FROM accounts LIMIT 1), 'GET', '/v1/resources', 200, 'key_x', false, 1, now() - interval '2 days'
+			FROM generate_series(1, $1) i`,
+			"request_logs", func(db *DB) func(context.Context, time.Time) (int64, error) {
+				return NewServices(db).RequestLogs.PurgeRequestLogs
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			db := open(t)
+			if _, _, _, err := NewAccountService(db).CreateAccount(ctx, "a", ""); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.pool.Exec(ctx, tt.fill, rows); err != nil {
+				t.Fatal(err)
+			}
+			count := func() (n int) {
+				t.Helper()
+				if err := db.pool.QueryRow(ctx, `SELECT count(*) FROM `+tt.table).Scan(&n); err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			canceled, cancel := context.WithCancel(ctx)
+			cancel()
+			if n, err := tt.purge(db)(canceled, time.Now().Add(-time.Hour)); n != 0 || !errors.Is(err, context.Canceled) || count() != rows {
+				t.Fatalf("canceled purge: %d, %v, %d rows left", n, err, count())
+			}
+			if n, err := tt.purge(db)(ctx, time.Now().Add(-time.Hour)); n != rows || err != nil || count() != 0 {
+				t.Fatalf("purged %d, %v, %d rows left; want %d purged, none left", n, err, count(), rows)
+			}
+		})
 	}
 }

@@ -299,9 +299,13 @@ func (s requestLogs) FindKeyUsage(ctx context.Context, accountID string, since t
 // entries from request_logs_account_created, so that no index on
 // created_at alone is written with every entry.
 func (s requestLogs) PurgeRequestLogs(ctx context.Context, before time.Time) (int64, error) {
-	tag, err := s.db.conn(ctx).Exec(ctx, `DELETE FROM request_logs WHERE account_id IN (SELECT id FROM accounts) AND created_at < $1`, before)
+	n, err := docsapi.PurgeInBatches(ctx, purgeBatch, func(ctx context.Context) (int64, error) {
+		tag, err := s.db.conn(ctx).Exec(ctx, `DELETE FROM request_logs WHERE seq IN (
+			SELECT seq FROM request_logs WHERE account_id IN (SELECT id FROM accounts) AND created_at < $1 LIMIT $2)`, before, purgeBatch)
+		return tag.RowsAffected(), err
+	})
 	if err != nil {
-		return 0, fmt.Errorf("purge request logs: %w", err)
+		return n, fmt.Errorf("purge request logs: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }

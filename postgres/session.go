@@ -72,9 +72,13 @@ func (s sessions) DeleteSessionByHash(ctx context.Context, hash string) error {
 }
 
 func (s sessions) PurgeSessions(ctx context.Context, before time.Time) (int64, error) {
-	tag, err := s.db.conn(ctx).Exec(ctx, `DELETE FROM sessions WHERE last_seen_at < $1`, before)
+	n, err := docsapi.PurgeInBatches(ctx, purgeBatch, func(ctx context.Context) (int64, error) {
+		tag, err := s.db.conn(ctx).Exec(ctx, `DELETE FROM sessions WHERE id IN (
+			SELECT id FROM sessions WHERE last_seen_at < $1 LIMIT $2)`, before, purgeBatch)
+		return tag.RowsAffected(), err
+	})
 	if err != nil {
-		return 0, fmt.Errorf("purge sessions: %w", err)
+		return n, fmt.Errorf("purge sessions: %w", err)
 	}
-	return tag.RowsAffected(), nil
+	return n, nil
 }

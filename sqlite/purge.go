@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"time"
+
+	"github.com/docsapi/docsapi"
 )
 
 // purgeBatch is how many rows one purge statement deletes. A purge is a
@@ -12,30 +14,10 @@ import (
 // purge ends between two of them when its context does (shutdown).
 var purgeBatch = 500
 
-// purgeInBatches calls batch, which deletes at most purgeBatch rows in a
-// commit of its own and returns how many, until fewer go, and returns how
-// many went in all.
-func purgeInBatches(ctx context.Context, batch func(ctx context.Context) (int64, error)) (int64, error) {
-	var total int64
-	for {
-		if err := ctx.Err(); err != nil {
-			return total, err
-		}
-		n, err := batch(ctx)
-		if err != nil {
-			return total, err
-		}
-		total += n
-		if n < int64(purgeBatch) {
-			return total, nil
-		}
-	}
-}
-
 // purgeBefore purges with query, a DELETE of at most purgeBatch rows
 // (its second argument) dated before its first.
 func (db *DB) purgeBefore(ctx context.Context, query string, before time.Time) (int64, error) {
-	return purgeInBatches(ctx, func(ctx context.Context) (int64, error) {
+	return docsapi.PurgeInBatches(ctx, purgeBatch, func(ctx context.Context) (int64, error) {
 		res, err := db.writer(ctx).ExecContext(ctx, query, micros(before), purgeBatch)
 		if err != nil {
 			return 0, err

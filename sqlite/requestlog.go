@@ -478,7 +478,7 @@ func (s requestLogs) PurgeRequestLogs(ctx context.Context, before time.Time) (in
 	// where the last one stopped, so that no batch probes again the
 	// accounts already done: with many accounts, that was most of its work.
 	var from int64
-	n, err := purgeInBatches(ctx, func(ctx context.Context) (n int64, err error) {
+	n, err := docsapi.PurgeInBatches(ctx, purgeBatch, func(ctx context.Context) (n int64, err error) {
 		last := from
 		err = s.db.inTx(ctx, func(ctx context.Context, _ *sql.Tx) error {
 			rows, err := s.db.reader(ctx).QueryContext(ctx, `DELETE FROM request_logs WHERE seq IN (
