@@ -52,7 +52,7 @@ def no_sleep_client(base_url: str, **kwargs: Any) -> Tuple[docsapi.Client, List[
 
 
 def https_client(server: "FaultServer", ca: str = "ca.pem", **kwargs: Any) -> Tuple[docsapi.Client, List[float]]:
-    """A no_sleep_client of a tls FaultServer that trusts the CA in TLS_TESTDATA's file ``ca``, not the system's."""
+    """A no_sleep_client of a tls FaultServer whose CA file is TLS_TESTDATA's ``ca`` instead of the system's."""
     # The client's SSL context reads SSL_CERT_FILE once, when the client is made:
     # the tests need no change to the client and keep verification on.
     with mock.patch.dict(os.environ, {"SSL_CERT_FILE": str(TLS_TESTDATA / ca)}):

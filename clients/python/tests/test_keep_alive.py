@@ -23,7 +23,6 @@ SERVER_ERROR = error_body("api_error", "api_error", "An unexpected error occurre
 NOT_FOUND = error_body("invalid_request_error", "resource_missing", "No such resource: 'res_x'.", param="id")
 
 
-
 class ReuseTest(unittest.TestCase):
     def test_sequential_calls_and_error_answers_share_one_connection(self) -> None:
         script = [
