@@ -146,6 +146,9 @@ func needTool(t *testing.T, tool string) string {
 // TestDocsExamplesRun executes every code example of every page against a
 // real server, and compares what it prints with the output the page shows.
 func TestDocsExamplesRun(t *testing.T) {
+	// Its 10 s are mostly other processes' (node, python3, go): run beside
+	// the tests that only wait, at the end, not after them.
+	t.Parallel()
 	for _, tool := range []string{"bash", "curl", "python3", "node", "npm"} {
 		needTool(t, tool)
 	}

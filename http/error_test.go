@@ -295,6 +295,7 @@ func (hangingStorage) Ping(ctx context.Context) error {
 // TestHealthzBoundsTheStorageWait: a database that does not answer fails
 // the probe (storagePingTimeout) instead of holding it.
 func TestHealthzBoundsTheStorageWait(t *testing.T) {
+	t.Parallel() // waits 2 s: beside the other waiting tests, at the end
 	e := newEnv(t, func(s *dhttp.Server) { s.Storage = hangingStorage{} })
 	e.do("GET", "/healthz", "", nil).wantError(t, http.StatusInternalServerError, docsapi.EINTERNAL, "")
 }

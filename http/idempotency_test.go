@@ -167,6 +167,7 @@ func TestIdempotencyWaitTimesOut(t *testing.T) {
 	if testing.Short() {
 		t.Skip("takes 11 s")
 	}
+	t.Parallel() // waits 10 s: beside the other waiting tests, at the end
 	release := make(chan struct{})
 	var releasing sync.Once
 	// Released however the test ends, or closing the server would wait forever.
