@@ -80,6 +80,7 @@ func Open(ctx context.Context, url string) (*DB, error) {
 		// that accepts the connection but does not answer.
 		cfg.ConnConfig.ConnectTimeout = defaultConnectTimeout
 	}
+	cfg.ConnConfig.Tracer = deadlines{}
 	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
 		// The domain's times are UTC, as the SQLite engine returns them.
 		conn.TypeMap().RegisterType(&pgtype.Type{Name: "timestamptz", OID: pgtype.TimestamptzOID,
@@ -133,6 +134,7 @@ func (db *DB) Migrate(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	var done []string
+	ctx = unbounded(ctx)
 	err = pgx.BeginFunc(ctx, db.pool, func(tx pgx.Tx) error {
 		// A migration may rewrite a large table, and an instance waits here
 		// for another's migrations: neither is bounded like a request.

@@ -9,8 +9,10 @@
 // functions have the same names, so that a diff between the two shows their
 // SQL.
 //
-//   - db.go: DB, Open, migrations under an advisory lock, and conn, the
-//     transaction in ctx or the pool.
+//   - db.go: DB, Open (with the sessions' statement_timeout), migrations
+//     under an advisory lock, and conn, the transaction in ctx or the pool.
+//   - deadline.go: the client-side bound of every statement, batch and pool
+//     wait, through pgx's tracer hooks.
 //   - list.go: page, the SQL of one page of a list; bind, which numbers
 //     the $n placeholders of SQL built from fragments; and queryAll.
 //   - services.go: NewServices, every service on one DB.

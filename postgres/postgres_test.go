@@ -3,15 +3,18 @@ package postgres
 import (
 	"context"
 	"errors"
+	"net"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/docsapi/docsapi"
 	"github.com/docsapi/docsapi/internal/testenv"
 	"github.com/docsapi/docsapi/storetest"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
@@ -265,5 +268,133 @@ func TestPurgesInBatches(t *testing.T) {
 				t.Fatalf("purged %d, %v, %d rows left; want %d purged, none left", n, err, count(), rows)
 			}
 		})
+	}
+}
+
+// blackHole is a TCP proxy to PostgreSQL that can stop passing bytes while
+// keeping its connections open: a server whose disk stalled, or a network
+// that drops everything without a reset.
+type blackHole struct {
+	ln     net.Listener
+	frozen atomic.Bool
+	mu     sync.Mutex
+	open   []net.Conn
+}
+
+// cut closes every connection, as a server that died would.
+func (b *blackHole) cut() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, c := range b.open {
+		c.Close()
+	}
+}
+
+func newBlackHole(t *testing.T, target string) *blackHole {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &blackHole{ln: ln}
+	var conns sync.WaitGroup
+	t.Cleanup(func() { ln.Close(); b.cut(); conns.Wait() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			up, err := net.Dial("tcp", target)
+			if err != nil {
+				c.Close()
+				continue
+			}
+			pipe := func(dst, src net.Conn) {
+				defer conns.Done()
+				buf := make([]byte, 32<<10)
+				for {
+					n, err := src.Read(buf)
+					if err != nil {
+						dst.Close()
+						src.Close()
+						return
+					}
+					if b.frozen.Load() {
+						continue // dropped
+					}
+					if _, err := dst.Write(buf[:n]); err != nil {
+						return
+					}
+				}
+			}
+			b.mu.Lock()
+			b.open = append(b.open, c, up)
+			b.mu.Unlock()
+			conns.Add(2)
+			go pipe(up, c)
+			go pipe(c, up)
+		}
+	}()
+	return b
+}
+
+// TestCallsAreBoundedWhenTheServerStopsAnswering: with the server (or the
+// network) silent, a call fails after callTimeout instead of waiting for
+// ever; migrations are not bounded by it.
+func TestCallsAreBoundedWhenTheServerStopsAnswering(t *testing.T) {
+	defer func(d time.Duration) { callTimeout = d }(callTimeout)
+	callTimeout = 300 * time.Millisecond
+	u, err := url.Parse(testSchemaURL(t))
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		t.Skip("DOCSAPI_TEST_POSTGRES_URL is not a postgres:// URL")
+	}
+	hole := newBlackHole(t, u.Host)
+	u.Host = hole.ln.Addr().String()
+	db := openURL(t, u.String())
+	ctx := context.Background()
+	if _, _, _, err := NewAccountService(db).CreateAccount(ctx, "a", ""); err != nil {
+		t.Fatal(err)
+	}
+
+	hole.frozen.Store(true)
+	// Closing the pool on a silent server took 15 s more in this test.
+	defer hole.cut()
+	calls := []struct {
+		name string
+		call func() error
+	}{
+		{"a statement", func() error { _, err := db.pool.Exec(ctx, `SELECT 1`); return err }},
+		{"a query", func() error { _, err := NewAccountService(db).ListAccounts(ctx); return err }},
+		{"a transaction", func() error {
+			return db.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error { _, err := tx.Exec(ctx, `SELECT 1`); return err })
+		}},
+	}
+	for _, c := range calls {
+		t.Run(c.name, func(t *testing.T) {
+			start := time.Now()
+			err := c.call()
+			if took := time.Since(start); err == nil || took > 5*time.Second {
+				t.Fatalf("%s with the server silent: %v after %v, want a failure after about %v", c.name, err, took, callTimeout)
+			}
+		})
+	}
+}
+
+// TestMigrateIsNotBoundByCallTimeout: a migration may take longer than a
+// request's statements.
+func TestMigrateIsNotBoundByCallTimeout(t *testing.T) {
+	defer func(d time.Duration) { callTimeout = d }(callTimeout)
+	db, err := Open(context.Background(), testSchemaURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	callTimeout = time.Nanosecond
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate under a 1 ns call timeout: %v", err)
+	}
+	if _, err := db.pool.Exec(context.Background(), `SELECT 1`); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a statement under a 1 ns call timeout: %v, want context.DeadlineExceeded", err)
 	}
 }
