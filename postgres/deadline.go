@@ -9,7 +9,7 @@ import (
 )
 
 // callTimeout bounds each statement, batch and pool acquire on the client
-// side. statement_timeout bounds a statement on the server, but a server
+// side, whatever statement_timeout says. statement_timeout bounds a statement on the server, but a server
 // that cannot act on it (its disk stalled, its process stopped) or a network
 // that drops everything without a reset would hold the request and its
 // connection until the client hung up. It is longer than
@@ -43,14 +43,15 @@ var (
 
 func (deadlines) start(ctx context.Context) context.Context {
 	if ctx.Value(unboundedKey{}) != nil {
-		return ctx
+		// A nil cancel hides an enclosing call's from this call's end.
+		return context.WithValue(ctx, cancelKey{}, context.CancelFunc(nil))
 	}
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	return context.WithValue(ctx, cancelKey{}, cancel)
 }
 
 func (deadlines) end(ctx context.Context) {
-	if cancel, ok := ctx.Value(cancelKey{}).(context.CancelFunc); ok {
+	if cancel, ok := ctx.Value(cancelKey{}).(context.CancelFunc); ok && cancel != nil {
 		cancel()
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/docsapi/docsapi/storetest"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 )
 
 func testSchemaURL(t *testing.T) string { return testenv.PostgresURL(t) }
@@ -278,16 +279,9 @@ type blackHole struct {
 	ln     net.Listener
 	frozen atomic.Bool
 	mu     sync.Mutex
+	closed bool
 	open   []net.Conn
-}
-
-// cut closes every connection, as a server that died would.
-func (b *blackHole) cut() {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for _, c := range b.open {
-		c.Close()
-	}
+	wg     sync.WaitGroup
 }
 
 func newBlackHole(t *testing.T, target string) *blackHole {
@@ -297,9 +291,10 @@ func newBlackHole(t *testing.T, target string) *blackHole {
 		t.Fatal(err)
 	}
 	b := &blackHole{ln: ln}
-	var conns sync.WaitGroup
-	t.Cleanup(func() { ln.Close(); b.cut(); conns.Wait() })
+	t.Cleanup(func() { b.cut(); b.wg.Wait() })
+	b.wg.Add(1)
 	go func() {
+		defer b.wg.Done()
 		for {
 			c, err := ln.Accept()
 			if err != nil {
@@ -310,38 +305,59 @@ func newBlackHole(t *testing.T, target string) *blackHole {
 				c.Close()
 				continue
 			}
-			pipe := func(dst, src net.Conn) {
-				defer conns.Done()
-				buf := make([]byte, 32<<10)
-				for {
-					n, err := src.Read(buf)
-					if err != nil {
-						dst.Close()
-						src.Close()
-						return
-					}
-					if b.frozen.Load() {
-						continue // dropped
-					}
-					if _, err := dst.Write(buf[:n]); err != nil {
-						return
-					}
-				}
-			}
 			b.mu.Lock()
+			if b.closed {
+				b.mu.Unlock()
+				c.Close()
+				up.Close()
+				continue
+			}
 			b.open = append(b.open, c, up)
+			b.wg.Add(2)
 			b.mu.Unlock()
-			conns.Add(2)
-			go pipe(up, c)
-			go pipe(c, up)
+			go b.pipe(up, c)
+			go b.pipe(c, up)
 		}
 	}()
 	return b
 }
 
+// pipe copies src to dst, or drops what it reads while frozen.
+func (b *blackHole) pipe(dst, src net.Conn) {
+	defer b.wg.Done()
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if err != nil {
+			dst.Close()
+			src.Close()
+			return
+		}
+		if b.frozen.Load() {
+			continue
+		}
+		if _, err := dst.Write(buf[:n]); err != nil {
+			return
+		}
+	}
+}
+
+// cut closes the listener and every connection, as a server that died
+// would.
+func (b *blackHole) cut() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.closed = true
+	b.ln.Close()
+	for _, c := range b.open {
+		c.Close()
+	}
+}
+
 // TestCallsAreBoundedWhenTheServerStopsAnswering: with the server (or the
-// network) silent, a call fails after callTimeout instead of waiting for
-// ever; migrations are not bounded by it.
+// network) silent, a statement, a query, a batch, a transaction's statement
+// and a wait for a new connection each fail after callTimeout instead of
+// waiting for ever; migrations are not bounded by it.
 func TestCallsAreBoundedWhenTheServerStopsAnswering(t *testing.T) {
 	defer func(d time.Duration) { callTimeout = d }(callTimeout)
 	callTimeout = 300 * time.Millisecond
@@ -356,6 +372,25 @@ func TestCallsAreBoundedWhenTheServerStopsAnswering(t *testing.T) {
 	if _, _, _, err := NewAccountService(db).CreateAccount(ctx, "a", ""); err != nil {
 		t.Fatal(err)
 	}
+	// Open connections for every case, so that each meets the silence in
+	// its own call rather than in the wait for a new connection.
+	var held []*pgxpool.Conn
+	for range 5 {
+		c, err := db.pool.Acquire(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, c)
+	}
+	for _, c := range held {
+		c.Release()
+	}
+	tx, err := db.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Gives the connection back, which closing the pool waits for.
+	defer tx.Rollback(ctx)
 
 	hole.frozen.Store(true)
 	// Closing the pool on a silent server took 15 s more in this test.
@@ -366,19 +401,31 @@ func TestCallsAreBoundedWhenTheServerStopsAnswering(t *testing.T) {
 	}{
 		{"a statement", func() error { _, err := db.pool.Exec(ctx, `SELECT 1`); return err }},
 		{"a query", func() error { _, err := NewAccountService(db).ListAccounts(ctx); return err }},
-		{"a transaction", func() error {
-			return db.inTx(ctx, func(ctx context.Context, tx pgx.Tx) error { _, err := tx.Exec(ctx, `SELECT 1`); return err })
+		{"a batch", func() error {
+			var b pgx.Batch
+			b.Queue(`SELECT 1`)
+			return db.pool.SendBatch(ctx, &b).Close()
 		}},
+		{"a transaction's statement", func() error { _, err := tx.Exec(ctx, `SELECT 1`); return err }},
 	}
 	for _, c := range calls {
 		t.Run(c.name, func(t *testing.T) {
 			start := time.Now()
 			err := c.call()
-			if took := time.Since(start); err == nil || took > 5*time.Second {
-				t.Fatalf("%s with the server silent: %v after %v, want a failure after about %v", c.name, err, took, callTimeout)
+			if took := time.Since(start); !errors.Is(err, context.DeadlineExceeded) || took < callTimeout || took > 5*time.Second {
+				t.Fatalf("%s with the server silent: %v after %v, want a deadline after about %v", c.name, err, took, callTimeout)
 			}
 		})
 	}
+	t.Run("a wait for a new connection", func(t *testing.T) {
+		// Every connection has failed: the pool must make a new one, whose
+		// handshake goes unanswered.
+		start := time.Now()
+		_, err := db.pool.Exec(ctx, `SELECT 1`)
+		if took := time.Since(start); err == nil || took > 5*time.Second {
+			t.Fatalf("with the server silent: %v after %v, want a failure after about %v", err, took, callTimeout)
+		}
+	})
 }
 
 // TestMigrateIsNotBoundByCallTimeout: a migration may take longer than a
