@@ -87,10 +87,8 @@ func Open(ctx context.Context, url string) (*DB, error) {
 			Codec: &pgtype.TimestamptzCodec{ScanLocation: time.UTC}})
 		// Set in the session, not as a startup parameter, which would
 		// override the role's or the database's own setting; source is
-		// "default" only where nothing set it. Bounded: the pool's context
-		// for a new connection is not the caller's.
-		ctx, cancel := context.WithTimeout(ctx, defaultConnectTimeout)
-		defer cancel()
+		// "default" only where nothing set it. Bounded by callTimeout, as
+		// every call is: the pool's context here is not the caller's.
 		_, err := conn.Exec(ctx, `SELECT set_config('statement_timeout', '`+defaultStatementTimeout+`', false)
 			FROM pg_settings WHERE name = 'statement_timeout' AND source = 'default'`)
 		if pgErr, ok := errors.AsType[*pgconn.PgError](err); ok && pgErr.Code == queryCanceled {

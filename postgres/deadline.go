@@ -9,12 +9,12 @@ import (
 )
 
 // callTimeout bounds each statement, batch and pool acquire on the client
-// side, whatever statement_timeout says. statement_timeout bounds a statement on the server, but a server
-// that cannot act on it (its disk stalled, its process stopped) or a network
-// that drops everything without a reset would hold the request and its
-// connection until the client hung up. It is longer than
-// defaultStatementTimeout, so that the server's own bound, with its clearer
-// error, comes first.
+// side, whatever statement_timeout says. statement_timeout bounds a
+// statement on the server, but a server that cannot act on it (its disk
+// stalled, its process stopped) or a network that drops everything without
+// a reset would hold the request and its connection until the client hung
+// up. It is longer than defaultStatementTimeout, so that the server's own
+// bound, with its clearer error, comes first.
 var callTimeout = 25 * time.Second
 
 // unboundedKey marks a context whose calls callTimeout does not bound:
